@@ -1,0 +1,71 @@
+package dev.evomerge.checkpoint;
+
+import dev.evomerge.UserError;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tensors held in native memory (one shared arena), e.g. a merged candidate handed to the runtime without touching
+ * disk. Segments are native, so DJL can wrap them as direct buffers. Closing frees every tensor at once.
+ */
+public final class InMemoryTensors implements TensorSource, AutoCloseable {
+    private final Arena arena = Arena.ofShared();
+    private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
+    private final Map<String, MemorySegment> data = new LinkedHashMap<>();
+
+    /** Allocates a zeroed tensor and returns its segment for the caller to fill. */
+    public synchronized MemorySegment allocate(TensorInfo info) {
+        if (infos.containsKey(info.name())) {
+            throw new IllegalArgumentException("Tensor " + info.name() + " is already present");
+        }
+        MemorySegment seg = arena.allocate(info.byteSize(), 64);
+        infos.put(info.name(), info);
+        data.put(info.name(), seg);
+        return seg;
+    }
+
+    /** Adds an F32 tensor copied from {@code values}; convenient for tests and small tensors. */
+    public void putF32(String name, long[] shape, float[] values) {
+        TensorInfo info = new TensorInfo(name, DType.F32, shape);
+        if (info.numel() != values.length) {
+            throw new IllegalArgumentException("Tensor " + name + " has shape " + info.shapeString() + " but "
+                    + values.length + " values were given");
+        }
+        MemorySegment.copy(values, 0, allocate(info), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values.length);
+    }
+
+    @Override
+    public synchronized List<String> names() {
+        return new ArrayList<>(infos.keySet());
+    }
+
+    @Override
+    public synchronized TensorInfo info(String name) {
+        TensorInfo info = infos.get(name);
+        if (info == null) {
+            throw new UserError("tensor '" + name + "' is missing from the in-memory model");
+        }
+        return info;
+    }
+
+    @Override
+    public synchronized boolean contains(String name) {
+        return infos.containsKey(name);
+    }
+
+    @Override
+    public synchronized MemorySegment bytes(String name) {
+        info(name);
+        return data.get(name).asReadOnly();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
