@@ -1,5 +1,13 @@
 package dev.evomerge.model;
 
+import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.InMemoryTensors;
+import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.checkpoint.TensorSource;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -44,5 +52,85 @@ public record LayerPath(List<Step> steps) {
     /** Sources used: one more than the largest source index. */
     public int sourceCount() {
         return steps.stream().mapToInt(Step::source).max().orElse(0) + 1;
+    }
+
+    /** The config of the exported checkpoint: the sources' config with one layer per step. */
+    public ModelConfig exportedConfig(ModelConfig sourceConfig) {
+        return sourceConfig.withNumLayers(size());
+    }
+
+    /**
+     * The path as a standard checkpoint's tensors: step i becomes {@code model.layers.i}, and its residual scale is
+     * folded into {@code o_proj} and {@code down_proj} (both outputs enter the residual stream linearly and have no
+     * bias, so {@code s * W x = (s W) x}). Folded tensors are written as F32; every other tensor keeps its bytes and
+     * dtype. Embeddings, final norm and LM head come from source 0.
+     */
+    public InMemoryTensors export(ModelConfig sourceConfig, List<? extends TensorSource> sources) {
+        if (sourceCount() > sources.size()) {
+            throw new UserError("layer path uses source " + (sourceCount() - 1) + " but only " + sources.size()
+                    + " source(s) were given");
+        }
+        InMemoryTensors out = new InMemoryTensors();
+        try {
+            TensorSource base = sources.get(0);
+            copy(base, "model.embed_tokens.weight", "model.embed_tokens.weight", 1.0, out);
+            for (int i = 0; i < steps.size(); i++) {
+                Step st = steps.get(i);
+                if (st.layer() >= sourceConfig.numLayers()) {
+                    throw new UserError("layer path uses layer " + st.layer() + " of source " + st.source()
+                            + " but config.json has num_hidden_layers " + sourceConfig.numLayers());
+                }
+                String from = "model.layers." + st.layer() + ".";
+                String to = "model.layers." + i + ".";
+                TensorSource src = sources.get(st.source());
+                for (String suffix : LAYER_TENSORS) {
+                    if (suffix.endsWith(".bias") && !sourceConfig.attentionBias()) {
+                        continue;
+                    }
+                    boolean folded = suffix.equals("self_attn.o_proj.weight") || suffix.equals("mlp.down_proj.weight");
+                    copy(src, from + suffix, to + suffix, folded ? st.scale() : 1.0, out);
+                }
+            }
+            copy(base, "model.norm.weight", "model.norm.weight", 1.0, out);
+            if (!sourceConfig.tieWordEmbeddings()) {
+                copy(base, "lm_head.weight", "lm_head.weight", 1.0, out);
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    private static final List<String> LAYER_TENSORS = List.of(
+            "input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.q_proj.bias", "self_attn.k_proj.weight",
+            "self_attn.k_proj.bias", "self_attn.v_proj.weight", "self_attn.v_proj.bias", "self_attn.o_proj.weight",
+            "post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight");
+
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static void copy(TensorSource src, String name, String as, double scale, InMemoryTensors out) {
+        if (!src.contains(name)) {
+            throw new UserError("tensor '" + name + "' is missing from the checkpoint");
+        }
+        TensorInfo info = src.info(name);
+        MemorySegment bytes = src.bytes(name);
+        if (scale == 1.0) {
+            out.allocate(new TensorInfo(as, info.dtype(), info.shape())).copyFrom(bytes);
+            return;
+        }
+        MemorySegment dst = out.allocate(new TensorInfo(as, DType.F32, info.shape()));
+        float s = (float) scale;
+        for (long i = 0; i < info.numel(); i++) {
+            float v = switch (info.dtype()) {
+                case F32 -> bytes.getAtIndex(F32_LE, i);
+                case F16 -> Float.float16ToFloat(bytes.getAtIndex(I16_LE, i));
+                case BF16 -> Float.intBitsToFloat(bytes.getAtIndex(I16_LE, i) << 16);
+                default -> throw new UserError("tensor '" + name + "' has dtype " + info.dtype()
+                        + "; only F32, F16 and BF16 can be scaled");
+            };
+            dst.setAtIndex(F32_LE, i, v * s);
+        }
     }
 }
