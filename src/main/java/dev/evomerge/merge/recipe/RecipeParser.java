@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Reads mergekit YAML into a {@link Recipe}. Unknown keys at any level are refused (mergekit silently ignores them,
@@ -39,9 +38,6 @@ public final class RecipeParser {
     private static final Set<String> TOKEN_KEYS = keys("source", "force");
     private static final Set<String> MODEL_TOKEN_KEYS = keys("kind", "model", "token_id", "token");
     private static final Set<String> ZERO_KEYS = keys("kind");
-    private static final Pattern YAML11_TRUE = Pattern.compile("(?i)yes|on|true");
-    private static final Pattern YAML11_FALSE = Pattern.compile("(?i)no|off|false");
-    private static final Pattern NON_FINITE = Pattern.compile("(?i)[-+]?\\.?(inf|infinity|nan)");
 
     private final String source;
 
@@ -308,13 +304,13 @@ public final class RecipeParser {
             if (Scalar.Text.NUMBER.matcher(t).matches()) {
                 return new Scalar.Num(finite(Double.parseDouble(t.replace("_", "")), t, path));
             }
-            if (NON_FINITE.matcher(t).matches()) {
+            if (Scalar.Text.NON_FINITE_WORD.matcher(t).matches()) {
                 throw error(path, "must be a finite number, but was " + t);
             }
-            if (YAML11_TRUE.matcher(t).matches()) {
+            if (Scalar.Text.TRUE_WORD.matcher(t).matches()) {
                 return new Scalar.Bool(true);
             }
-            if (YAML11_FALSE.matcher(t).matches()) {
+            if (Scalar.Text.FALSE_WORD.matcher(t).matches()) {
                 return new Scalar.Bool(false);
             }
             return new Scalar.Text(node.asText());

@@ -66,16 +66,24 @@ public sealed interface Scalar extends ParameterValue permits Scalar.Num, Scalar
     }
 
     /**
-     * Text that is not a number (numeric text is read as a {@link Num}, as mergekit coerces it to float; refusing it
-     * here keeps {@code parse(emit(r)).equals(r)}). No mergekit method takes text; it is kept for methods that may.
+     * Text that reads back as text: not a number (the parser reads numeric text as a {@link Num}, as mergekit coerces
+     * it to float), not a YAML 1.1 boolean word, not inf/nan; refusing those keeps {@code parse(emit(r)).equals(r)}.
+     * No mergekit method takes text; it is kept for methods that may.
      */
     record Text(String value) implements Scalar {
         static final Pattern NUMBER = Pattern.compile("[-+]?(\\d[\\d_]*(\\.[\\d_]*)?|\\.\\d[\\d_]*)([eE][-+]?\\d+)?");
+        static final Pattern TRUE_WORD = Pattern.compile("(?i)yes|on|true");
+        static final Pattern FALSE_WORD = Pattern.compile("(?i)no|off|false");
+        static final Pattern NON_FINITE_WORD = Pattern.compile("(?i)[-+]?\\.?(inf|infinity|nan)");
 
         public Text {
             Objects.requireNonNull(value, "value");
-            if (NUMBER.matcher(value.strip()).matches()) {
+            String v = value.strip();
+            if (NUMBER.matcher(v).matches() || NON_FINITE_WORD.matcher(v).matches()) {
                 throw new IllegalArgumentException("text value '" + value + "' is a number; use Scalar.Num");
+            }
+            if (TRUE_WORD.matcher(v).matches() || FALSE_WORD.matcher(v).matches()) {
+                throw new IllegalArgumentException("text value '" + value + "' is a boolean; use Scalar.Bool");
             }
         }
 

@@ -140,6 +140,8 @@ class ParameterValueTest {
         assertTrue(Scalar.of(0.3).asBoolean());
         assertFalse(Scalar.of(0.0).asBoolean());
         assertThrows(IllegalArgumentException.class, () -> Scalar.of("0.5"));
+        assertThrows(IllegalArgumentException.class, () -> Scalar.of("Off"));
+        assertThrows(IllegalArgumentException.class, () -> Scalar.of("-inf"));
         assertThrows(IllegalStateException.class, () -> Scalar.of("ramp").asDouble());
     }
 }
