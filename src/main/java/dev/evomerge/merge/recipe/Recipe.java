@@ -67,11 +67,12 @@ public record Recipe(String mergeMethod, ModelRef baseModel, List<ModelEntry> mo
         }
     }
 
-    private static void checkDtype(String field, String value) {
+    /** mergekit accepts torch's spelling too ({@code torch.bfloat16}). */
+    static void checkDtype(String field, String value) {
         try {
             DType.fromRecipe(field, value.startsWith("torch.") ? value.substring("torch.".length()) : value);
         } catch (UserError e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new IllegalArgumentException("unknown dtype '" + value + "' (allowed: float32, float16, bfloat16)", e);
         }
     }
 

@@ -106,12 +106,23 @@ public final class RecipeParser {
         if (tokenizerSource != null && tokenizer != null) {
             throw error("tokenizer", "give at most one of tokenizer_source: or tokenizer:");
         }
-        String dtype = optionalString(root, "dtype", "dtype");
-        String outDtype = optionalString(root, "out_dtype", "out_dtype");
+        String dtype = dtype(root, "dtype");
+        String outDtype = dtype(root, "out_dtype");
         return build("", () -> new Recipe(method, optionalModel(root, "base_model", "base_model"), models, slices,
                 parameters(root.get("parameters"), "parameters"), dtype, outDtype, tokenizerSource, tokenizer,
                 optionalString(root, "chat_template", "chat_template"), optionalString(root, "name", "name"),
                 present(root, "seed") ? integer(root.get("seed"), "seed") : null));
+    }
+
+    private String dtype(JsonNode root, String key) {
+        String value = optionalString(root, key, key);
+        if (value != null) {
+            build(key, () -> {
+                Recipe.checkDtype(key, value);
+                return value;
+            });
+        }
+        return value;
     }
 
     private List<ModelEntry> models(JsonNode node) {

@@ -118,6 +118,12 @@ class RecipeParserTest {
     }
 
     @Test
+    void torchDtypeSpellingIsAccepted() {
+        Recipe r = RecipeParser.parse("merge_method: m\nmodels: [{model: a}]\nout_dtype: torch.float16\n", "r");
+        assertEquals("torch.float16", r.outDtype());
+    }
+
+    @Test
     void textParametersAreKept() {
         Recipe r = RecipeParser.parse("merge_method: m\nmodels: [{model: a}]\nparameters: {mode: ramp}\n", "r");
         assertEquals(Scalar.of("ramp"), r.parameters().get("mode"));
@@ -293,7 +299,7 @@ class RecipeParserTest {
                         "recipe.yaml:"
                     + " tokenizer: give at most one of tokenizer_source: or tokenizer:"),
                 arguments("merge_method: linear\nmodels: [{model: a}]\ndtype: float8",
-                        "recipe.yaml: (top level): dtype: unknown dtype"
+                        "recipe.yaml: dtype: unknown dtype"
                     + " 'float8' (allowed: float32, float16, bfloat16)"),
                 arguments("merge_method: linear\nmodels: [{model: a}]\nseed: 1.5",
                         "recipe.yaml: seed: must be an integer, but was 1.5"),
