@@ -175,11 +175,8 @@ public final class SyntheticCheckpoints {
                 chunkStart.add(s);
             }
         }
-        List<Long> numel = plan.stream().map(TensorInfo::numel).toList();
         java.util.Map<String, Long> sizes = new java.util.HashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            sizes.put(plan.get(i).name(), numel.get(i));
-        }
+        plan.forEach(t -> sizes.put(t.name(), t.numel()));
         try (CheckpointWriter w = CheckpointWriter.create(dir, plan, maxShardBytes, false);
                 ForkJoinPool pool = new ForkJoinPool(threads)) {
             pool.submit(() -> IntStream.range(0, chunkTensor.size()).parallel().forEach(c -> {
@@ -210,12 +207,20 @@ public final class SyntheticCheckpoints {
         long k = key(m.seed(), name);
         long dk = key(m.deltaSeed() ^ 0x5DEECE66DL, name);
         double ds = m.deltaScale() * scale;
-        for (int i = 0; i < buf.length; i++) {
-            double v = norm ? 1.0 : WEIGHT_STD * gaussian(k, start + i);
-            if (ds != 0) {
-                v += ds * gaussian(dk, start + i);
+        if (ds == 0) {
+            if (norm) {
+                java.util.Arrays.fill(buf, 1.0f);
+            } else {
+                for (int i = 0; i < buf.length; i++) {
+                    buf[i] = (float) (WEIGHT_STD * gaussian(k, start + i));
+                }
             }
-            buf[i] = (float) v;
+            return;
+        }
+        // Base and delta are added in double and rounded once, exactly as Model.value does.
+        for (int i = 0; i < buf.length; i++) {
+            double base = norm ? 1.0 : WEIGHT_STD * gaussian(k, start + i);
+            buf[i] = (float) (base + ds * gaussian(dk, start + i));
         }
     }
 

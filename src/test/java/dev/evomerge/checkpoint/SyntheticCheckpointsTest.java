@@ -63,6 +63,7 @@ class SyntheticCheckpointsTest {
                 dsq += d * d;
                 assertTrue(Math.abs(w[i]) <= 0.02 * 3.47, "Irwin-Hall(4) is bounded by 3.46 std");
                 assertEquals(base.value("model.layers.1.mlp.down_proj.weight", i), w[i]);
+                assertEquals(ft.value("model.layers.1.mlp.down_proj.weight", i), w2[i]);
             }
             int n = w.length; // 10240 samples: the std estimate is within ~2% (5 sigma of its sampling error)
             assertEquals(0, sum / n, 5 * 0.02 / Math.sqrt(n));
