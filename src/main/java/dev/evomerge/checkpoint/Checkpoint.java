@@ -314,15 +314,10 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
      * Decodes elements {@code [fromElem, fromElem+len)} of the flattened tensor into {@code dst[dstOff..)}, converting
      * F32/F16/BF16/F64 to float.
      */
+    @Override
     public void readFloats(String name, long fromElem, float[] dst, int dstOff, int len) {
-        TensorInfo info = info(name);
-        requireFloat(info);
-        long numel = info.numel();
-        if (fromElem < 0 || len < 0 || fromElem > numel - len) {
-            throw new IndexOutOfBoundsException("elements [" + fromElem + ", " + (fromElem + len) + ") of tensor "
-                    + name + " with " + numel + " elements");
-        }
-        FloatCodec.decode(info.dtype(), bytes(name), fromElem * info.dtype().byteSize(), dst, dstOff, len);
+        requireFloat(info(name));
+        TensorSource.super.readFloats(name, fromElem, dst, dstOff, len);
     }
 
     /** The whole tensor as floats (for tensors that fit one Java array). */

@@ -271,9 +271,9 @@ public final class CheckpointWriter implements AutoCloseable {
             throw new IllegalArgumentException("tensor " + name + " is planned as " + dt + ", not a float type");
         }
         Objects.checkFromIndexSize(srcOff, len, src.length);
-        long from = fromElem * dt.byteSize();
         long bytes = (long) len * dt.byteSize();
-        checkRange(s, fromElem < 0 ? -1 : from, bytes);
+        long from = fromElem < 0 || fromElem > s.byteSize ? -1 : fromElem * dt.byteSize();
+        checkRange(s, from, bytes);
         s.mark(from, from + bytes);
         FloatCodec.encode(dt, src, srcOff, s.shard.map, s.shard.dataStart + s.dataOffset + from, len);
     }

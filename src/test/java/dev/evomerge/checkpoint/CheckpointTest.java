@@ -199,4 +199,15 @@ class CheckpointTest {
             assertTrue(e.getMessage().contains("'ids'") && e.getMessage().contains("I64"), e.getMessage());
         }
     }
+
+    @Test
+    void inMemoryTensorsReadFloatsThroughTheSameContract() {
+        try (InMemoryTensors t = new InMemoryTensors()) {
+            t.putF32("w", new long[] {2, 2}, new float[] {1, 2, 3, 4});
+            float[] out = new float[3];
+            t.readFloats("w", 1, out, 1, 2);
+            assertArrayEquals(new float[] {0, 2, 3}, out);
+            assertThrows(IndexOutOfBoundsException.class, () -> t.readFloats("w", 3, out, 0, 2));
+        }
+    }
 }
