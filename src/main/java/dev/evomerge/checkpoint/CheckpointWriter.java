@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -40,14 +40,19 @@ import java.util.stream.Stream;
  * transformers writes them. Headers carry {@code __metadata__ {"format": "pt"}} and are padded with spaces to a
  * multiple of 8 bytes so that data is 8-byte aligned.
  *
- * <p>Every file goes to a fresh temporary directory {@code .<name>.tmp-<random>} beside the output directory; each
- * shard is mapped read-write once (FFM) and tensor chunks are encoded straight into the mapping. {@link #commit()}
+ * <p>Every file goes to a fresh temporary directory {@code .<name>.tmp-<random>} beside the output directory. Bytes
+ * reach the shards by positional writes from any thread (floats are encoded into a per-thread native staging buffer
+ * first): on Linux this measured about 1.4x faster than copying into a read-write mapping of the new file, whose
+ * page faults zero every page before it is overwritten. {@link #commit()}
  * verifies that every byte of every tensor was written exactly once, flushes and fsyncs, and renames the temporary
  * directory to its final name, so nothing half-written is ever visible there. {@link #close()} without a commit
  * deletes the temporary directory.
  */
 public final class CheckpointWriter implements AutoCloseable {
     private static final String FILE_TEMPLATE = "model-%05d-of-%05d.safetensors";
+    private static final int STAGING_BYTES = 1 << 20;
+    /** Largest single write: ByteBuffer views are limited to 2 GB. */
+    private static final long MAX_WRITE = 1L << 30;
 
     private static final class Shard {
         final String fileName;
@@ -55,7 +60,6 @@ public final class CheckpointWriter implements AutoCloseable {
         long dataBytes;
         long dataStart;
         FileChannel channel;
-        MemorySegment map;
 
         Shard(String fileName) {
             this.fileName = fileName;
@@ -113,7 +117,9 @@ public final class CheckpointWriter implements AutoCloseable {
     private final Path outDir;
     private final boolean overwrite;
     private final Path tmpDir;
-    private final Arena arena = Arena.ofShared();
+    /** Per-thread native staging buffer for {@link #writeFloats}: encode there, then one positional write. */
+    private final ThreadLocal<MemorySegment> staging =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STAGING_BYTES, 64));
     private final List<Shard> shards;
     private final Map<String, Slot> slots;
     private final List<TensorInfo> plan;
@@ -220,9 +226,13 @@ public final class CheckpointWriter implements AutoCloseable {
             s.dataStart = 8L + header.length;
             s.channel = FileChannel.open(tmpDir.resolve(s.fileName), StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
-            s.map = s.channel.map(FileChannel.MapMode.READ_WRITE, 0, s.dataStart + s.dataBytes, arena);
-            s.map.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
-            MemorySegment.copy(header, 0, s.map, ValueLayout.JAVA_BYTE, 8, header.length);
+            ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(header.length).put(header).flip();
+            writeFully(s.channel, head, 0);
+            if (s.dataBytes > 0) {
+                // Size the file now so a missing tail is a hole of zeros, never a short file.
+                writeFully(s.channel, ByteBuffer.allocate(1), s.dataStart + s.dataBytes - 1);
+            }
         }
     }
 
@@ -275,7 +285,16 @@ public final class CheckpointWriter implements AutoCloseable {
         long from = fromElem < 0 || fromElem > s.byteSize ? -1 : fromElem * dt.byteSize();
         checkRange(s, from, bytes);
         s.mark(from, from + bytes);
-        FloatCodec.encode(dt, src, srcOff, s.shard.map, s.shard.dataStart + s.dataOffset + from, len);
+        MemorySegment buf = staging.get();
+        int per = STAGING_BYTES / dt.byteSize();
+        long pos = s.shard.dataStart + s.dataOffset + from;
+        for (int done = 0; done < len; ) {
+            int n = Math.min(per, len - done);
+            FloatCodec.encode(dt, src, srcOff + done, buf, 0, n);
+            write(s.shard, buf.asSlice(0, (long) n * dt.byteSize()), pos);
+            pos += (long) n * dt.byteSize();
+            done += n;
+        }
     }
 
     /** Copies raw bytes (already in the planned dtype) into the tensor from byte {@code fromByte}. Thread-safe. */
@@ -284,7 +303,25 @@ public final class CheckpointWriter implements AutoCloseable {
         long bytes = src.byteSize();
         checkRange(s, fromByte, bytes);
         s.mark(fromByte, fromByte + bytes);
-        MemorySegment.copy(src, 0, s.shard.map, s.shard.dataStart + s.dataOffset + fromByte, bytes);
+        long pos = s.shard.dataStart + s.dataOffset + fromByte;
+        for (long off = 0; off < bytes; off += MAX_WRITE) {
+            write(s.shard, src.asSlice(off, Math.min(MAX_WRITE, bytes - off)), pos + off);
+        }
+    }
+
+    private void write(Shard shard, MemorySegment src, long pos) {
+        try {
+            writeFully(shard.channel, src.asByteBuffer(), pos);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tmpDir.resolve(shard.fileName), e);
+        }
+    }
+
+    /** Positional writes (pwrite) are safe from many threads at once on one channel. */
+    private static void writeFully(FileChannel ch, ByteBuffer bb, long pos) throws IOException {
+        while (bb.hasRemaining()) {
+            pos += ch.write(bb, pos);
+        }
     }
 
     private void checkRange(Slot s, long from, long bytes) {
@@ -359,10 +396,6 @@ public final class CheckpointWriter implements AutoCloseable {
         }
         finished = true;
         try {
-            for (Shard s : shards) {
-                s.map.force();
-            }
-            arena.close();
             for (Shard s : shards) {
                 s.channel.force(true);
                 s.channel.close();
@@ -461,9 +494,6 @@ public final class CheckpointWriter implements AutoCloseable {
     }
 
     private void cleanup() {
-        if (arena.scope().isAlive()) {
-            arena.close();
-        }
         for (Shard s : shards) {
             if (s.channel != null && s.channel.isOpen()) {
                 try {

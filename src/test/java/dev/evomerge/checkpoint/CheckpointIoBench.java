@@ -90,7 +90,7 @@ final class CheckpointIoBench {
                     w.commit();
                 }
                 long t2 = System.nanoTime();
-                System.out.printf("writer writeBytes F32 (mapped)     %6.2f GB/s (%.2f x memcpy); commit+fsync %d ms%n",
+                System.out.printf("writer writeBytes F32 (pwrite)     %6.2f GB/s (%.2f x memcpy); commit+fsync %d ms%n",
                         BYTES / (double) (t1 - t0), BYTES / (double) (t1 - t0) / copy, (t2 - t1) / 1_000_000);
                 CheckpointWriter.deleteTree(out);
             }
@@ -104,7 +104,7 @@ final class CheckpointIoBench {
                         w.writeFloats("w", e, seed, 0, CHUNK);
                     }
                     long t1 = System.nanoTime();
-                    System.out.printf("writer writeFloats BF16 (mapped)   %6.2f GB/s of BF16 bytes (%.2f x memcpy)%n",
+                    System.out.printf("writer writeFloats BF16 (pwrite)   %6.2f GB/s of BF16 bytes (%.2f x memcpy)%n",
                             BYTES / (double) (t1 - t0), BYTES / (double) (t1 - t0) / copy);
                 }
             }
