@@ -21,4 +21,22 @@ public interface TensorSource {
      * a view of the memory-mapped file; valid until the source is closed.
      */
     MemorySegment bytes(String name);
+
+    /**
+     * Decodes elements {@code [fromElem, fromElem+len)} of the flattened tensor into {@code dst[dstOff..)},
+     * converting F32/F16/BF16/F64 to float (see {@link FloatCodec}).
+     */
+    default void readFloats(String name, long fromElem, float[] dst, int dstOff, int len) {
+        TensorInfo info = info(name);
+        if (!info.dtype().isFloatConvertible()) {
+            throw new dev.evomerge.UserError("tensor '" + name + "' has dtype " + info.dtype()
+                    + ", which cannot be read as float");
+        }
+        long numel = info.numel();
+        if (fromElem < 0 || len < 0 || fromElem > numel - len) {
+            throw new IndexOutOfBoundsException("elements [" + fromElem + ", " + (fromElem + len) + ") of tensor "
+                    + name + " with " + numel + " elements");
+        }
+        FloatCodec.decode(info.dtype(), bytes(name), fromElem * info.dtype().byteSize(), dst, dstOff, len);
+    }
 }
