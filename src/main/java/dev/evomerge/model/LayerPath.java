@@ -1,6 +1,8 @@
 package dev.evomerge.model;
 
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.CheckpointWriter;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
@@ -8,6 +10,8 @@ import dev.evomerge.checkpoint.TensorSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -99,6 +103,25 @@ public record LayerPath(List<Step> steps) {
         } catch (RuntimeException e) {
             out.close();
             throw e;
+        }
+    }
+
+    /**
+     * Writes the exported path as a standard checkpoint directory (safetensors + config.json), atomically; it loads
+     * with {@link LlamaModel#load} or transformers. Returns the directory.
+     */
+    public Path exportAsCheckpoint(ModelConfig sourceConfig, List<? extends TensorSource> sources, Path outDir,
+                                   boolean overwrite) {
+        try (InMemoryTensors tensors = export(sourceConfig, sources)) {
+            List<TensorInfo> plan = tensors.names().stream().map(tensors::info).toList();
+            try (CheckpointWriter w = CheckpointWriter.create(outDir, plan, 4L << 30, overwrite)) {
+                for (TensorInfo t : plan) {
+                    w.writeBytes(t.name(), 0, tensors.bytes(t.name()));
+                }
+                w.writeFile(Checkpoint.CONFIG_FILE, exportedConfig(sourceConfig).toJson().toPrettyString()
+                        .getBytes(StandardCharsets.UTF_8));
+                return w.commit();
+            }
         }
     }
 

@@ -11,7 +11,10 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.TensorSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -83,6 +86,33 @@ public final class LlamaModel implements LanguageModel {
     public static LlamaModel fromLayerPath(ModelConfig config, List<? extends TensorSource> sources, LayerPath path,
                                            TextTokenizer tokenizer, RuntimeOptions options) {
         return new LlamaModel(config, sources, path, tokenizer, options, List.of());
+    }
+
+    /**
+     * Opens a checkpoint directory (memory-mapped safetensors + config.json, and tokenizer.json when present). The
+     * model owns the mapping and the tokenizer and closes them with itself; F32 weights are used straight from the
+     * mapping.
+     */
+    public static LlamaModel load(Path checkpointDir, RuntimeOptions options) {
+        Checkpoint cp = Checkpoint.open(checkpointDir);
+        TextTokenizer tok = null;
+        try {
+            if (!cp.hasConfig()) {
+                throw new UserError(cp.dir() + ": config.json is missing");
+            }
+            ModelConfig config = ModelConfig.fromJson(cp.config());
+            if (Files.isRegularFile(cp.dir().resolve("tokenizer.json"))) {
+                tok = TextTokenizer.load(cp.dir());
+            }
+            List<AutoCloseable> owned = tok == null ? List.of(cp) : List.of(cp, tok);
+            return new LlamaModel(config, List.of(cp), LayerPath.identity(config.numLayers()), tok, options, owned);
+        } catch (RuntimeException e) {
+            if (tok != null) {
+                tok.close();
+            }
+            cp.close();
+            throw e;
+        }
     }
 
     /** The running model's config (num_hidden_layers is the layer path's length). */
