@@ -42,6 +42,9 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
+        if (!overwrite && java.nio.file.Files.exists(out)) {
+            throw new dev.evomerge.UserError(out + " already exists; pass --overwrite to replace it");
+        }
         PrintWriter err = spec.commandLine().getErr();
         LoadedRecipe loaded = LoadedRecipe.load(recipe);
         try (Sources sources = Sources.open(loaded); MergeEngine engine = new MergeEngine(threads)) {

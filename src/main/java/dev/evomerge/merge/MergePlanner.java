@@ -225,8 +225,8 @@ public final class MergePlanner {
                 }
                 perModel.add(values);
             }
-            if (method.name().equals("passthrough") && merged.size() == 1 && global.getOrDefault("scale", 1.0) == 1.0
-                    && base == null) {
+            if (method.name().equals("passthrough") && merged.size() == 1 && base == null
+                    && perModel.getFirst().getOrDefault("scale", 1.0) == 1.0) {
                 return copy(outName, output, merged.getFirst());
             }
             try {

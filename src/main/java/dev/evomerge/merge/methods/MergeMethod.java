@@ -1,6 +1,7 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One of mergekit's merge methods as a pure function over the float32 tensors of one output tensor.
@@ -38,6 +39,16 @@ public interface MergeMethod {
      * @throws dev.evomerge.UserError when the inputs or parameters cannot be merged (the message names the tensor)
      */
     void merge(TensorInput input, float[] out, Execution exec);
+
+    /**
+     * Checks one tensor's parameters before any tensor data is read (the merge engine's preflight): names, required
+     * values, finiteness and the ranges a recipe can get wrong. {@link #merge} repeats these checks.
+     *
+     * @throws dev.evomerge.UserError naming the tensor and parameter
+     */
+    default void validate(String tensorName, List<Map<String, Double>> modelParams, Map<String, Double> globalParams) {
+        Params.check(this, tensorName, modelParams, globalParams);
+    }
 
     /** Merges one tensor into a new array. */
     default float[] merge(TensorInput input, Execution exec) {
