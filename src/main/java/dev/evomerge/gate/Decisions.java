@@ -8,8 +8,8 @@ import dev.evomerge.eval.SuiteResult;
 /** Gate decisions as pure functions of scores and measurements. */
 public final class Decisions {
     /**
-     * Values this close to the threshold count as equal: relative thresholds are float products (0.95 × 0.8 is
-     * 0.7600000000000001 in binary), and a score of exactly 19/25 must pass a 0.95 × 0.8 gate. No count-based
+     * Values this close to the threshold count as equal: relative thresholds are float products (0.9 × 7/9 is
+     * 0.7000000000000001 in binary), and a score of exactly 7/10 must pass a 0.9 × 7/9 gate. No count-based
      * score on fewer than 10⁹ examples comes that close to a threshold without being equal to it.
      */
     public static final double TOLERANCE = 1e-9;
