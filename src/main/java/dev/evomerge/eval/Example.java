@@ -25,6 +25,12 @@ public record Example(String id, ObjectNode fields, Path file, int line) {
         return fields.deepCopy();
     }
 
+    /** One field's value (a copy), or null when absent. */
+    public com.fasterxml.jackson.databind.JsonNode field(String name) {
+        com.fasterxml.jackson.databind.JsonNode v = fields.get(name);
+        return v == null ? null : v.deepCopy();
+    }
+
     /** "file line N", for messages. */
     public String origin() {
         return file + " line " + line;

@@ -61,7 +61,10 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
         if (version == null) {
             throw root.missing("version");
         }
-        if (!version.isInt() || version.asInt() != VERSION) {
+        if (!version.isInt()) {
+            throw root.wrongType("version", "an integer", version);
+        }
+        if (version.asInt() != VERSION) {
             throw new UserError("suite " + file + " has format version " + version.asText()
                     + ", but this evomerge reads version " + VERSION + " only");
         }

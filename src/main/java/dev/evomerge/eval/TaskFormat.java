@@ -68,7 +68,7 @@ public sealed interface TaskFormat {
         public List<String> choices(Example e, String task) {
             List<String> out = new ArrayList<>();
             if (choicesField != null) {
-                JsonNode v = e.fields().get(choicesField);
+                JsonNode v = e.field(choicesField);
                 if (v == null || !v.isArray() || v.isEmpty()) {
                     throw new UserError(e.origin() + ": field '" + choicesField + "' must be a non-empty list of "
                             + "choices (task '" + task + "')");
@@ -100,7 +100,7 @@ public sealed interface TaskFormat {
 
         /** Index of the right choice: an integer field is an index, a string must equal one choice. */
         public int gold(Example e, List<String> choices, String task) {
-            JsonNode v = e.fields().get(goldField);
+            JsonNode v = e.field(goldField);
             if (v == null || v.isNull()) {
                 throw new UserError(e.origin() + ": example has no field '" + goldField + "' (task '" + task
                         + "' gold)");

@@ -88,7 +88,7 @@ public final class Template {
     }
 
     static String scalar(Example example, String field, String use) {
-        JsonNode v = example.fields().get(field);
+        JsonNode v = example.field(field);
         if (v == null || v.isNull()) {
             throw new UserError(example.origin() + ": example has no field '" + field + "' (used by " + use + ")");
         }

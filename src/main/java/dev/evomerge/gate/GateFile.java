@@ -48,7 +48,10 @@ public record GateFile(Path file, Suite suite, String slice, Path base, Map<Stri
         if (version == null) {
             throw root.missing("version");
         }
-        if (!version.isInt() || version.asInt() != VERSION) {
+        if (!version.isInt()) {
+            throw root.wrongType("version", "an integer", version);
+        }
+        if (version.asInt() != VERSION) {
             throw new UserError("gates " + file + " have format version " + version.asText()
                     + ", but this evomerge reads version " + VERSION + " only");
         }

@@ -103,6 +103,9 @@ class SuiteTest {
         Path f = TestFiles.write(dir.resolve("s.yaml"), TestFiles.read(TestFiles.TOY).replace("version: 1",
                 "version: 2"));
         assertEquals("suite " + f + " has format version 2, but this evomerge reads version 1 only", message(f));
+        Path g = TestFiles.write(dir.resolve("q.yaml"), TestFiles.read(TestFiles.TOY).replace("version: 1",
+                "version: \"1\""));
+        assertEquals("suite " + g + ": 'version' must be an integer, but was \"1\"", message(g));
     }
 
     @Test
