@@ -27,8 +27,8 @@ import java.util.List;
  * time; mergekit's argsort leaves the order among equal magnitudes unspecified;</li>
  * <li>if {@code rescale}: multiply the masked vector by {@code ||d||_1 / ||masked||_1} (DARE's rescale as
  * mergekit implements it, {@code rescaled_masked_tensor} with the L1 norm, not 1/p), unless either norm is below
- * 1e-7 (then no scaling). Norms are summed in double per block of {@link Blocks#BLOCK} elements in index order and
- * the blocks in order; mergekit sums in float32, so the factor may differ from mergekit's in its last bit;</li>
+ * 1e-7 (then no scaling). Norms are summed in double ({@link Reduce#sumAbs} per chunk, chunks and then blocks in
+ * order); mergekit sums in float32, so the factor may differ from mergekit's in its last bit;</li>
  * <li>{@code wd_j = sd_j * float(weight_j)}; without consensus {@code mixed = sum_j wd_j}, divisor
  * {@code sum_j weight_j} (replaced by 1 when {@code |divisor| < 1e-8}); with TIES "sum" consensus see
  * {@link Kernels#combineConsensus} (divisor replaced by 1 only when exactly 0);</li>
@@ -248,7 +248,8 @@ final class TaskArithmeticMerge implements MergeMethod {
         double[][] after = new double[models][blocks];
         boolean simd = ex.simd();
         Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-            float[] buf = new float[Blocks.CHUNK];
+            float[] masked = new float[Blocks.CHUNK];
+            float[] delta = new float[Blocks.CHUNK];
             for (int j = 0; j < models; j++) {
                 if (!sp[j].sparsifies()) {
                     continue;
@@ -258,11 +259,10 @@ final class TaskArithmeticMerge implements MergeMethod {
                 double sumAfter = 0;
                 for (int c = lo; c < hi; c += Blocks.CHUNK) {
                     int len = Math.min(Blocks.CHUNK, hi - c);
-                    sp[j].apply(x, b, c, len, 1f, buf, simd);
-                    for (int k = 0; k < len; k++) {
-                        sumBefore += Math.abs(x[c + k] - b[c + k]);
-                        sumAfter += Math.abs(buf[k]);
-                    }
+                    sp[j].apply(x, b, c, len, 1f, masked, simd);
+                    Kernels.delta(x, b, c, len, 1f, delta, simd);
+                    sumBefore += Reduce.sumAbs(delta, len);
+                    sumAfter += Reduce.sumAbs(masked, len);
                 }
                 before[j][blk] = sumBefore;
                 after[j][blk] = sumAfter;

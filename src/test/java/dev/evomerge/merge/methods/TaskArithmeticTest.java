@@ -139,10 +139,10 @@ class TaskArithmeticTest {
 
     @Test
     void magnitudeSelectionMatchesAFullSortWithTiesAcrossChunksAndBlocks() {
-        for (int n : new int[] {7, 2049, 150_001}) {
+        for (int n : new int[] {7, 2049, 150_001, 4 * MagnitudeSelect.SAMPLE + 5}) {
             float[] base = new float[n];
             float[] x = tiedModel(base, n);
-            for (double density : new double[] {0.1, 0.37, 0.5, 0.9}) {
+            for (double density : n > 200_000 ? new double[] {0.37} : new double[] {0.1, 0.37, 0.5, 0.9}) {
                 int k = (int) (density * n);
                 if (k == 0) {
                     continue;
@@ -154,6 +154,34 @@ class TaskArithmeticTest {
                     assertArrayEquals(expected, out, "n=" + n + " density=" + density + " " + ex.simd());
                 }
             }
+        }
+    }
+
+    @Test
+    void sampledSelectionAgreesWithRadixSelectionOrReportsAMiss() {
+        int n = 4 * MagnitudeSelect.SAMPLE + 11;
+        float[] base = Fixtures.random(91, n, 1);
+        float[][] xs = {Fixtures.plus(base, Fixtures.random(92, n, 0.01)), tiedModel(base, 93),
+            Fixtures.plus(base, Fixtures.random(94, n, 1e-3))};
+        int[][] ranks = {{0, n / 3, n - 1}, {n / 2, n / 2 + 1}, {(int) (0.99 * n)}};
+        MagnitudeSelect.Threshold[][] radix = MagnitudeSelect.findRadix(Fixtures.SIMD_4, base, xs, ranks);
+        for (Execution ex : new Execution[] {Fixtures.SCALAR_1, Fixtures.SIMD_4}) {
+            MagnitudeSelect.Threshold[][] sampled = MagnitudeSelect.findSampled(ex, base, xs, ranks, 4);
+            for (int j = 0; j < xs.length; j++) {
+                assertArrayEquals(radix[j], sampled[j], "model " + j);
+            }
+            // a negative width gives an empty band: every rank is reported missed...
+            MagnitudeSelect.Threshold[][] narrow = MagnitudeSelect.findSampled(ex, base, xs, ranks, -1e9);
+            for (int j = 0; j < xs.length; j++) {
+                assertEquals(null, narrow[j], "model " + j);
+            }
+        }
+        // ...and find falls back to the radix select for the missed models
+        MagnitudeSelect.Threshold[][] fallback = MagnitudeSelect.find(Fixtures.SIMD_4, base, xs, ranks, -1e9);
+        MagnitudeSelect.Threshold[][] found = MagnitudeSelect.find(Fixtures.SIMD_4, base, xs, ranks);
+        for (int j = 0; j < xs.length; j++) {
+            assertArrayEquals(radix[j], fallback[j]);
+            assertArrayEquals(radix[j], found[j]);
         }
     }
 
