@@ -19,16 +19,6 @@ public record ModelProvider(Function<Path, LanguageModel> open, Function<Path, S
         Objects.requireNonNull(contentHash, "contentHash");
     }
 
-    /** A provider that refuses every model: for builds without a runtime wired in. */
-    public static ModelProvider unavailable() {
-        Function<Path, String> none = dir -> {
-            throw new UserError("no model runtime is available in this build to load " + dir);
-        };
-        return new ModelProvider(dir -> {
-            throw new UserError("no model runtime is available in this build to load " + dir);
-        }, none);
-    }
-
     /** Refuses a directory that does not exist, before any hashing or loading. */
     public static Path requireDirectory(Path dir, String role) {
         if (!java.nio.file.Files.isDirectory(dir)) {

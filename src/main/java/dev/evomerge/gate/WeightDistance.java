@@ -1,6 +1,5 @@
 package dev.evomerge.gate;
 
-import dev.evomerge.UserError;
 import java.nio.file.Path;
 
 /**
@@ -20,12 +19,4 @@ public interface WeightDistance {
     }
 
     Measurement measure(Path candidate, Path base);
-
-    /** For builds without the checkpoint reader wired in. */
-    static WeightDistance unavailable() {
-        return (candidate, base) -> {
-            throw new UserError("no checkpoint reader is available in this build to measure " + candidate
-                    + " against " + base);
-        };
-    }
 }
