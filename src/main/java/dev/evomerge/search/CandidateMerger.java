@@ -1,0 +1,239 @@
+package dev.evomerge.search;
+
+import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.FloatCodec;
+import dev.evomerge.checkpoint.InMemoryTensors;
+import dev.evomerge.checkpoint.TensorSource;
+import dev.evomerge.checkpoint.WeightDistance;
+import dev.evomerge.merge.MergeEngine;
+import dev.evomerge.merge.MergePlan;
+import dev.evomerge.merge.MergePlanner;
+import dev.evomerge.merge.Sources;
+import dev.evomerge.merge.TensorTask;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import dev.evomerge.merge.recipe.ModelRef;
+import dev.evomerge.merge.recipe.Recipe;
+import dev.evomerge.model.LayerPath;
+import dev.evomerge.model.ModelConfig;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns candidates into runtime weights in memory, for every worker of a run: source checkpoints are mapped once per
+ * run and kept open, tensors a recipe leaves unchanged are views of those mappings, and merged tensors are shared
+ * across candidates through a {@link TensorCache}. Thread-safe.
+ */
+public final class CandidateMerger implements AutoCloseable {
+
+    /** Ceiling on the candidate's L2 distance from the base, absolute or relative to ‖base‖. */
+    public record L2Ceiling(double max, boolean relative) {
+        public L2Ceiling {
+            if (!(max >= 0) || !Double.isFinite(max)) {
+                throw new IllegalArgumentException("L2 ceiling must be finite and >= 0, but was " + max);
+            }
+        }
+    }
+
+    /**
+     * A candidate's weights, ready for the runtime: the layer path through {@code sources} (identity over the merged
+     * tensors for a parameter-space candidate). Close after the model no longer uses it.
+     */
+    public record Merged(ModelConfig config, List<TensorSource> sources, LayerPath path, InMemoryTensors owned,
+                         double seconds) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned != null) {
+                owned.close();
+            }
+        }
+    }
+
+    private final Path recipeDirectory;
+    private final MergeEngine engine;
+    private final TensorCache cache;
+    private final Path base;
+    private final L2Ceiling ceiling;
+    private final Map<Path, Checkpoint> opened = new HashMap<>();
+
+    /**
+     * @param recipeDirectory directory relative model paths in candidates resolve against (the search space file's)
+     * @param mergeThreads    threads of the merge engine
+     * @param cache           merged-tensor cache shared by the run's candidates
+     * @param base            the base checkpoint for the L2 ceiling, or null
+     * @param ceiling         the L2 ceiling, or null for none
+     */
+    public CandidateMerger(Path recipeDirectory, int mergeThreads, TensorCache cache, Path base, L2Ceiling ceiling) {
+        this.recipeDirectory = recipeDirectory.toAbsolutePath().normalize();
+        this.engine = new MergeEngine(mergeThreads);
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.base = base == null ? null : base.toAbsolutePath().normalize();
+        this.ceiling = ceiling;
+        if (ceiling != null && base == null) {
+            throw new IllegalArgumentException("an L2 ceiling needs a base model");
+        }
+    }
+
+    public Path recipeDirectory() {
+        return recipeDirectory;
+    }
+
+    public MergeEngine engine() {
+        return engine;
+    }
+
+    public TensorCache cache() {
+        return cache;
+    }
+
+    /** The checkpoint at {@code dir}, opened on first use and kept open until this merger is closed. */
+    public synchronized Checkpoint checkpoint(Path dir) {
+        Path key = dir.toAbsolutePath().normalize();
+        Checkpoint c = opened.get(key);
+        if (c == null) {
+            c = Checkpoint.open(key);
+            opened.put(key, c);
+        }
+        return c;
+    }
+
+    public LoadedRecipe loaded(Recipe recipe, String name) {
+        return new LoadedRecipe(recipe, name, recipeDirectory);
+    }
+
+    /** The recipe's sources from the run's open checkpoints (closing the result closes nothing). */
+    public Sources sources(LoadedRecipe recipe) {
+        Map<ModelRef, Checkpoint> map = new LinkedHashMap<>();
+        for (ModelRef ref : recipe.recipe().referencedModels()) {
+            Path dir = recipe.resolve(ref);
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                throw new UserError(recipe.sourceName() + ": model '" + ref + "' not found at " + dir);
+            }
+            map.put(ref, checkpoint(dir));
+        }
+        return Sources.of(map);
+    }
+
+    /** Plans {@code recipe} against the open sources; a recipe the planner refuses is a UserError naming why. */
+    public MergePlan plan(Recipe recipe, String name) {
+        LoadedRecipe loaded = loaded(recipe, name);
+        return MergePlanner.plan(loaded, sources(loaded));
+    }
+
+    /**
+     * Materializes a candidate. Throws {@link Rejected} for cheap rejections (the planner refuses the recipe, or the
+     * L2 ceiling is exceeded), before any inference.
+     */
+    public Merged materialize(Candidate candidate, String name) {
+        long t0 = System.nanoTime();
+        InMemoryTensors merged = null;
+        ModelConfig mergedConfig = null;
+        try {
+            if (candidate.recipe() != null) {
+                MergePlan plan;
+                try {
+                    plan = plan(candidate.recipe(), name);
+                } catch (UserError e) {
+                    throw new Rejected("invalid recipe: " + e.getMessage());
+                }
+                merged = materialize(plan);
+                mergedConfig = ModelConfig.fromJson(plan.config());
+                checkCeiling(merged);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (candidate.layerPath() == null) {
+                return new Merged(mergedConfig, List.of(merged), LayerPath.identity(mergedConfig.numLayers()), merged,
+                        seconds);
+            }
+            List<TensorSource> sources = new ArrayList<>();
+            ModelConfig config = null;
+            for (String ref : candidate.pathSources()) {
+                if (Candidate.MERGED.equals(ref)) {
+                    if (merged == null) {
+                        throw new Rejected("the layer path names the merged model but the candidate has no recipe");
+                    }
+                    sources.add(merged);
+                    config = config == null ? mergedConfig : config;
+                } else {
+                    Checkpoint c = checkpoint(new ModelRef(ref).resolve(recipeDirectory));
+                    sources.add(c);
+                    config = config == null ? ModelConfig.fromJson(c.config()) : config;
+                }
+            }
+            return new Merged(config, List.copyOf(sources), candidate.layerPath(), merged, seconds);
+        } catch (RuntimeException e) {
+            if (merged != null) {
+                merged.close();
+            }
+            throw e;
+        }
+    }
+
+    /** A cheap rejection before inference; the message is the journal's reason. */
+    public static final class Rejected extends RuntimeException {
+        public Rejected(String reason) {
+            super(reason);
+        }
+    }
+
+    private void checkCeiling(InMemoryTensors merged) {
+        if (ceiling == null) {
+            return;
+        }
+        WeightDistance.Result r = WeightDistance.l2(merged, checkpoint(base));
+        double measured = ceiling.relative() ? r.relative() : r.distance();
+        if (measured > ceiling.max()) {
+            throw new Rejected(String.format(java.util.Locale.ROOT, "L2 distance from the base%s %.6g exceeds the "
+                    + "ceiling %.6g", ceiling.relative() ? " / ||base||" : "", measured, ceiling.max()));
+        }
+    }
+
+    /**
+     * {@link MergeEngine#materialize} with the run's tensor cache: copies stay views of the mapped sources, merged
+     * tensors come from the cache when an earlier candidate made the same tensor from the same inputs.
+     */
+    InMemoryTensors materialize(MergePlan plan) {
+        if (!cache.enabled()) {
+            return engine.materialize(plan, MergeEngine.Progress.NONE);
+        }
+        InMemoryTensors out = new InMemoryTensors();
+        try {
+            for (TensorTask t : plan.tasks()) {
+                TensorTask.Input first = t.models().getFirst();
+                if (t.isCopy() && first.info().dtype() == t.output().dtype()) {
+                    out.putView(t.output(), first.source().bytes(first.name()));
+                } else if (t.isCopy()) {
+                    out.putView(t.output(), encode(t, engine.merge(t)));
+                } else {
+                    out.putView(t.output(), cache.get(t, () -> encode(t, engine.merge(t))));
+                }
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    private static MemorySegment encode(TensorTask t, float[] values) {
+        DType dtype = t.output().dtype();
+        MemorySegment seg = Arena.ofAuto().allocate(t.output().byteSize(), 64);
+        FloatCodec.encode(dtype, values, 0, seg, 0, values.length);
+        return seg;
+    }
+
+    @Override
+    public synchronized void close() {
+        engine.close();
+        opened.values().forEach(Checkpoint::close);
+        opened.clear();
+    }
+}

@@ -1,0 +1,240 @@
+package dev.evomerge.search;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A run's append-only {@code journal.jsonl} (format {@value #FORMAT}, version {@value #VERSION}): a header line with
+ * the run configuration, then one JSON line per finished candidate ({@link JournalEntry}), each forced to disk before
+ * the next candidate is told to the strategy. A kill -9 can leave at most a torn last line, which {@link #read}
+ * drops and {@link #append} truncates away, so the run resumes from the last complete candidate.
+ */
+public final class Journal implements AutoCloseable {
+    public static final String FORMAT = "evomerge-journal";
+    public static final int VERSION = 1;
+    public static final String FILE = "journal.jsonl";
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What {@link #read} found: the header, the complete entries, and whether a torn last line was dropped. */
+    public record Contents(ObjectNode header, List<JournalEntry> entries, boolean tornTail, long validBytes) {
+        public Contents {
+            Objects.requireNonNull(header, "header");
+            entries = List.copyOf(entries);
+        }
+    }
+
+    private final Path file;
+    private final FileChannel channel;
+
+    private Journal(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /** Creates a new journal with its header; refuses to overwrite an existing one. */
+    public static Journal create(Path file, ObjectNode config) {
+        if (Files.exists(file)) {
+            throw new UserError(file + " already exists; use --resume to continue that run or choose another run id");
+        }
+        ObjectNode header = JsonNodeFactory.instance.objectNode();
+        header.put("format", FORMAT);
+        header.put("version", VERSION);
+        header.setAll(config);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Journal j = new Journal(file, ch);
+            j.writeLine(header);
+            return j;
+        } catch (IOException e) {
+            throw new UserError("cannot create journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens an existing journal for appending after its last complete line (a torn tail is cut off first). */
+    public static Journal append(Path file, Contents contents) {
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
+            ch.truncate(contents.validBytes());
+            ch.position(contents.validBytes());
+            ch.force(true);
+            return new Journal(file, ch);
+        } catch (IOException e) {
+            throw new UserError("cannot open journal " + file + " for appending: " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Appends one finished candidate and forces it to disk. */
+    public synchronized void write(JournalEntry entry) {
+        writeLine(toJson(entry));
+    }
+
+    private void writeLine(JsonNode node) {
+        try {
+            byte[] line = (JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
+            ByteBuffer buf = ByteBuffer.wrap(line);
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to journal " + file, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads a journal. Refuses a file that is not a journal or has another format version; a last line without its
+     * newline or that does not parse is a write torn by a kill and is dropped; any other bad line is corruption.
+     */
+    public static Contents read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UserError("cannot read journal " + file + ": " + e.getMessage(), e);
+        }
+        List<int[]> lines = new ArrayList<>(); // [start, end) without the newline
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+                lines.add(new int[] {start, i});
+                start = i + 1;
+            }
+        }
+        boolean unterminated = start < bytes.length;
+        if (lines.isEmpty()) {
+            throw new UserError("journal " + file + " has no complete header line");
+        }
+        ObjectNode header = parseHeader(file, new String(bytes, lines.getFirst()[0],
+                lines.getFirst()[1] - lines.getFirst()[0], StandardCharsets.UTF_8));
+        List<JournalEntry> entries = new ArrayList<>();
+        long valid = lines.getFirst()[1] + 1L;
+        boolean torn = unterminated;
+        for (int k = 1; k < lines.size(); k++) {
+            int[] l = lines.get(k);
+            String text = new String(bytes, l[0], l[1] - l[0], StandardCharsets.UTF_8);
+            try {
+                entries.add(fromJson(JSON.readTree(text)));
+                valid = l[1] + 1L;
+            } catch (IOException | RuntimeException e) {
+                if (k == lines.size() - 1 && !unterminated) {
+                    torn = true;
+                    break;
+                }
+                throw new UserError("journal " + file + " line " + (k + 1) + " is corrupt (" + e.getMessage()
+                        + "); only a torn last line can be recovered");
+            }
+        }
+        return new Contents(header, entries, torn, valid);
+    }
+
+    private static ObjectNode parseHeader(Path file, String text) {
+        JsonNode h;
+        try {
+            h = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new UserError("journal " + file + " has an unreadable header line (" + e.getOriginalMessage() + ")");
+        }
+        if (!(h instanceof ObjectNode o) || !FORMAT.equals(o.path("format").asText())) {
+            throw new UserError(file + " is not an evomerge journal (its first line must have format '" + FORMAT
+                    + "')");
+        }
+        if (!o.path("version").isInt() || o.get("version").asInt() != VERSION) {
+            throw new UserError("journal " + file + " has format version " + o.path("version")
+                    + ", but this evomerge reads version " + VERSION + " only");
+        }
+        return o;
+    }
+
+    /** One entry as its JSON line; a rejected candidate's -Infinity fitness is written as null (JSON has no infinity). */
+    public static ObjectNode toJson(JournalEntry e) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("index", e.index());
+        o.put("generation", e.generation());
+        o.put("strategy", e.strategy());
+        ArrayNode g = o.putArray("genome");
+        for (double v : e.genome().genes()) {
+            g.add(v);
+        }
+        o.put("recipe", e.recipeYaml());
+        o.put("layer_path", e.layerPath());
+        ObjectNode scores = o.putObject("scores");
+        new java.util.TreeMap<>(e.scores()).forEach(scores::put);
+        if (Double.isFinite(e.fitness())) {
+            o.put("fitness", e.fitness());
+        } else {
+            o.putNull("fitness");
+        }
+        o.put("status", e.status());
+        o.put("reason", e.reason());
+        o.put("merge_seconds", e.mergeSeconds());
+        o.put("eval_seconds", e.evalSeconds());
+        o.put("epoch_millis", e.epochMillis());
+        return o;
+    }
+
+    public static JournalEntry fromJson(JsonNode o) {
+        JsonNode genes = required(o, "genome");
+        double[] g = new double[genes.size()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = genes.get(i).doubleValue();
+        }
+        Map<String, Double> scores = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = required(o, "scores").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> s = it.next();
+            scores.put(s.getKey(), s.getValue().doubleValue());
+        }
+        JsonNode fitness = required(o, "fitness");
+        return new JournalEntry(required(o, "index").intValue(), required(o, "generation").intValue(),
+                required(o, "strategy").asText(), new Genome(g), text(o, "recipe"), text(o, "layer_path"), scores,
+                fitness.isNull() ? Double.NEGATIVE_INFINITY : fitness.doubleValue(), required(o, "status").asText(),
+                text(o, "reason"), o.path("merge_seconds").asDouble(), o.path("eval_seconds").asDouble(),
+                o.path("epoch_millis").asLong());
+    }
+
+    private static JsonNode required(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null) {
+            throw new IllegalArgumentException("field '" + field + "' is missing");
+        }
+        return v;
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

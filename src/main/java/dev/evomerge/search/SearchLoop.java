@@ -1,0 +1,294 @@
+package dev.evomerge.search;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
+import dev.evomerge.eval.Progress;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The candidate loop: ask the strategy, decode, evaluate new genomes on {@code workers} threads, journal each finished
+ * candidate (fsync'd) and tell the strategy. Resuming replays the journal through a freshly created strategy: since
+ * strategies are deterministic given their seed and the fitness they were told, it asks for the same genomes again,
+ * and every genome the journal holds gets its recorded fitness instead of an evaluation.
+ *
+ * <p>Staged evaluation prunes against the k-th best fitness among fully evaluated candidates of earlier generations:
+ * frozen per generation, so the decisions do not depend on which worker finished first, and a resumed run makes the
+ * same decisions as an uninterrupted one.
+ */
+public final class SearchLoop {
+
+    /**
+     * @param budget  most candidates evaluated in the run (journal lines), resumed ones included
+     * @param workers parallel evaluators
+     * @param topK    the k of "k-th best" for pruning (and the number of candidates the finish re-scores)
+     */
+    public record Settings(int budget, int workers, int topK) {
+        public Settings {
+            if (budget < 1) {
+                throw new IllegalArgumentException("budget must be at least 1, but was " + budget);
+            }
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be at least 1, but was " + workers);
+            }
+            if (topK < 1) {
+                throw new IllegalArgumentException("top-k must be at least 1, but was " + topK);
+            }
+        }
+    }
+
+    /** The journal after the run, and what this process evaluated (the rest was replayed). */
+    public record Result(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
+        public Result {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    private final SearchSpace space;
+    private final Strategy strategy;
+    private final CandidateEvaluator.Factory evaluators;
+    private final Settings settings;
+    private final PrintWriter log;
+
+    public SearchLoop(SearchSpace space, Strategy strategy, CandidateEvaluator.Factory evaluators, Settings settings,
+                      PrintWriter log) {
+        this.space = Objects.requireNonNull(space, "space");
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.evaluators = Objects.requireNonNull(evaluators, "evaluators");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.log = log;
+    }
+
+    /** Starts a new run in {@code runDir} with {@code config} in the journal header. */
+    public Result start(Path runDir, ObjectNode config) {
+        try (Journal journal = Journal.create(runDir.resolve(Journal.FILE), config)) {
+            return run(journal, List.of());
+        }
+    }
+
+    /** Continues the run whose journal {@code contents} were read from {@code runDir}. */
+    public Result resume(Path runDir, Journal.Contents contents) {
+        if (contents.tornTail() && log != null) {
+            log.println("evomerge: dropped a torn last journal line (the previous run was killed mid-write)");
+        }
+        try (Journal journal = Journal.append(runDir.resolve(Journal.FILE), contents)) {
+            return run(journal, contents.entries());
+        }
+    }
+
+    private Result run(Journal journal, List<JournalEntry> previous) {
+        long t0 = System.nanoTime();
+        List<JournalEntry> entries = new ArrayList<>(previous);
+        Map<Genome, JournalEntry> known = new HashMap<>();
+        for (JournalEntry e : previous) {
+            if (known.putIfAbsent(e.genome(), e) != null) {
+                throw new UserError("journal " + journal.file() + " lists genome " + e.genome() + " twice");
+            }
+        }
+        int replayed = 0;
+        int evaluatedNow = 0;
+        Progress progress = new Progress("search", settings.budget(), null, System::nanoTime, Duration.ZERO, false);
+        progress.advance(Math.min(previous.size(), settings.budget()));
+        BlockingQueue<CandidateEvaluator> pool = new ArrayBlockingQueue<>(settings.workers());
+        ExecutorService executor = Executors.newFixedThreadPool(settings.workers(), r -> {
+            Thread t = new Thread(r, "evomerge-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            int generation = 0;
+            boolean started = false;
+            while (!strategy.finished()) {
+                List<Genome> asked = strategy.ask();
+                if (asked.isEmpty()) {
+                    break;
+                }
+                List<Genome> fresh = new ArrayList<>();
+                for (Genome g : asked) {
+                    if (!known.containsKey(g) && !fresh.contains(g)) {
+                        fresh.add(g);
+                    }
+                }
+                replayed += (int) asked.stream().filter(known::containsKey).distinct().count();
+                int room = settings.budget() - entries.size();
+                boolean truncated = fresh.size() > room;
+                if (truncated) {
+                    fresh = fresh.subList(0, Math.max(0, room));
+                }
+                double threshold = kthBest(entries, generation);
+                if (!fresh.isEmpty()) {
+                    if (!started) {
+                        started = true;
+                        for (int w = 0; w < settings.workers(); w++) {
+                            pool.add(evaluators.create(w, settings.workers()));
+                        }
+                    }
+                    evaluatedNow += evaluate(fresh, generation, threshold, executor, pool, journal, entries, known,
+                            progress);
+                }
+                if (truncated) {
+                    break;
+                }
+                List<Fitness> results = new ArrayList<>(asked.size());
+                for (Genome g : asked) {
+                    results.add(fitness(known.get(g)));
+                }
+                strategy.tell(asked, results);
+                generation++;
+                if (entries.size() >= settings.budget()) {
+                    break;
+                }
+            }
+        } finally {
+            executor.shutdownNow();
+            for (CandidateEvaluator e : pool) {
+                e.close();
+            }
+            progress.close();
+        }
+        if (log != null) {
+            log.println(progressLine(progress, entries) + " (" + evaluatedNow + " evaluated now, " + replayed
+                    + " replayed from the journal)");
+            log.flush();
+        }
+        return new Result(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private int evaluate(List<Genome> fresh, int generation, double threshold, ExecutorService executor,
+                         BlockingQueue<CandidateEvaluator> pool, Journal journal, List<JournalEntry> entries,
+                         Map<Genome, JournalEntry> known, Progress progress) {
+        List<Future<?>> futures = new ArrayList<>();
+        for (Genome g : fresh) {
+            futures.add(executor.submit(() -> {
+                CandidateEvaluator ev = pool.take();
+                try {
+                    Candidate c = decodeOrNull(g);
+                    CandidateEvaluator.Outcome o = c == null
+                            ? CandidateEvaluator.Outcome.rejected("cannot decode the genome: " + decodeError(g), 0)
+                            : ev.evaluate(c, threshold);
+                    synchronized (entries) {
+                        JournalEntry e = new JournalEntry(entries.size(), generation, strategy.name(), g,
+                                c == null || c.recipe() == null ? null : c.recipe().toYaml(),
+                                c == null || c.layerPath() == null ? null : c.layerPath().toString(), o.scores(),
+                                o.fitness(), o.status(), o.reason(), o.mergeSeconds(), o.evalSeconds(),
+                                System.currentTimeMillis());
+                        journal.write(e);
+                        entries.add(e);
+                        known.put(g, e);
+                        progress.advance(1);
+                        report(progress, entries);
+                    }
+                } finally {
+                    pool.add(ev);
+                }
+                return null;
+            }));
+        }
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while evaluating candidates", e);
+        } catch (ExecutionException e) {
+            futures.forEach(f -> f.cancel(true));
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        return fresh.size();
+    }
+
+    private String decodeError(Genome g) {
+        try {
+            space.decode(g);
+            return "unknown";
+        } catch (UserError | IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    private Candidate decodeOrNull(Genome g) {
+        try {
+            return space.decode(g);
+        } catch (UserError | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The k-th best fitness among fully evaluated candidates of generations before {@code generation}. */
+    static double kthBest(List<JournalEntry> entries, int generation, int k) {
+        List<Double> done = entries.stream()
+                .filter(e -> e.generation() < generation && e.status().equals(JournalEntry.EVALUATED))
+                .map(JournalEntry::fitness).sorted(Comparator.reverseOrder()).toList();
+        return done.size() < k ? Double.NEGATIVE_INFINITY : done.get(k - 1);
+    }
+
+    private double kthBest(List<JournalEntry> entries, int generation) {
+        synchronized (entries) {
+            return kthBest(entries, generation, settings.topK());
+        }
+    }
+
+    /** What the strategy is told for a journaled candidate. */
+    static Fitness fitness(JournalEntry e) {
+        return new Fitness(e.scores(), e.fitness());
+    }
+
+    private long lastReport;
+
+    private void report(Progress progress, List<JournalEntry> entries) {
+        long now = System.nanoTime();
+        if (log == null || now - lastReport < 1_000_000_000L) {
+            return;
+        }
+        lastReport = now;
+        log.println(progressLine(progress, entries));
+        log.flush();
+    }
+
+    private static String progressLine(Progress progress, List<JournalEntry> entries) {
+        JournalEntry best = best(entries);
+        return progress.line(System.nanoTime()) + (best == null ? "" : String.format(Locale.ROOT,
+                "  best %.4f (#%d)", best.fitness(), best.index()));
+    }
+
+    /** The best fully evaluated entry (first on ties), or null. */
+    public static JournalEntry best(List<JournalEntry> entries) {
+        return ranked(entries).stream().findFirst().orElse(null);
+    }
+
+    /** Fully evaluated entries, best first; ties keep journal order. */
+    public static List<JournalEntry> ranked(List<JournalEntry> entries) {
+        return entries.stream().filter(e -> e.status().equals(JournalEntry.EVALUATED))
+                .sorted(Comparator.comparingDouble(JournalEntry::fitness).reversed()
+                        .thenComparingInt(JournalEntry::index))
+                .toList();
+    }
+
+    /** Counts of entries per status. */
+    public static Map<String, Long> counts(List<JournalEntry> entries) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (String s : List.of(JournalEntry.EVALUATED, JournalEntry.PRUNED, JournalEntry.REJECTED)) {
+            m.put(s, entries.stream().filter(e -> e.status().equals(s)).count());
+        }
+        return m;
+    }
+}
