@@ -1,0 +1,110 @@
+package dev.evomerge.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+    @TempDir
+    Path dir;
+
+    static JournalEntry entry(int i, double fitness, String status) {
+        return new JournalEntry(i, i / 2, "random", new Genome(new double[] {0.1 * i, 1.0 / 3, 0.0}),
+                status.equals(JournalEntry.REJECTED) ? null : "merge_method: linear\n", i == 2 ? "0:1x1.0" : null,
+                status.equals(JournalEntry.REJECTED) ? Map.of() : Map.of("add", 0.25 * i, "rev", 1.0), fitness, status,
+                status.equals(JournalEntry.EVALUATED) ? null : "why " + i, 1.5, 2.25, 1_700_000_000_000L + i);
+    }
+
+    private Path write(List<JournalEntry> entries) {
+        Path f = dir.resolve(Journal.FILE);
+        ObjectNode config = JsonNodeFactory.instance.objectNode().put("strategy", "random").put("seed", 42);
+        try (Journal j = Journal.create(f, config)) {
+            entries.forEach(j::write);
+        }
+        return f;
+    }
+
+    @Test
+    void entriesRoundTripBitExactIncludingRejectedInfinity() {
+        List<JournalEntry> entries = List.of(entry(0, 0.5, JournalEntry.EVALUATED),
+                entry(1, Double.NEGATIVE_INFINITY, JournalEntry.REJECTED), entry(2, 0.125, JournalEntry.PRUNED));
+        Journal.Contents c = Journal.read(write(entries));
+        assertEquals(entries, c.entries());
+        assertEquals("evomerge-journal", c.header().get("format").asText());
+        assertEquals(1, c.header().get("version").asInt());
+        assertEquals(42, c.header().get("seed").asInt());
+        assertFalse(c.tornTail());
+        assertNull(c.entries().get(1).recipeYaml());
+    }
+
+    @Test
+    void tornLastLineIsDroppedAndTruncatedOnAppend() throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        long complete = Files.size(f);
+        String third = Journal.JSON.writeValueAsString(Journal.toJson(entry(2, 0.7, JournalEntry.EVALUATED)));
+        Files.writeString(f, third.substring(0, third.length() / 2), StandardOpenOption.APPEND);
+
+        Journal.Contents c = Journal.read(f);
+        assertTrue(c.tornTail());
+        assertEquals(2, c.entries().size());
+        assertEquals(complete, c.validBytes());
+
+        try (Journal j = Journal.append(f, c)) {
+            j.write(entry(2, 0.7, JournalEntry.EVALUATED));
+        }
+        Journal.Contents again = Journal.read(f);
+        assertFalse(again.tornTail());
+        assertEquals(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED),
+                entry(2, 0.7, JournalEntry.EVALUATED)), again.entries());
+    }
+
+    @Test
+    void tornLineWithItsNewlineButGarbageIsAlsoTheTail() throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
+        Files.writeString(f, "{\"index\": 1, \"gen\n", StandardOpenOption.APPEND);
+        Journal.Contents c = Journal.read(f);
+        assertTrue(c.tornTail());
+        assertEquals(1, c.entries().size());
+    }
+
+    @Test
+    void corruptMiddleLineIsRefused() throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
+        List<String> lines = Files.readAllLines(f);
+        Files.write(f, List.of(lines.get(0), "{not json", lines.get(1)));
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        assertTrue(e.getMessage().contains("line 2 is corrupt"), e.getMessage());
+    }
+
+    @Test
+    void unknownVersionAndForeignFilesAreRefused() throws Exception {
+        Path f = dir.resolve("v2.jsonl");
+        Files.writeString(f, "{\"format\":\"evomerge-journal\",\"version\":2}\n", StandardCharsets.UTF_8);
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        assertTrue(e.getMessage().contains("version 2") && e.getMessage().contains("version 1 only"),
+                e.getMessage());
+        Path g = dir.resolve("other.jsonl");
+        Files.writeString(g, "{\"format\":\"evomerge-eval-suite\",\"version\":1}\n");
+        assertTrue(assertThrows(UserError.class, () -> Journal.read(g)).getMessage().contains("not an evomerge journal"));
+    }
+
+    @Test
+    void createRefusesToOverwriteARun() {
+        Path f = write(List.of());
+        assertThrows(UserError.class, () -> Journal.create(f, JsonNodeFactory.instance.objectNode()));
+    }
+}

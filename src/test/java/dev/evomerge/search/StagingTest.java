@@ -1,0 +1,104 @@
+package dev.evomerge.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.Progress;
+import dev.evomerge.eval.Suite;
+import dev.evomerge.eval.SuiteResult;
+import dev.evomerge.eval.Task;
+import dev.evomerge.model.LanguageModel;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StagingTest {
+    @TempDir
+    static Path dir;
+    static SearchSlice slice;
+    static final Map<String, Double> WEIGHTS = Map.of("t1", 2.0, "t2", 1.0);
+    static final Evaluator EVAL = new Evaluator(16, Progress.Factory.NONE);
+
+    @BeforeAll
+    static void suite() {
+        slice = SearchSlice.of(Suite.load(GenSuite.write(dir, List.of("t1", "t2"), 20, 8)));
+    }
+
+    static SuiteResult score(LanguageModel m, Suite s) {
+        return EVAL.evaluate(m, "m", s, SearchSlice.SLICE, 0);
+    }
+
+    static Map<String, Integer> tailSizes(SearchSlice.Stages st) {
+        Map<String, Integer> m = new HashMap<>();
+        for (Task t : st.tail().tasks()) {
+            m.put(t.name(), t.examples(SearchSlice.SLICE).size());
+        }
+        return m;
+    }
+
+    @Test
+    void boundByHand() {
+        SearchSlice.Stages st = slice.stages(0.25);
+        assertEquals(5, st.head().tasks().getFirst().examples("search").size());
+        assertEquals(15, st.tail().tasks().getFirst().examples("search").size());
+        // t1: 2 of the first 5 right; t2: 5 of 5 right.
+        var model = GenSuite.model(q -> q.startsWith("s-t2") || q.equals("s-t1-0") || q.equals("s-t1-3"));
+        SuiteResult head = score(model, st.head());
+        double t1 = (2.0 + 15) / 20;
+        double t2 = (5.0 + 15) / 20;
+        assertEquals((2 * t1 + t2) / 3, Staging.upperBound(head, tailSizes(st), WEIGHTS), 1e-15);
+        // The full slice: t1 2/20, t2 20/20.
+        Map<String, Double> full = Staging.combine(head, score(model, st.tail()));
+        assertEquals(Map.of("t1", 0.1, "t2", 1.0), full);
+        assertEquals((2 * 0.1 + 1.0) / 3, Staging.scalar(full, WEIGHTS), 1e-15);
+    }
+
+    /**
+     * For random candidates and thresholds: the staged scores equal one pass over the whole slice, the bound is never
+     * below the final fitness, and a pruned candidate's final fitness is always below the threshold (it could not
+     * have reached the top k). Thresholds are drawn from the achievable fitness values, so ties are exercised.
+     */
+    @Test
+    void pruningNeverStopsACandidateThatCouldReachTopK() {
+        SplittableRandom r = new SplittableRandom(2024);
+        int pruned = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            double p = r.nextDouble();
+            double fraction = List.of(0.1, 0.25, 0.5, 0.9).get(r.nextInt(4));
+            long salt = r.nextLong();
+            var model = GenSuite.model(q -> new SplittableRandom(q.hashCode() ^ salt).nextDouble() < p);
+            SearchSlice.Stages st = slice.stages(fraction);
+            SuiteResult head = score(model, st.head());
+            Map<String, Double> staged = Staging.combine(head, score(model, st.tail()));
+            Map<String, Double> onePass = Staging.scores(score(model, slice.suite()));
+            assertEquals(new LinkedHashMap<>(onePass), new LinkedHashMap<>(staged));
+            double fitness = Staging.scalar(onePass, WEIGHTS);
+            double bound = Staging.upperBound(head, tailSizes(st), WEIGHTS);
+            assertTrue(bound >= fitness - 1e-15, bound + " < " + fitness);
+            double threshold = r.nextBoolean() ? fitness : (2 * r.nextInt(21) / 20.0 + r.nextInt(21) / 20.0) / 3;
+            if (Staging.prune(bound, threshold)) {
+                pruned++;
+                assertTrue(fitness < threshold, "pruned a candidate with fitness " + fitness + " >= " + threshold);
+            }
+            if (threshold == fitness) {
+                assertFalse(Staging.prune(bound, threshold), "a candidate equal to the k-th best was pruned");
+            }
+        }
+        assertTrue(pruned > 20, "the property was exercised: " + pruned + " pruned");
+    }
+
+    @Test
+    void perplexityTasksDisableStaging() {
+        Suite toy = Suite.load(Path.of("eval-suites/examples/toy.yaml"));
+        assertFalse(Staging.stageable(toy, Map.of("text", 1.0, "arith", 1.0)));
+        assertTrue(Staging.stageable(toy, Map.of("arith", 1.0, "choice", 1.0)));
+    }
+}
