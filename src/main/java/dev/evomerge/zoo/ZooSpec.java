@@ -50,9 +50,9 @@ public record ZooSpec(int hidden, int intermediate, int layers, int heads, int k
         }
     }
 
-    /** The shipped zoo: about 1.05 M parameters, 6 layers. */
+    /** The shipped zoo: about 0.63 M parameters, 6 layers. */
     public static ZooSpec full() {
-        return new ZooSpec(128, 320, 6, 4, 2, 64, new Skill.TaskShape(3, 4, 7), 48, 2500, 2e-3, 200, 3e-4, 150, 2);
+        return new ZooSpec(96, 256, 6, 4, 2, 64, new Skill.TaskShape(3, 4, 7), 32, 2000, 3e-3, 200, 3e-4, 150, 2);
     }
 
     /** A few steps of a small variant: checks in seconds that the trainer still runs end to end (CI). */

@@ -190,9 +190,12 @@ public final class ZooTrainer {
                     gc.backward(l);
                     loss = l.getFloat();
                 }
+                if (!Float.isFinite(loss)) {
+                    throw new IllegalStateException(label + ": the loss is " + loss + " at step " + step);
+                }
                 adam.step(learningRate(step, steps, warmup, peakLr), 1.0);
                 smoothed = Double.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
-                if (step % 100 == 0 || step == steps) {
+                if (step % (steps >= 1000 ? 100 : 10) == 0 || step == steps) {
                     log.printf("  %s step %d/%d loss %.4f (%.1f s)%n", label, step, steps, smoothed,
                             (System.nanoTime() - start) / 1e9);
                     log.flush();
