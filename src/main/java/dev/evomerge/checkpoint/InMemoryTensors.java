@@ -29,6 +29,22 @@ public final class InMemoryTensors implements TensorSource, AutoCloseable {
         return seg;
     }
 
+    /**
+     * Adds a tensor that is a read-only view of memory owned elsewhere (a mapped source checkpoint), so tensors a
+     * merge leaves unchanged are handed to the runtime without a copy. The owner must outlive this object.
+     */
+    public synchronized void putView(TensorInfo info, MemorySegment bytes) {
+        if (infos.containsKey(info.name())) {
+            throw new IllegalArgumentException("Tensor " + info.name() + " is already present");
+        }
+        if (bytes.byteSize() != info.byteSize()) {
+            throw new IllegalArgumentException("Tensor " + info + " needs " + info.byteSize() + " bytes but the view has "
+                    + bytes.byteSize());
+        }
+        infos.put(info.name(), info);
+        data.put(info.name(), bytes);
+    }
+
     /** Adds an F32 tensor copied from {@code values}; convenient for tests and small tensors. */
     public void putF32(String name, long[] shape, float[] values) {
         TensorInfo info = new TensorInfo(name, DType.F32, shape);

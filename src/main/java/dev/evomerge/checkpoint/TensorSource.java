@@ -39,4 +39,16 @@ public interface TensorSource {
         }
         FloatCodec.decode(info.dtype(), bytes(name), fromElem * info.dtype().byteSize(), dst, dstOff, len);
     }
+
+    /** The whole tensor as float32 (for tensors that fit one Java array). */
+    default float[] readFloats(String name) {
+        long numel = info(name).numel();
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new dev.evomerge.UserError("tensor '" + name + "' has " + numel
+                    + " elements, too many for one float array; read it in chunks");
+        }
+        float[] out = new float[(int) numel];
+        readFloats(name, 0, out, 0, out.length);
+        return out;
+    }
 }

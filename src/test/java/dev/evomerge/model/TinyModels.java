@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Random;
 
 /** Random tiny checkpoints of each family and a character-level tokenizer.json, all seeded. */
-final class TinyModels {
+public final class TinyModels {
     static final ObjectMapper JSON = new ObjectMapper();
     /** <pad>, <s>, </s>, <unk>, then printable ASCII 32..126. */
     static final int CHAR_VOCAB = 4 + 95;
@@ -136,7 +136,7 @@ final class TinyModels {
     }
 
     /** Character-level tokenizer.json: BPE over single characters with no merges, decoded by fusing tokens. */
-    static Path writeCharTokenizer(Path dir) throws IOException {
+    public static Path writeCharTokenizer(Path dir) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");

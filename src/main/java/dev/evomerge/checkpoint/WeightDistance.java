@@ -1,0 +1,55 @@
+package dev.evomerge.checkpoint;
+
+import dev.evomerge.UserError;
+
+/**
+ * How far a merged model moved from its base, from tensors alone (no inference): the basin-departure check.
+ * Streams in blocks, so it works on mapped checkpoints and in-memory candidates alike without whole-tensor copies.
+ */
+public final class WeightDistance {
+    private static final int BLOCK = 1 << 16;
+
+    private WeightDistance() {
+    }
+
+    /** sqrt(Σ ‖candidate − base‖²) and ‖base‖ over the float tensors both share; shapes must match. */
+    public record Result(double distance, double baseNorm) {
+        public double relative() {
+            return baseNorm == 0 ? (distance == 0 ? 0 : Double.POSITIVE_INFINITY) : distance / baseNorm;
+        }
+    }
+
+    public static Result l2(TensorSource candidate, TensorSource base) {
+        double diff = 0;
+        double norm = 0;
+        float[] x = new float[BLOCK];
+        float[] b = new float[BLOCK];
+        for (String name : base.names()) {
+            TensorInfo bi = base.info(name);
+            if (!bi.dtype().isFloatConvertible()) {
+                continue;
+            }
+            if (!candidate.contains(name)) {
+                throw new UserError("the candidate has no tensor '" + name + "', which the base has; the L2 distance"
+                        + " needs models of the same shape");
+            }
+            TensorInfo ci = candidate.info(name);
+            if (!ci.sameShape(bi)) {
+                throw new UserError("tensor '" + name + "' has shape " + ci.shapeString() + " in the candidate but "
+                        + bi.shapeString() + " in the base");
+            }
+            long n = bi.numel();
+            for (long from = 0; from < n; from += BLOCK) {
+                int len = (int) Math.min(BLOCK, n - from);
+                candidate.readFloats(name, from, x, 0, len);
+                base.readFloats(name, from, b, 0, len);
+                for (int i = 0; i < len; i++) {
+                    double d = (double) x[i] - b[i];
+                    diff += d * d;
+                    norm += (double) b[i] * b[i];
+                }
+            }
+        }
+        return new Result(Math.sqrt(diff), Math.sqrt(norm));
+    }
+}

@@ -1,0 +1,104 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.ModelProvider;
+import dev.evomerge.eval.Progress;
+import dev.evomerge.eval.ResultCache;
+import dev.evomerge.eval.ResultsJson;
+import dev.evomerge.eval.Scorer;
+import dev.evomerge.gate.GateFile;
+import dev.evomerge.gate.GateReport;
+import dev.evomerge.gate.GateRunner;
+import dev.evomerge.gate.WeightDistance;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code evomerge gate CANDIDATE_DIR --gates G.yaml}: accept or reject a candidate, one line per gate. */
+@Command(name = "gate", mixinStandardHelpOptions = true,
+        description = {"Checks a candidate against release gates on the held-out slice (see docs/eval-and-gates.md).",
+                "Prints one line per gate and writes a JSON report."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:every gate passed", "1:at least one gate failed (or was skipped): candidate rejected",
+                "2:usage error", "3:bad input (missing file, malformed gates or suite, unknown task/source, ...)",
+                "4:internal error"})
+public final class GateCommand implements Callable<Integer> {
+    /** Exit code when the candidate is rejected. */
+    public static final int EXIT_REJECTED = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "CANDIDATE_DIR", description = "Merged checkpoint to check.")
+    Path candidate;
+
+    @Option(names = "--gates", required = true, paramLabel = "GATES.yaml", description = "Gate file.")
+    Path gates;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "JSON report (default: results/gates/<candidate>-gate-report.json).")
+    Path report;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Score only the first N examples of each task.")
+    Integer limit;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "results/.cache/eval",
+            description = "Score cache (default: ${DEFAULT-VALUE}).")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "Neither read nor write the score cache.")
+    boolean noCache;
+
+    @Option(names = "--evaluate-all",
+            description = "Score the metric gates even when a tensor gate has already rejected the candidate.")
+    boolean evaluateAll;
+
+    @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N",
+            description = "Examples per model call (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    private final ModelProvider models;
+    private final WeightDistance distance;
+
+    public GateCommand() {
+        this(Wiring.models(), Wiring.distance());
+    }
+
+    public GateCommand(ModelProvider models, WeightDistance distance) {
+        this.models = Objects.requireNonNull(models, "models");
+        this.distance = Objects.requireNonNull(distance, "distance");
+    }
+
+    @Override
+    public Integer call() {
+        if (limit != null && limit < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, but was "
+                    + limit);
+        }
+        if (batchSize < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, but was "
+                    + batchSize);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        GateFile file = GateFile.load(gates);
+        Scorer scorer = new Scorer(models, new Evaluator(batchSize, Progress.Factory.to(err, System.console() != null)),
+                noCache ? null : new ResultCache(cacheDir));
+        GateReport r = new GateRunner(scorer, distance).run(file, candidate, limit == null ? 0 : limit, evaluateAll,
+                err);
+        r.lines().forEach(out::println);
+        out.println(r.summary());
+        Path target = report != null ? report
+                : Path.of("results", "gates", candidate.toAbsolutePath().normalize().getFileName()
+                        + "-gate-report.json");
+        ResultCache.writeAtomically(target, ResultsJson.bytes(r.toJson()));
+        out.println("report: " + target);
+        out.flush();
+        return r.accepted() ? 0 : EXIT_REJECTED;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.merge.MergeEngine;
+import dev.evomerge.merge.MergePlan;
+import dev.evomerge.merge.MergePlanner;
+import dev.evomerge.merge.Sources;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code evomerge merge RECIPE.yaml OUT/}: a mergekit YAML in, a Hugging Face checkpoint out. */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Merge checkpoints with a mergekit YAML recipe into a Hugging Face checkpoint directory.")
+final class MergeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RECIPE.yaml", description = "mergekit-style recipe")
+    Path recipe;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "output directory (written atomically)")
+    Path out;
+
+    @Option(names = "--out-shard-size", defaultValue = "5B", paramLabel = "SIZE",
+            description = "maximum bytes per shard, mergekit style: 500M, 5B (also 2GiB, 400MB); default ${DEFAULT-VALUE}")
+    String shardSize;
+
+    @Option(names = "--overwrite", description = "replace OUT if it exists (the old one stays until the new is complete)")
+    boolean overwrite;
+
+    @Option(names = "--threads", defaultValue = "0", description = "worker threads (default: all cores)")
+    int threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress output")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        long maxShard = Sizes.parse("--out-shard-size", shardSize);
+        if (!overwrite && java.nio.file.Files.exists(out)) {
+            throw new dev.evomerge.UserError(out + " already exists; pass --overwrite to replace it");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        LoadedRecipe loaded = LoadedRecipe.load(recipe);
+        try (Sources sources = Sources.open(loaded); MergeEngine engine = new MergeEngine(threads)) {
+            MergePlan plan = MergePlanner.plan(loaded, sources);
+            ProgressLine progress = new ProgressLine(err, "merging", quiet);
+            long start = System.nanoTime();
+            Path written = engine.write(plan, out, maxShard, overwrite,
+                    (done, total, n, count) -> progress.update(done, total, n + "/" + count + " tensors"));
+            progress.finish();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            spec.commandLine().getOut().printf("merged %d tensors (%s, %d layers) into %s in %.1f s (%.2f GB/s of source bytes)%n",
+                    plan.tasks().size(), plan.recipe().recipe().mergeMethod(),
+                    plan.config().path("num_hidden_layers").asInt(), written, seconds,
+                    plan.sourceBytes() / seconds / 1e9);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.WeightDistance;
+import dev.evomerge.eval.ModelProvider;
+import dev.evomerge.model.LlamaModel;
+import dev.evomerge.model.RuntimeOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Where the commands get models from: the DJL runtime and the checkpoint reader. */
+final class Wiring {
+    private Wiring() {
+    }
+
+    static ModelProvider models() {
+        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults()), Wiring::identity);
+    }
+
+    static dev.evomerge.gate.WeightDistance distance() {
+        return (candidate, base) -> {
+            try (Checkpoint c = Checkpoint.open(candidate); Checkpoint b = Checkpoint.open(base)) {
+                WeightDistance.Result r = WeightDistance.l2(c, b);
+                return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
+            }
+        };
+    }
+
+    /** Cache identity of a model: its weights and config, plus tokenizer.json, which changes the scores too. */
+    static String identity(Path dir) {
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(c.contentHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Path tokenizer = dir.resolve("tokenizer.json");
+            if (Files.exists(tokenizer)) {
+                sha.update(Files.readAllBytes(tokenizer));
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

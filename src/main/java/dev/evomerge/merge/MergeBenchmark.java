@@ -1,0 +1,274 @@
+package dev.evomerge.merge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.InMemoryTensors;
+import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * The merge benchmark: synthetic Llama-shaped BF16 models (a base and fine-tunes) in the page cache, merged by each
+ * method into memory (what the search does) and to disk (what {@code evomerge merge} does). Each speed is a ratio to a
+ * baseline measured in the same process: a parallel memory copy of the same source bytes, and a plain file copy of
+ * one checkpoint.
+ */
+public final class MergeBenchmark {
+    /** A Llama-shaped model at about 1.07 GB in BF16 with 9 layers (hidden 2048, as a 1B-class model). */
+    public static SyntheticCheckpoints.Dims dims(int layers) {
+        return new SyntheticCheckpoints.Dims(32000, 2048, 5632, layers, 16, 4, false, false);
+    }
+
+    public record Options(Path dir, int layers, int fineTunes, int threads, List<String> methods, int repeats) {
+    }
+
+    /** One method's figures; speeds are GB/s of source bytes read. */
+    public record Row(String method, int sources, long sourceBytes, double memorySeconds, double memoryRatio,
+                      double diskSeconds, double diskVsCopy, long peakHeapBytes) {
+        public double memoryGBs() {
+            return sourceBytes / memorySeconds / 1e9;
+        }
+    }
+
+    public record Report(String machine, long modelBytes, long largestTensorBytes, double copyGBs,
+                         double fileCopySeconds, List<Row> rows) {
+    }
+
+    private MergeBenchmark() {
+    }
+
+    public static Report run(Options o, Consumer<String> log) {
+        SyntheticCheckpoints.Dims dims = dims(o.layers());
+        List<String> models = new ArrayList<>();
+        models.add("base");
+        for (int i = 1; i <= o.fineTunes(); i++) {
+            models.add("ft" + i);
+        }
+        ensureModels(o.dir(), dims, models, o.threads(), log);
+        List<Checkpoint> opened = models.stream().map(m -> Checkpoint.open(o.dir().resolve(m))).toList();
+        try (ForkJoinPool pool = new ForkJoinPool(Math.max(1, o.threads()))) {
+            long modelBytes = opened.getFirst().names().stream().mapToLong(n -> opened.getFirst().info(n).byteSize()).sum();
+            long largest = opened.getFirst().names().stream().mapToLong(n -> opened.getFirst().info(n).byteSize()).max().orElse(0);
+            log.accept("warming the page cache and measuring a plain copy of the sources...");
+            copyGBs(opened, pool, largest); // touches every page once
+            double copy = 0;
+            for (int r = 0; r < 3; r++) {
+                copy = Math.max(copy, copyGBs(opened, pool, largest));
+            }
+            double fileCopy = fileCopySeconds(o.dir(), models.getFirst());
+            List<Row> rows = new ArrayList<>();
+            try (MergeEngine engine = new MergeEngine(o.threads())) {
+                for (String method : o.methods()) {
+                    rows.add(measure(o, method, models, engine, copy, fileCopy, log));
+                }
+            }
+            double copyAfter = copyGBs(opened, pool, largest);
+            log.accept(String.format("copy baseline %.2f GB/s before, %.2f GB/s after the merges", copy, copyAfter));
+            return new Report(machine(), modelBytes, largest, copy, fileCopy, rows);
+        } finally {
+            opened.forEach(Checkpoint::close);
+        }
+    }
+
+    private static Row measure(Options o, String method, List<String> models, MergeEngine engine, double copyGBs,
+                               double fileCopySeconds, Consumer<String> log) {
+        String yaml = recipe(method, models);
+        LoadedRecipe loaded = LoadedRecipe.fromText(yaml, "bench-" + method + ".yaml");
+        loaded = new LoadedRecipe(loaded.recipe(), loaded.sourceName(), o.dir());
+        try (Sources sources = Sources.open(loaded)) {
+            MergePlan plan = MergePlanner.plan(loaded, sources);
+            int nSources = plan.sources().all().size();
+            resetPeakHeap();
+            double mem = Double.MAX_VALUE;
+            for (int r = 0; r < o.repeats(); r++) {
+                long t0 = System.nanoTime();
+                try (InMemoryTensors out = engine.materialize(plan, MergeEngine.Progress.NONE)) {
+                    mem = Math.min(mem, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            Path out = o.dir().resolve("out-" + method);
+            deleteTree(out);
+            long t0 = System.nanoTime();
+            engine.write(plan, out, 5_000_000_000L, true, MergeEngine.Progress.NONE);
+            double disk = (System.nanoTime() - t0) / 1e9;
+            deleteTree(out);
+            long peak = peakHeap();
+            double memRatio = plan.sourceBytes() / mem / 1e9 / copyGBs;
+            log.accept(String.format("%-16s %d sources  in memory %.2f s = %.2f GB/s (%.2f x copy)  to disk %.2f s"
+                            + " (%.2f x cp)  peak heap %.0f MB", method, nSources, mem, plan.sourceBytes() / mem / 1e9,
+                    memRatio, disk, disk / fileCopySeconds, peak / 1e6));
+            return new Row(method, nSources, plan.sourceBytes(), mem, memRatio, disk, disk / fileCopySeconds, peak);
+        }
+    }
+
+    /** A typical recipe per method over the base and fine-tunes (two models for the pairwise ones). */
+    static String recipe(String method, List<String> models) {
+        List<String> tuned = models.subList(1, models.size());
+        StringBuilder y = new StringBuilder("merge_method: " + method + "\n");
+        switch (method) {
+            case "passthrough" -> y.append("models:\n  - model: ").append(tuned.getFirst()).append("\n");
+            case "linear" -> {
+                y.append("models:\n");
+                models.forEach(m -> y.append("  - model: ").append(m).append("\n    parameters: {weight: 1.0}\n"));
+            }
+            case "slerp" -> y.append("base_model: base\nparameters: {t: 0.4}\nmodels:\n  - model: base\n  - model: ")
+                    .append(tuned.getFirst()).append("\n");
+            case "nuslerp" -> y.append("base_model: base\nmodels:\n").append(tuned.subList(0, 2).stream()
+                    .map(m -> "  - model: " + m + "\n    parameters: {weight: 0.5}\n").reduce("", String::concat));
+            case "model_stock" -> {
+                y.append("base_model: base\nmodels:\n");
+                tuned.forEach(m -> y.append("  - model: ").append(m).append("\n"));
+            }
+            default -> {
+                String density = method.equals("task_arithmetic") ? "" : ", density: 0.5";
+                y.append("base_model: base\nseed: 1\nmodels:\n");
+                tuned.forEach(m -> y.append("  - model: ").append(m).append("\n    parameters: {weight: 0.4")
+                        .append(density).append("}\n"));
+            }
+        }
+        return y.toString();
+    }
+
+    /** Parallel copy of every source tensor into fresh memory of the same size: the speed limit of reading them. */
+    private static double copyGBs(List<Checkpoint> models, ForkJoinPool pool, long largest) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment dst = arena.allocate(largest, 64);
+            long bytes = 0;
+            long t0 = System.nanoTime();
+            for (Checkpoint c : models) {
+                for (String name : c.names()) {
+                    MemorySegment src = c.bytes(name);
+                    long n = src.byteSize();
+                    long block = 4L << 20;
+                    int blocks = (int) ((n + block - 1) / block);
+                    pool.submit(() -> IntStream.range(0, blocks).parallel().forEach(b -> {
+                        long from = b * block;
+                        MemorySegment.copy(src, from, dst, from, Math.min(block, n - from));
+                    })).join();
+                    bytes += n;
+                }
+            }
+            return bytes / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        }
+    }
+
+    /** Seconds to copy one checkpoint's weights to a new file and fsync it (what any writer pays at least). */
+    private static double fileCopySeconds(Path dir, String model) {
+        Path src = dir.resolve(model).resolve("model.safetensors");
+        Path dst = dir.resolve("copy-baseline.safetensors");
+        try {
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < 2; r++) {
+                Files.deleteIfExists(dst);
+                long t0 = System.nanoTime();
+                try (FileChannel in = FileChannel.open(src);
+                     FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    long size = in.size();
+                    for (long pos = 0; pos < size; ) {
+                        pos += in.transferTo(pos, size - pos, out);
+                    }
+                    out.force(true);
+                }
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            Files.deleteIfExists(dst);
+            return best;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void ensureModels(Path dir, SyntheticCheckpoints.Dims dims, List<String> models, int threads,
+                                     Consumer<String> log) {
+        SyntheticCheckpoints.Model base = SyntheticCheckpoints.Model.base(dims, DType.BF16, 2024);
+        for (int i = 0; i < models.size(); i++) {
+            Path m = dir.resolve(models.get(i));
+            if (Files.exists(m.resolve("config.json")) && sameDims(m, dims)) {
+                continue;
+            }
+            deleteTree(m);
+            log.accept("generating " + m + " ...");
+            SyntheticCheckpoints.Model model = i == 0 ? base : base.fineTune(i, 0.01);
+            model.write(m, Long.MAX_VALUE, Math.max(1, threads));
+        }
+    }
+
+    private static boolean sameDims(Path model, SyntheticCheckpoints.Dims dims) {
+        try {
+            JsonNode c = new ObjectMapper().readTree(model.resolve("config.json").toFile());
+            return c.path("num_hidden_layers").asInt() == dims.layers() && c.path("hidden_size").asInt() == dims.hidden()
+                    && c.path("vocab_size").asInt() == dims.vocab();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void resetPeakHeap() {
+        System.gc();
+        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+    }
+
+    private static long peakHeap() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            cpu = lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
+        } catch (IOException | UncheckedIOException ignored) {
+            // not Linux: keep the placeholder
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version().feature()
+                + ", " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors";
+    }
+
+    static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Markdown table for README. */
+    public static String markdown(Report r) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("Sources: BF16 Llama-shaped models of %.2f GB each (largest tensor %.0f MB), page cache."
+                        + " Plain copy of the source bytes: %.1f GB/s; cp of one checkpoint with fsync: %.2f s.%n%n",
+                r.modelBytes() / 1e9, r.largestTensorBytes() / 1e6, r.copyGBs(), r.fileCopySeconds()));
+        md.append("| method | sources | in memory GB/s | × copy | to disk s | × cp | peak heap MB |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        for (Row row : r.rows()) {
+            md.append(String.format("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.0f |%n", row.method(), row.sources(),
+                    row.memoryGBs(), row.memoryRatio(), row.diskSeconds(), row.diskVsCopy(), row.peakHeapBytes() / 1e6));
+        }
+        return md.toString();
+    }
+}

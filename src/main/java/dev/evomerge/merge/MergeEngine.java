@@ -1,0 +1,174 @@
+package dev.evomerge.merge;
+
+import dev.evomerge.checkpoint.CheckpointWriter;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.FloatCodec;
+import dev.evomerge.checkpoint.InMemoryTensors;
+import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.merge.methods.Execution;
+import dev.evomerge.merge.methods.TensorInput;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+
+/**
+ * Executes a {@link MergePlan} tensor by tensor, to a checkpoint directory or into native memory. The working set is
+ * the current tensor's inputs and output as float32, so peak memory grows with the largest tensor, not the model.
+ * Work inside a tensor (decoding, merging, encoding) is split into fixed-size blocks on one pool; results do not
+ * depend on the thread count.
+ */
+public final class MergeEngine implements AutoCloseable {
+    /** Elements per block of decode/encode work: large enough to amortize scheduling, small enough to balance. */
+    private static final int BLOCK = 1 << 20;
+
+    /** Called after each tensor; implementations must be cheap (the CLI throttles its printing). */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (done, total, tensorsDone, tensorsTotal) -> { };
+
+        void update(long sourceBytesDone, long sourceBytesTotal, int tensorsDone, int tensorsTotal);
+    }
+
+    private final ForkJoinPool pool;
+    private final Execution execution;
+
+    /** @param threads worker threads; 0 or less means one per available processor */
+    public MergeEngine(int threads) {
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        this.pool = new ForkJoinPool(n);
+        this.execution = Execution.on(pool);
+    }
+
+    /** Writes the merged checkpoint atomically: nothing is visible under {@code outDir} until it is complete. */
+    public Path write(MergePlan plan, Path outDir, long maxShardBytes, boolean overwrite, Progress progress) {
+        try (CheckpointWriter writer = CheckpointWriter.create(outDir, plan.outputs(), maxShardBytes, overwrite)) {
+            run(plan, progress, new Sink() {
+                @Override
+                public void copy(TensorInfo out, MemorySegment src) {
+                    blocks(src.byteSize(), (long) BLOCK * 4, (from, len) ->
+                            writer.writeBytes(out.name(), from, src.asSlice(from, len)));
+                }
+
+                @Override
+                public void put(TensorInfo out, float[] values) {
+                    blocks(values.length, BLOCK, (from, len) ->
+                            writer.writeFloats(out.name(), from, values, (int) from, (int) len));
+                }
+            });
+            writer.writeFile("config.json", Json.pretty(plan.config()));
+            if (plan.tokenizerSource() != null) {
+                for (Path f : plan.tokenizerSource().tokenizerFiles()) {
+                    writer.copyFile(f);
+                }
+            }
+            writer.writeFile("mergekit_config.yml", plan.recipe().recipe().toYaml().getBytes(StandardCharsets.UTF_8));
+            writer.writeFile("README.md", ModelCard.of(plan).getBytes(StandardCharsets.UTF_8));
+            return writer.commit();
+        }
+    }
+
+    /**
+     * Merges into native memory for the runtime. Tensors copied unchanged are views of the mapped sources (no copy),
+     * so the result must be closed before the plan's sources are.
+     */
+    public InMemoryTensors materialize(MergePlan plan, Progress progress) {
+        InMemoryTensors out = new InMemoryTensors();
+        try {
+            run(plan, progress, new Sink() {
+                @Override
+                public void copy(TensorInfo info, MemorySegment src) {
+                    out.putView(info, src);
+                }
+
+                @Override
+                public void put(TensorInfo info, float[] values) {
+                    MemorySegment dst = out.allocate(info);
+                    DType dtype = info.dtype();
+                    blocks(values.length, BLOCK, (from, len) ->
+                            FloatCodec.encode(dtype, values, (int) from, dst, from * dtype.byteSize(), (int) len));
+                }
+            });
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /** Merges one tensor to float32 (also what tests compare against the method formulas). */
+    public float[] merge(TensorTask task) {
+        int numel = Math.toIntExact(task.output().numel());
+        float[] base = task.base() == null ? null : read(task.base(), numel);
+        float[][] models = new float[task.models().size()][];
+        for (int i = 0; i < models.length; i++) {
+            models[i] = read(task.models().get(i), numel);
+        }
+        if (task.isCopy()) {
+            return models[0];
+        }
+        TensorInput input = new TensorInput(task.output().name(), task.output().shape(), base, models,
+                task.modelParams(), task.globalParams(), task.seed());
+        return task.method().merge(input, execution);
+    }
+
+    private interface Sink {
+        void copy(TensorInfo out, MemorySegment src);
+
+        void put(TensorInfo out, float[] values);
+    }
+
+    private void run(MergePlan plan, Progress progress, Sink sink) {
+        long total = plan.sourceBytes();
+        long done = 0;
+        int i = 0;
+        for (TensorTask task : plan.tasks()) {
+            TensorTask.Input first = task.models().getFirst();
+            if (task.isCopy() && first.info().dtype() == task.output().dtype()) {
+                sink.copy(task.output(), first.source().bytes(first.name()));
+            } else {
+                sink.put(task.output(), merge(task));
+            }
+            done += task.sourceBytes();
+            progress.update(done, total, ++i, plan.tasks().size());
+        }
+    }
+
+    private float[] read(TensorTask.Input in, int numel) {
+        float[] dst = new float[numel];
+        blocks(numel, BLOCK, (from, len) -> in.source().readFloats(in.name(), from, dst, (int) from, (int) len));
+        return dst;
+    }
+
+    @FunctionalInterface
+    private interface Block {
+        void run(long from, long len);
+    }
+
+    /** Runs {@code block} over [0, n) in pieces of {@code size}, in parallel when there is more than one piece. */
+    private void blocks(long n, long size, Block block) {
+        if (n <= size) {
+            if (n > 0) {
+                block.run(0, n);
+            }
+            return;
+        }
+        List<ForkJoinTask<?>> tasks = new ArrayList<>();
+        for (long from = 0; from < n; from += size) {
+            long f = from;
+            long len = Math.min(size, n - from);
+            tasks.add(pool.submit(() -> block.run(f, len)));
+        }
+        for (ForkJoinTask<?> t : tasks) {
+            t.join();
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.evomerge.merge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A recipe planned against its opened sources: every output tensor with its inputs and resolved parameters, the
+ * output config and where the tokenizer comes from. Planning reads headers only, so every error a recipe can cause
+ * surfaces here, before any tensor is merged.
+ *
+ * @param recipe          the recipe as loaded
+ * @param tasks           output tensors in write order (embeddings, layers, head)
+ * @param config          the output config.json (num_hidden_layers and torch_dtype updated)
+ * @param tokenizerSource checkpoint whose tokenizer and generation files are copied, or null
+ * @param sources         the opened sources
+ */
+public record MergePlan(LoadedRecipe recipe, List<TensorTask> tasks, ObjectNode config, Checkpoint tokenizerSource,
+                        Sources sources) {
+    public MergePlan {
+        Objects.requireNonNull(recipe, "recipe");
+        tasks = List.copyOf(tasks);
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(sources, "sources");
+    }
+
+    public List<TensorInfo> outputs() {
+        return tasks.stream().map(TensorTask::output).toList();
+    }
+
+    /** Bytes read from the sources over the whole merge (what merge throughput is measured in). */
+    public long sourceBytes() {
+        return tasks.stream().mapToLong(TensorTask::sourceBytes).sum();
+    }
+
+    public long outputBytes() {
+        return tasks.stream().mapToLong(t -> t.output().byteSize()).sum();
+    }
+}

@@ -1,0 +1,284 @@
+package dev.evomerge.merge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.checkpoint.TensorNames;
+import dev.evomerge.merge.methods.BaseModelUse;
+import dev.evomerge.merge.methods.MergeMethod;
+import dev.evomerge.merge.methods.MergeMethods;
+import dev.evomerge.merge.methods.Param;
+import dev.evomerge.merge.recipe.LayerPlan;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import dev.evomerge.merge.recipe.ModelRef;
+import dev.evomerge.merge.recipe.ParameterResolver;
+import dev.evomerge.merge.recipe.Recipe;
+import dev.evomerge.merge.recipe.Scalar;
+import dev.evomerge.merge.recipe.TokenizerSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a recipe and its opened sources into a {@link MergePlan}, the way mergekit's planner does: output layers from
+ * the layer plan, tensor names from the reference model (the base, else the first source), one {@link TensorTask}
+ * per output tensor with parameters resolved per tensor and checked before anything heavy runs.
+ */
+public final class MergePlanner {
+    private MergePlanner() {
+    }
+
+    public static MergePlan plan(LoadedRecipe loaded, Sources sources) {
+        Recipe recipe = loaded.recipe();
+        String file = loaded.sourceName();
+        MergeMethod method;
+        try {
+            method = MergeMethods.get(recipe.mergeMethod());
+        } catch (UserError e) {
+            throw new UserError(file + ": merge_method: " + e.getMessage());
+        }
+        checkParameterNames(loaded, method);
+        if (method.requiresBase() && recipe.baseModel() == null
+                && recipe.slices().stream().allMatch(s -> s.baseModel() == null)) {
+            throw new UserError(file + ": base_model: merge method " + method.name() + " needs a base_model");
+        }
+        checkSameArchitecture(loaded, sources);
+        LayerPlan layers = loaded.plan(ref -> sources.get(ref).numHiddenLayers());
+        ParameterResolver params = ParameterResolver.withoutDefaults(layers);
+        long seed = recipe.seed() == null ? 0L : recipe.seed();
+        DType outDtype = recipe.outDtype() != null ? dtype("out_dtype", recipe.outDtype())
+                : recipe.dtype() != null ? dtype("dtype", recipe.dtype()) : null;
+
+        Planner p = new Planner(loaded, sources, method, params, seed, outDtype);
+        List<TensorTask> tasks = new ArrayList<>();
+        Checkpoint first = sources.get(layers.embeddings().models().getFirst());
+        for (String name : first.names()) {
+            if (TensorNames.classify(name).layer() < 0 && !isHead(name)) {
+                tasks.add(p.task(name, layers.embeddings(), name, null));
+            }
+        }
+        for (LayerPlan.OutputLayer out : layers.layers()) {
+            LayerPlan.LayerInput lead = out.inputs().getFirst();
+            Checkpoint leadModel = sources.get(lead.model());
+            for (String name : leadModel.names()) {
+                if (TensorNames.classify(name).layer() == lead.layer()) {
+                    tasks.add(p.task(TensorNames.withLayer(name, out.index()), out, name, out));
+                }
+            }
+        }
+        Checkpoint last = sources.get(layers.head().models().getFirst());
+        for (String name : last.names()) {
+            if (TensorNames.classify(name).layer() < 0 && isHead(name)) {
+                tasks.add(p.task(name, layers.head(), name, null));
+            }
+        }
+        if (tasks.isEmpty()) {
+            throw new UserError(file + ": the recipe selects no tensors");
+        }
+
+        ModelRef configFrom = recipe.baseModel() != null ? recipe.baseModel() : layers.embeddings().models().getFirst();
+        ObjectNode config = sources.get(configFrom).config();
+        config.put("num_hidden_layers", layers.numLayers());
+        DType written = tasks.getFirst().output().dtype();
+        if (written.isFloatConvertible()) {
+            config.put("torch_dtype", written.torchName());
+        }
+        return new MergePlan(loaded, tasks, config, tokenizerSource(loaded, sources, configFrom), sources);
+    }
+
+    /** Final norm and lm_head come from the last slice (mergekit's post-weights); other non-layer tensors from the first. */
+    private static boolean isHead(String name) {
+        TensorNames.Group g = TensorNames.classify(name).group();
+        return g == TensorNames.Group.HEAD || g == TensorNames.Group.NORM;
+    }
+
+    private static DType dtype(String field, String value) {
+        return DType.fromRecipe(field, value.startsWith("torch.") ? value.substring("torch.".length()) : value);
+    }
+
+    private static void checkParameterNames(LoadedRecipe loaded, MergeMethod method) {
+        Set<String> global = method.globalParams().stream().map(Param::name).collect(Collectors.toSet());
+        Set<String> perModel = method.modelParams().stream().map(Param::name).collect(Collectors.toSet());
+        for (Recipe.ParameterUse use : loaded.recipe().parameterUses()) {
+            boolean known = perModel.contains(use.name()) || (!use.perModel() && global.contains(use.name()));
+            if (!known) {
+                String where = use.perModel() && global.contains(use.name())
+                        ? " is a method-wide parameter of " + method.name() + "; set it under parameters:"
+                        : " is not a parameter of merge method " + method.name() + " (per-model: "
+                        + names(method.modelParams()) + "; method-wide: " + names(method.globalParams()) + ")";
+                throw new UserError(loaded.sourceName() + ": " + use.path() + ": '" + use.name() + "'" + where);
+            }
+        }
+    }
+
+    private static String names(List<Param> params) {
+        return params.isEmpty() ? "none" : params.stream().map(Param::name).collect(Collectors.joining(", "));
+    }
+
+    private static void checkSameArchitecture(LoadedRecipe loaded, Sources sources) {
+        Map.Entry<ModelRef, Checkpoint> ref = null;
+        for (Map.Entry<ModelRef, Checkpoint> e : sources.all().entrySet()) {
+            if (!e.getValue().hasConfig()) {
+                throw new UserError(loaded.sourceName() + ": model '" + e.getKey() + "' has no config.json in "
+                        + e.getValue().dir());
+            }
+        }
+        for (ModelRef m : loaded.recipe().referencedModels()) {
+            Checkpoint c = sources.get(m);
+            if (ref == null) {
+                ref = Map.entry(m, c);
+            } else if (!c.architecture().equals(ref.getValue().architecture())) {
+                throw new UserError(loaded.sourceName() + ": model '" + m + "' is a " + c.architecture() + " but '"
+                        + ref.getKey() + "' is a " + ref.getValue().architecture()
+                        + "; only models of one architecture can be merged");
+            }
+        }
+    }
+
+    private static Checkpoint tokenizerSource(LoadedRecipe loaded, Sources sources, ModelRef fallback) {
+        Recipe r = loaded.recipe();
+        if (r.tokenizer() != null) {
+            throw new UserError(loaded.sourceName() + ": tokenizer: building merged tokenizers is not supported yet;"
+                    + " use tokenizer_source: base or a model with the shared tokenizer");
+        }
+        if (r.tokenizerSource() == null) {
+            return sources.get(fallback);
+        }
+        Optional<ModelRef> model = r.tokenizerSource().model();
+        if (model.isPresent()) {
+            return sources.get(model.get());
+        }
+        if (r.tokenizerSource().equals(TokenizerSource.UNION)) {
+            throw new UserError(loaded.sourceName() + ": tokenizer_source: union is not supported yet; evomerge merges"
+                    + " models that share a tokenizer (use base or a model)");
+        }
+        return r.baseModel() == null ? sources.get(fallback) : sources.get(r.baseModel());
+    }
+
+    /** Per-merge state for making tasks. */
+    private record Planner(LoadedRecipe loaded, Sources sources, MergeMethod method, ParameterResolver params,
+                           long seed, DType outDtype) {
+
+        /**
+         * @param outName   output tensor name
+         * @param group     the tensor group (layer or non-layer)
+         * @param leadName  the tensor's name in the group's first input
+         * @param layer     the output layer, or null for non-layer tensors
+         */
+        TensorTask task(String outName, LayerPlan.TensorGroup group, String leadName, LayerPlan.OutputLayer layer) {
+            List<ModelRef> models = group.models();
+            List<TensorTask.Input> inputs = new ArrayList<>(models.size());
+            for (int i = 0; i < models.size(); i++) {
+                String name = layer == null ? leadName : TensorNames.withLayer(leadName, layer.inputs().get(i).layer());
+                inputs.add(input(models.get(i), name));
+            }
+            TensorInfo first = inputs.getFirst().info();
+            for (TensorTask.Input in : inputs) {
+                checkShape(outName, inputs.getFirst(), in);
+            }
+            if (!first.dtype().isFloatConvertible()) {
+                // Integer buffers (e.g. position ids) cannot be averaged; mergekit copies them from the first input.
+                return copy(outName, first, inputs.getFirst());
+            }
+            DType out = outDtype != null ? outDtype : baseOrFirst(group, inputs, models).info().dtype();
+            TensorInfo output = new TensorInfo(outName, out, first.shape());
+
+            TensorTask.Input base = null;
+            List<TensorTask.Input> merged = new ArrayList<>();
+            List<ModelRef> mergedRefs = new ArrayList<>();
+            ModelRef baseRef = group.baseModel();
+            for (int i = 0; i < models.size(); i++) {
+                boolean isBase = models.get(i).equals(baseRef);
+                if (isBase && method.baseModelUse() != BaseModelUse.NONE) {
+                    base = inputs.get(i);
+                } else if (isBase && !listedAsSource(baseRef)) {
+                    continue; // appended by the plan for methods that use a base; linear/passthrough do not
+                } else {
+                    merged.add(inputs.get(i));
+                    mergedRefs.add(models.get(i));
+                }
+            }
+            if (method.requiresBase() && base == null) {
+                throw new UserError(loaded.sourceName() + ": merge method " + method.name() + " needs the base model"
+                        + " among the inputs of tensor '" + outName + "'");
+            }
+            if (merged.isEmpty()) {
+                return copy(outName, output, base);
+            }
+            Map<String, Double> global = new HashMap<>();
+            for (Param p : method.globalParams()) {
+                params.resolveGlobal(p.name(), group, outName).ifPresent(v -> global.put(p.name(), number(v)));
+            }
+            List<Map<String, Double>> perModel = new ArrayList<>();
+            for (int i = 0; i < merged.size(); i++) {
+                Map<String, Double> values = new LinkedHashMap<>();
+                for (Param p : method.modelParams()) {
+                    params.resolve(p.name(), group, mergedRefs.get(i), merged.get(i).name())
+                            .ifPresent(v -> values.put(p.name(), number(v)));
+                }
+                perModel.add(values);
+            }
+            if (method.name().equals("passthrough") && merged.size() == 1 && base == null
+                    && perModel.getFirst().getOrDefault("scale", 1.0) == 1.0) {
+                return copy(outName, output, merged.getFirst());
+            }
+            try {
+                method.validate(outName, perModel, global);
+            } catch (UserError e) {
+                throw new UserError(loaded.sourceName() + ": " + e.getMessage());
+            }
+            return new TensorTask(output, method, base, merged, perModel, global, seed);
+        }
+
+        private boolean listedAsSource(ModelRef ref) {
+            Recipe r = loaded.recipe();
+            return r.models().stream().anyMatch(m -> m.model().equals(ref))
+                    || r.slices().stream().anyMatch(s -> s.sources().stream().anyMatch(src -> src.model().equals(ref)));
+        }
+
+        private TensorTask.Input baseOrFirst(LayerPlan.TensorGroup group, List<TensorTask.Input> inputs,
+                                             List<ModelRef> models) {
+            int i = group.baseModel() == null ? -1 : models.indexOf(group.baseModel());
+            return inputs.get(Math.max(i, 0));
+        }
+
+        private static double number(Scalar v) {
+            return v.asDouble();
+        }
+
+        private TensorTask copy(String outName, TensorInfo output, TensorTask.Input from) {
+            TensorInfo out = new TensorInfo(outName, output.dtype(), output.shape());
+            return new TensorTask(out, null, null, List.of(from), List.of(Map.of()), Map.of(), seed);
+        }
+
+        private TensorTask.Input input(ModelRef model, String name) {
+            Checkpoint c = sources.get(model);
+            if (!c.contains(name)) {
+                throw new UserError(loaded.sourceName() + ": model '" + model + "' has no tensor '" + name + "'");
+            }
+            return new TensorTask.Input(model.toString(), c, name);
+        }
+
+        private void checkShape(String outName, TensorTask.Input ref, TensorTask.Input in) {
+            TensorInfo a = ref.info();
+            TensorInfo b = in.info();
+            if (a.sameShape(b)) {
+                return;
+            }
+            TensorNames.Group g = TensorNames.classify(outName).group();
+            String why = (g == TensorNames.Group.EMBEDDING || g == TensorNames.Group.HEAD) && a.rank() == 2
+                    && b.rank() == 2 && a.dim(1) == b.dim(1)
+                    ? ": different vocabularies (tokenizers); merge models that share a tokenizer"
+                    : ": shapes must match to merge";
+            throw new UserError(loaded.sourceName() + ": tensor '" + outName + "': '" + in.label() + "' has shape "
+                    + b.shapeString() + " but '" + ref.label() + "' has " + a.shapeString() + why);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.evomerge.merge;
+
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.merge.recipe.ModelRef;
+import java.util.Map;
+
+/** The README.md of a merged checkpoint: what it was made from, how, and the hashes to prove which files. */
+final class ModelCard {
+    private ModelCard() {
+    }
+
+    static String of(MergePlan plan) {
+        var recipe = plan.recipe().recipe();
+        StringBuilder md = new StringBuilder();
+        md.append("---\nlibrary_name: transformers\ntags:\n- merge\n- evomerge\n---\n\n");
+        md.append("# ").append(recipe.name() != null ? recipe.name() : "Merged model").append("\n\n");
+        md.append("Made with evomerge using the `").append(recipe.mergeMethod())
+                .append("` merge method");
+        if (recipe.baseModel() != null) {
+            md.append(" with `").append(recipe.baseModel()).append("` as the base");
+        }
+        md.append(". ").append(plan.tasks().size()).append(" tensors, ")
+                .append(plan.config().path("num_hidden_layers").asInt()).append(" layers.\n\n");
+        md.append("## Sources\n\n| model | file | SHA-256 |\n|---|---|---|\n");
+        for (Map.Entry<ModelRef, Checkpoint> e : plan.sources().all().entrySet()) {
+            for (Map.Entry<String, String> f : e.getValue().fileHashes().entrySet()) {
+                md.append("| `").append(e.getKey()).append("` | ").append(f.getKey()).append(" | `")
+                        .append(f.getValue()).append("` |\n");
+            }
+        }
+        md.append("\n## Recipe\n\nThe recipe is also in `mergekit_config.yml`.\n\n```yaml\n")
+                .append(recipe.toYaml()).append("```\n");
+        return md.toString();
+    }
+}

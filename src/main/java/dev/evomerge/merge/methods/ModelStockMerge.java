@@ -1,0 +1,120 @@
+package dev.evomerge.merge.methods;
+
+import java.util.List;
+
+/**
+ * mergekit {@code model_stock} (Jang et al. 2024, arXiv:2403.19522, eq. for the interpolation ratio):
+ * with base w0 and N >= 2 models w_j, offsets {@code o_j = w_j - w0} (float32),
+ * {@code cos} = the mean over pairs i < j of {@code clamp(<o_i, o_j> / max(||o_i|| ||o_j||, 1e-6), -1, 1)},
+ * {@code t = N cos / (1 + (N - 1) cos)}, and {@code out = t * avg(w_j) + (1 - t) * w0}.
+ *
+ * <p>With {@code filter_wise} (default false) one t is computed per row along the last dimension (a 1-D tensor
+ * is one row); otherwise one t for the whole tensor. Sums and t are computed in double (mergekit: float32), t is
+ * rounded to float and the final combination is float32 ({@link Kernels#stock}).
+ *
+ * <p>The base alone is returned unchanged; a single other model is an error, as in mergekit. Where
+ * {@code 1 + (N - 1) cos == 0} (e.g. two exactly opposite offsets) mergekit returns inf/NaN silently; here it is
+ * a {@link dev.evomerge.UserError} naming the tensor.
+ */
+final class ModelStockMerge implements MergeMethod {
+    private static final List<Param> GLOBALS = List.of(Param.flag("filter_wise", false));
+
+    @Override
+    public String name() {
+        return "model_stock";
+    }
+
+    @Override
+    public BaseModelUse baseModelUse() {
+        return BaseModelUse.REQUIRED;
+    }
+
+    @Override
+    public List<Param> globalParams() {
+        return GLOBALS;
+    }
+
+    @Override
+    public List<Param> modelParams() {
+        return List.of();
+    }
+
+    @Override
+    public void merge(TensorInput in, float[] out, Execution ex) {
+        Checks.output(in, out);
+        Checks.base(this, in);
+        Params p = Params.resolve(this, in);
+        float[] w0 = in.base();
+        int models = in.modelCount();
+        if (models == 0) {
+            System.arraycopy(w0, 0, out, 0, w0.length);
+            return;
+        }
+        if (models < 2) {
+            throw p.error("model_stock needs a base_model plus at least two other models, but only " + models
+                    + " other model was given");
+        }
+        float[][] ws = new float[models][];
+        for (int j = 0; j < models; j++) {
+            ws[j] = in.model(j);
+        }
+        int n = w0.length;
+        int width = models + models * (models - 1) / 2;
+        Reduce.Body body = (lo, hi, acc) -> {
+            float[] o = new float[models];
+            for (int i = lo; i < hi; i++) {
+                for (int j = 0; j < models; j++) {
+                    o[j] = ws[j][i] - w0[i];
+                    acc[j] += (double) o[j] * o[j];
+                }
+                int q = models;
+                for (int a = 0; a < models; a++) {
+                    for (int b = a + 1; b < models; b++) {
+                        acc[q++] += (double) o[a] * o[b];
+                    }
+                }
+            }
+        };
+        boolean simd = ex.simd();
+        long[] shape = in.shape();
+        if (!p.flag("filter_wise") || shape.length <= 1) {
+            double[] s = Reduce.blocks(ex, n, width, body);
+            float t = ratio(p, s, models, -1);
+            Blocks.forEachBlock(ex, n, (blk, lo, hi) -> Kernels.stock(t, 1f - t, w0, ws, lo, hi, out, simd));
+        } else {
+            int len = (int) shape[shape.length - 1];
+            int rows = len == 0 ? 0 : n / len;
+            double[][] s = Reduce.rows(ex, rows, len, width, body);
+            float[] t = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                t[r] = ratio(p, s[r], models, r);
+            }
+            Blocks.forEach(ex, rows, Math.max(1, Blocks.BLOCK / Math.max(1, len)), (task, from, to) -> {
+                for (int r = from; r < to; r++) {
+                    Kernels.stock(t[r], 1f - t[r], w0, ws, r * len, (r + 1) * len, out, simd);
+                }
+            });
+        }
+    }
+
+    /** t from squared norms {@code s[0..N)} and pairwise dots {@code s[N..)}, as a float. */
+    private static float ratio(Params p, double[] s, int models, int row) {
+        double sum = 0;
+        int pairs = 0;
+        int q = models;
+        for (int a = 0; a < models; a++) {
+            for (int b = a + 1; b < models; b++) {
+                double norms = Math.max(Math.sqrt(s[a]) * Math.sqrt(s[b]), 1e-6);
+                sum += Math.min(1.0, Math.max(-1.0, s[q++] / norms));
+                pairs++;
+            }
+        }
+        double cos = sum / pairs;
+        double t = models * cos / (1 + (models - 1) * cos);
+        if (!Double.isFinite(t) || !Float.isFinite((float) t)) {
+            throw p.error("the mean cosine " + cos + " between task vectors" + (row >= 0 ? " of row " + row : "")
+                    + " makes 1 + (N - 1) cos = 0, so the interpolation ratio is undefined (mergekit yields inf/NaN)");
+        }
+        return (float) t;
+    }
+}

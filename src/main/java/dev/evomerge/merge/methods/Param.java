@@ -1,0 +1,37 @@
+package dev.evomerge.merge.methods;
+
+import java.util.Objects;
+
+/**
+ * One parameter a merge method accepts, as mergekit's {@code ConfigParameterDef} declares it.
+ *
+ * @param name         the YAML key, e.g. {@code density}
+ * @param type         how the resolved number is read
+ * @param required     whether a recipe must give it (then {@code defaultValue} is unused and NaN)
+ * @param defaultValue the value used when the recipe leaves it out (booleans as 1.0 / 0.0)
+ */
+public record Param(String name, ParamType type, boolean required, double defaultValue) {
+    public Param {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("Parameter name must not be blank");
+        }
+        if (required != Double.isNaN(defaultValue)) {
+            throw new IllegalArgumentException("Parameter " + name + " must have a default exactly when it is optional,"
+                    + " but was required=" + required + " with default " + defaultValue);
+        }
+    }
+
+    static Param required(String name) {
+        return new Param(name, ParamType.NUMBER, true, Double.NaN);
+    }
+
+    static Param number(String name, double defaultValue) {
+        return new Param(name, ParamType.NUMBER, false, defaultValue);
+    }
+
+    static Param flag(String name, boolean defaultValue) {
+        return new Param(name, ParamType.BOOLEAN, false, defaultValue ? 1.0 : 0.0);
+    }
+}

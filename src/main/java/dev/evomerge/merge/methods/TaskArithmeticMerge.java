@@ -1,0 +1,294 @@
+package dev.evomerge.merge.methods;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * mergekit's generalized task arithmetic ({@code generalized_task_arithmetic.py} + {@code sparsify.py}), which
+ * covers {@code task_arithmetic}, {@code ties}, {@code dare_ties}, {@code dare_linear}, {@code breadcrumbs},
+ * {@code breadcrumbs_ties}, {@code della} and {@code della_linear}.
+ *
+ * <p>For one tensor, with base b and models x_1..x_N (the base excluded):
+ * <ol>
+ * <li>task vectors {@code d_j = x_j - b} (float32);</li>
+ * <li>sparsify each (unless {@code density >= 1}, which leaves d_j untouched and unrescaled, as mergekit does):
+ * <ul>
+ * <li>{@code magnitude} (ties): keep the {@code k = int(density * n)} largest |d|; {@code k == 0} is an error
+ * (mergekit asserts);</li>
+ * <li>{@code random} (dare_*): keep each element with probability {@code float(density)}, drawn from
+ * {@link CounterRng} with the stream of (seed, tensor name, model index j, 0-based in {@code models});</li>
+ * <li>{@code magnitude_outliers} (breadcrumbs*): with {@code target = int(density*n)},
+ * {@code n_top = int(gamma*n)}, {@code n_bot = n - target - n_top} (if negative, {@code n_top += n_bot; n_bot = 0}),
+ * keep ascending ranks {@code [n_bot, n - n_top)};</li>
+ * <li>{@code della_magprune} (della*): see {@link DellaMask}; {@code density <= 0} keeps nothing;
+ * {@code density +- epsilon} outside (0, 1) is an error, as in mergekit.</li>
+ * </ul>
+ * Ranks are positions in the ascending order of {@code (|d|, index)}, found by {@link MagnitudeSelect} in linear
+ * time; mergekit's argsort leaves the order among equal magnitudes unspecified;</li>
+ * <li>if {@code rescale}: multiply the masked vector by {@code ||d||_1 / ||masked||_1} (DARE's rescale as
+ * mergekit implements it, {@code rescaled_masked_tensor} with the L1 norm, not 1/p), unless either norm is below
+ * 1e-7 (then no scaling). Norms are summed in double ({@link Reduce#sumAbs} per chunk, chunks and then blocks in
+ * order); mergekit sums in float32, so the factor may differ from mergekit's in its last bit;</li>
+ * <li>{@code wd_j = sd_j * float(weight_j)}; without consensus {@code mixed = sum_j wd_j}, divisor
+ * {@code sum_j weight_j} (replaced by 1 when {@code |divisor| < 1e-8}); with TIES "sum" consensus see
+ * {@link Kernels#combineConsensus} (divisor replaced by 1 only when exactly 0);</li>
+ * <li>{@code if normalize: mixed /= divisor}; {@code if lambda != 1: mixed *= lambda};
+ * {@code out = b + mixed}.</li>
+ * </ol>
+ * All element arithmetic is float32 in mergekit's order (as torch on CPU with float32 tensors; a mergekit config
+ * with {@code dtype: bfloat16} would compute in bf16 instead). Zero models return the base. {@code int8_mask} only
+ * changes mergekit's mask storage type and has no effect on the result. Signed zeros may differ from mergekit
+ * (masking here selects 0 where torch multiplies by 0).
+ */
+final class TaskArithmeticMerge implements MergeMethod {
+    /** mergekit's {@code SparsificationMethod}, plus none. */
+    enum Sparsification { NONE, MAGNITUDE, RANDOM, MAGNITUDE_OUTLIERS, DELLA }
+
+    private final String name;
+    private final boolean consensus;
+    private final Sparsification sparsification;
+    private final List<Param> globals;
+    private final List<Param> perModel;
+
+    TaskArithmeticMerge(String name, boolean consensus, Sparsification sparsification, boolean defaultNormalize,
+            boolean defaultRescale) {
+        this.name = name;
+        this.consensus = consensus;
+        this.sparsification = sparsification;
+        this.globals = List.of(Param.flag("int8_mask", false), Param.flag("normalize", defaultNormalize),
+                Param.flag("rescale", defaultRescale), Param.number("lambda", 1.0));
+        List<Param> pm = new ArrayList<>(List.of(Param.required("weight"), Param.number("density", 1.0)));
+        if (sparsification == Sparsification.MAGNITUDE_OUTLIERS) {
+            pm.add(Param.number("gamma", 0.01));
+        }
+        if (sparsification == Sparsification.DELLA) {
+            pm.add(Param.number("epsilon", 0.15));
+        }
+        this.perModel = List.copyOf(pm);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public BaseModelUse baseModelUse() {
+        return BaseModelUse.REQUIRED;
+    }
+
+    @Override
+    public List<Param> globalParams() {
+        return globals;
+    }
+
+    @Override
+    public List<Param> modelParams() {
+        return perModel;
+    }
+
+    @Override
+    public void merge(TensorInput in, float[] out, Execution ex) {
+        Checks.output(in, out);
+        Checks.base(this, in);
+        Params p = Params.resolve(this, in);
+        float[] b = in.base();
+        int n = b.length;
+        int models = in.modelCount();
+        if (models == 0) {
+            System.arraycopy(b, 0, out, 0, n);
+            return;
+        }
+        float[][] xs = new float[models][];
+        float[] w = new float[models];
+        for (int j = 0; j < models; j++) {
+            xs[j] = in.model(j);
+            w[j] = (float) p.model(j, "weight");
+        }
+        Sparsifier[] sp = sparsifiers(in, p, xs, b, ex);
+        float[] scale = new float[models];
+        java.util.Arrays.fill(scale, 1f);
+        if (p.flag("rescale")) {
+            rescaleFactors(ex, xs, b, sp, scale);
+        }
+        boolean normalize = p.flag("normalize");
+        float lambda = (float) p.global("lambda");
+        float divisor = 0f;
+        for (float wj : w) {
+            divisor += wj;
+        }
+        if (Math.abs(divisor) < 1e-8f) {
+            divisor = 1f;
+        }
+        float linearDivisor = divisor;
+        boolean simd = ex.simd();
+        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
+            float[][] sd = new float[models][Blocks.CHUNK];
+            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                int len = Math.min(Blocks.CHUNK, hi - c);
+                for (int j = 0; j < models; j++) {
+                    sp[j].apply(xs[j], b, c, len, scale[j], sd[j], simd);
+                }
+                if (consensus) {
+                    Kernels.combineConsensus(sd, w, b, c, len, normalize, lambda, out, simd);
+                } else {
+                    Kernels.combineLinear(sd, w, b, c, len, normalize, linearDivisor, lambda, out, simd);
+                }
+            }
+        });
+    }
+
+    private Sparsifier[] sparsifiers(TensorInput in, Params p, float[][] xs, float[] b, Execution ex) {
+        int models = xs.length;
+        int n = b.length;
+        Sparsifier[] sp = new Sparsifier[models];
+        int[][] windows = new int[models][];
+        for (int j = 0; j < models; j++) {
+            double density = p.model(j, "density");
+            if (density < 0) {
+                throw p.error("density of model " + j + " must be >= 0, but was " + density);
+            }
+            sp[j] = Sparsifier.DENSE;
+            if (sparsification == Sparsification.NONE || density >= 1) {
+                continue;
+            }
+            switch (sparsification) {
+                case MAGNITUDE -> {
+                    long k = (long) (density * n);
+                    if (k <= 0) {
+                        throw p.error("density " + density + " of model " + j + " keeps int(density * " + n
+                                + ") = 0 elements (mergekit refuses to zero a whole task vector); raise density");
+                    }
+                    windows[j] = new int[] {(int) (n - k), n};
+                }
+                case MAGNITUDE_OUTLIERS -> {
+                    double gamma = p.model(j, "gamma");
+                    if (gamma < 0 || gamma > 1) {
+                        throw p.error("gamma of model " + j + " must be in [0, 1], but was " + gamma);
+                    }
+                    long target = (long) (density * n);
+                    long top = (long) (gamma * n);
+                    long bottom = n - target - top;
+                    if (bottom < 0) {
+                        top += bottom;
+                        bottom = 0;
+                    }
+                    windows[j] = new int[] {(int) bottom, (int) (n - top)};
+                }
+                case RANDOM -> sp[j] = Sparsifier.Bernoulli.of(CounterRng.streamKey(in.seed(), in.tensorName(), j),
+                        (float) density);
+                case DELLA -> sp[j] = della(in, p, j, xs[j], b, density, ex);
+                case NONE -> throw new AssertionError();
+            }
+        }
+        int[][] ranks = new int[models][];
+        boolean any = false;
+        for (int j = 0; j < models; j++) {
+            int[] win = windows[j];
+            if (win == null) {
+                continue;
+            }
+            if (win[0] >= win[1]) {
+                sp[j] = Sparsifier.NONE;
+                windows[j] = null;
+                continue;
+            }
+            List<Integer> r = new ArrayList<>(2);
+            if (win[0] > 0) {
+                r.add(win[0]);
+            }
+            if (win[1] < n) {
+                r.add(win[1] - 1);
+            }
+            if (r.isEmpty()) {
+                continue;
+            }
+            ranks[j] = r.stream().mapToInt(Integer::intValue).toArray();
+            any = true;
+        }
+        MagnitudeSelect.Threshold[][] thresholds = any ? MagnitudeSelect.find(ex, b, xs, ranks)
+                : new MagnitudeSelect.Threshold[models][];
+        for (int j = 0; j < models; j++) {
+            int[] win = windows[j];
+            if (win == null) {
+                continue;
+            }
+            MagnitudeSelect.Threshold atLo = win[0] > 0 ? thresholds[j][0] : null;
+            MagnitudeSelect.Threshold atHi = win[1] < n ? thresholds[j][win[0] > 0 ? 1 : 0] : null;
+            sp[j] = MagnitudeSelect.window(ex, xs[j], b, win[0], win[1], atLo, atHi);
+        }
+        return sp;
+    }
+
+    private static Sparsifier della(TensorInput in, Params p, int j, float[] x, float[] b, double density,
+            Execution ex) {
+        if (density <= 0) {
+            return Sparsifier.NONE;
+        }
+        double epsilon = p.model(j, "epsilon");
+        if (density + epsilon >= 1 || density - epsilon <= 0) {
+            throw p.error("density +/- epsilon of model " + j + " must lie in (0, 1), but density " + density
+                    + " and epsilon " + epsilon + " give [" + (density - epsilon) + ", " + (density + epsilon) + "]");
+        }
+        DellaMask.Rows rows = DellaMask.Rows.of(in.shape(), b.length);
+        if (rows.length() < 2) {
+            throw p.error("della ranks magnitudes within rows along dimension 1, which have " + rows.length()
+                    + " element(s) here; mergekit fails on such rows (0/0 probabilities)");
+        }
+        return new Sparsifier.Mask(DellaMask.compute(ex, x, b, rows, density, epsilon,
+                CounterRng.streamKey(in.seed(), in.tensorName(), j)));
+    }
+
+    /** L1 rescale factors {@code ||d||_1 / ||masked||_1} per sparsified model, 1 where a norm is below 1e-7. */
+    private static void rescaleFactors(Execution ex, float[][] xs, float[] b, Sparsifier[] sp, float[] scale) {
+        int models = xs.length;
+        int n = b.length;
+        int blocks = Blocks.count(n, Blocks.BLOCK);
+        double[][] before = new double[models][blocks];
+        double[][] after = new double[models][blocks];
+        boolean simd = ex.simd();
+        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
+            float[] masked = new float[Blocks.CHUNK];
+            float[] delta = new float[Blocks.CHUNK];
+            for (int j = 0; j < models; j++) {
+                if (!sp[j].sparsifies()) {
+                    continue;
+                }
+                float[] x = xs[j];
+                double sumBefore = 0;
+                double sumAfter = 0;
+                for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                    int len = Math.min(Blocks.CHUNK, hi - c);
+                    sp[j].apply(x, b, c, len, 1f, masked, simd);
+                    Kernels.delta(x, b, c, len, 1f, delta, simd);
+                    sumBefore += Reduce.sumAbs(delta, len);
+                    sumAfter += Reduce.sumAbs(masked, len);
+                }
+                before[j][blk] = sumBefore;
+                after[j][blk] = sumAfter;
+            }
+        });
+        for (int j = 0; j < models; j++) {
+            if (!sp[j].sparsifies()) {
+                continue;
+            }
+            double sb = 0;
+            double sa = 0;
+            for (int blk = 0; blk < blocks; blk++) {
+                sb += before[j][blk];
+                sa += after[j][blk];
+            }
+            scale[j] = l1Factor(sb, sa);
+        }
+    }
+
+    /** mergekit {@code rescaled_masked_tensor} with the L1 norm: the float32 ratio, or 1 below eps = 1e-7. */
+    static float l1Factor(double before, double after) {
+        float fb = (float) before;
+        float fa = (float) after;
+        if (fb < 1e-7f || fa < 1e-7f) {
+            return 1f;
+        }
+        return fb / fa;
+    }
+}
