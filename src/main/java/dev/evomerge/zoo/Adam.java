@@ -2,6 +2,7 @@ package dev.evomerge.zoo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,7 +33,7 @@ final class Adam implements AutoCloseable {
     /** One update with learning rate {@code lr}; returns the gradient norm before clipping. */
     double step(double lr, double clipNorm) {
         t++;
-        try (NDManager sm = manager.newSubManager()) {
+        try (NDScope scope = new NDScope(); NDManager sm = manager.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             double sq = 0;
             for (Map.Entry<String, NDArray> e : params.entrySet()) {

@@ -3,6 +3,7 @@ package dev.evomerge.zoo;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -184,7 +185,9 @@ public final class ZooTrainer {
                     }
                 }
                 float loss;
-                try (NDManager fm = root.newSubManager();
+                // The scope also frees what ops on the parameters attach to the model's manager (transposes, and
+                // through them the autograd graph), which would otherwise live as long as the model.
+                try (NDScope scope = new NDScope(); NDManager fm = root.newSubManager();
                      GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                     NDArray l = model.loss(fm, ids, w, batch.size(), t);
                     gc.backward(l);
