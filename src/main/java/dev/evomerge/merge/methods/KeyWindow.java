@@ -32,12 +32,12 @@ record KeyWindow(int lowKey, int highKey, int dropLow, int[] prefixLow, int keep
     }
 
     @Override
-    public void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd) {
+    public void apply(float[] x, float[] b, int lo, int index, int len, float s, float[] out, boolean simd) {
         if (!lowPartial() && !highPartial()) {
             Kernels.keyWindow(x, b, lo, len, lowKey, highKey, s, out, simd);
             return;
         }
-        int chunk = lo / Blocks.CHUNK;
+        int chunk = index / Blocks.CHUNK;
         int[] counters = {lowPartial() ? prefixLow[chunk] : 0, highPartial() ? prefixHigh[chunk] : 0};
         int k = 0;
         if (simd) {
