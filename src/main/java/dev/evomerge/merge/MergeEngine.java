@@ -49,9 +49,14 @@ public final class MergeEngine implements AutoCloseable {
 
     /** @param threads worker threads; 0 or less means one per available processor */
     public MergeEngine(int threads) {
+        this(threads, Execution.simdFromProperty());
+    }
+
+    /** With SIMD or scalar method kernels forced (tests compare the two). */
+    MergeEngine(int threads, boolean simd) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         this.pool = new ForkJoinPool(n);
-        this.execution = Execution.on(pool);
+        this.execution = new Execution(pool, simd);
     }
 
     /** Writes the merged checkpoint atomically: nothing is visible under {@code outDir} until it is complete. */
@@ -146,6 +151,28 @@ public final class MergeEngine implements AutoCloseable {
         TensorInput input = new TensorInput(task.output().name(), task.output().shape(), base, models,
                 task.modelParams(), task.globalParams(), task.seed());
         return task.method().merge(input, execution);
+    }
+
+    /**
+     * Merges one tensor to float32 through the fused path (blocks in reverse order, to show that order does not
+     * matter), or returns null when the task is not fused; tests compare it with {@link #merge(TensorTask)}.
+     */
+    float[] mergeFused(TensorTask task) {
+        ChunkedMerge fused = chunked(task);
+        if (fused == null) {
+            return null;
+        }
+        float[] out = new float[fused.numel()];
+        int blocks = (fused.numel() + ChunkedMerge.BLOCK - 1) / ChunkedMerge.BLOCK;
+        List<ForkJoinTask<?>> tasks = new ArrayList<>();
+        for (int b = blocks - 1; b >= 0; b--) {
+            int lo = b * ChunkedMerge.BLOCK;
+            int hi = Math.min(fused.numel(), lo + ChunkedMerge.BLOCK);
+            tasks.add(pool.submit(() -> fused.mergeBlock(lo, hi, (from, values, len) ->
+                    System.arraycopy(values, 0, out, from, len))));
+        }
+        tasks.forEach(ForkJoinTask::join);
+        return out;
     }
 
     private interface Sink {
