@@ -87,10 +87,17 @@ final class MagnitudeSelect {
             for (Band[] part : bands[j]) {
                 Band band = part[r];
                 int first = band.from / Blocks.CHUNK;
-                for (int c = 0; c + 1 < band.marks.length; c++) {
-                    int eq = 0;
-                    for (int q = band.marks[c]; q < band.marks[c + 1]; q++) {
-                        eq += band.keys[q] == key ? 1 : 0;
+                for (int c = 0; c < band.lowPerChunk.length; c++) {
+                    int eq;
+                    if (key == band.low) {
+                        eq = band.lowPerChunk[c];
+                    } else if (key == band.high) {
+                        eq = band.highPerChunk[c];
+                    } else {
+                        eq = 0;
+                        for (int q = band.marks[c]; q < band.marks[c + 1]; q++) {
+                            eq += band.keys[q] == key ? 1 : 0;
+                        }
                     }
                     count[first + c + 1] = eq;
                 }
@@ -184,8 +191,7 @@ final class MagnitudeSelect {
                         continue;
                     }
                     for (Band band : bands[j]) {
-                        band.marks[local] = band.size;
-                        band.scan(ch.xs[j], ch.base, ch.off, len, simd);
+                        band.scan(ch.xs[j], ch.base, ch.off, len, local, simd);
                     }
                 }
             }
@@ -207,13 +213,32 @@ final class MagnitudeSelect {
             Threshold[] th = new Threshold[ranks[j].length];
             for (int r = 0; r < th.length; r++) {
                 long below = 0;
+                long atLow = 0;
+                long atHigh = 0;
                 int size = 0;
                 for (Band[][] p : parts) {
-                    below += p[j][r].below;
-                    size += p[j][r].size;
+                    Band band = p[j][r];
+                    below += band.below;
+                    atLow += band.atLow;
+                    atHigh += band.atHigh;
+                    size += band.size;
                 }
-                int inBand = (int) (ranks[j][r] - below);
-                if (inBand < 0 || inBand >= size) {
+                int low = bandLow[j][r];
+                int high = bandHigh[j][r];
+                long rank = ranks[j][r];
+                if (low > high || rank < below) {
+                    return;
+                }
+                if (rank < below + atLow) {
+                    th[r] = new Threshold(low, (int) below, (int) atLow);
+                    continue;
+                }
+                long inner = rank - below - atLow;
+                if (inner >= size) {
+                    if (inner - size < atHigh) {
+                        th[r] = new Threshold(high, (int) (below + atLow + size), (int) atHigh);
+                        continue;
+                    }
                     return;
                 }
                 int[] all = new int[size];
@@ -222,14 +247,14 @@ final class MagnitudeSelect {
                     System.arraycopy(p[j][r].keys, 0, all, pos, p[j][r].size);
                     pos += p[j][r].size;
                 }
-                int key = IntSelect.select(all, inBand);
+                int key = IntSelect.select(all, (int) inner);
                 int less = 0;
                 int equal = 0;
                 for (int k : all) {
                     less += k < key ? 1 : 0;
                     equal += k == key ? 1 : 0;
                 }
-                th[r] = new Threshold(key, (int) (below + less), equal);
+                th[r] = new Threshold(key, (int) (below + atLow + less), equal);
             }
             out[j] = th;
             Band[][] mine = new Band[parts.size()][];
@@ -241,15 +266,23 @@ final class MagnitudeSelect {
         return new Selection(out, kept, n);
     }
 
-    /** Per part: how many keys fall below the band, and the keys inside it. */
+    /**
+     * Per part: how many keys fall below the band, how many equal each edge (per chunk, so that the prefix counts of
+     * an edge key need no further pass), and the keys strictly inside it in index order. Magnitudes of BF16 task
+     * vectors take few distinct values, so the edges often hold most of the band and are only counted.
+     */
     private static final class Band {
         final int low;
         final int high;
         /** First element of the part. */
         final int from;
-        /** {@code marks[c]}: how many in-band keys the part's chunks before chunk c gave (keys are in index order). */
+        /** {@code marks[c]}: how many inner keys the part's chunks before chunk c gave. */
         final int[] marks;
+        final int[] lowPerChunk;
+        final int[] highPerChunk;
         long below;
+        long atLow;
+        long atHigh;
         int size;
         int[] keys = new int[1024];
 
@@ -258,42 +291,64 @@ final class MagnitudeSelect {
             this.high = high;
             this.from = from;
             this.marks = new int[chunks + 1];
+            this.lowPerChunk = new int[chunks];
+            this.highPerChunk = new int[chunks];
         }
 
-        /** Scans the magnitude keys of the task vector {@code x - b} on [lo, lo + len). */
-        void scan(float[] x, float[] b, int lo, int len, boolean simd) {
+        /** Scans the magnitude keys of the task vector {@code x - b} on [lo, lo + len), local chunk {@code c}. */
+        void scan(float[] x, float[] b, int lo, int len, int c, boolean simd) {
+            marks[c] = size;
             if (keys.length - size < len) {
                 keys = java.util.Arrays.copyOf(keys, Math.max(keys.length * 2, size + len));
             }
+            boolean twoEdges = high != low;
             int[] out = keys;
             int n = size;
             int k = 0;
+            int eqLow = 0;
+            int eqHigh = 0;
             if (simd) {
                 var fs = Kernels.FS;
                 int upper = fs.loopBound(len);
                 IntVector count = IntVector.zero(Kernels.IS);
+                IntVector countLow = IntVector.zero(Kernels.IS);
+                IntVector countHigh = IntVector.zero(Kernels.IS);
                 for (; k < upper; k += fs.length()) {
                     IntVector v = FloatVector.fromArray(fs, x, lo + k).sub(FloatVector.fromArray(fs, b, lo + k))
                             .reinterpretAsInts().lanewise(VectorOperators.AND, 0x7fffffff);
-                    VectorMask<Integer> lt = v.compare(VectorOperators.LT, low);
-                    count = count.sub((IntVector) lt.toVector());
-                    VectorMask<Integer> in = v.compare(VectorOperators.LE, high).andNot(lt);
-                    if (in.anyTrue()) {
-                        v.compress(in).intoArray(out, n);
-                        n += in.trueCount();
+                    count = count.sub((IntVector) v.compare(VectorOperators.LT, low).toVector());
+                    countLow = countLow.sub((IntVector) v.compare(VectorOperators.EQ, low).toVector());
+                    if (twoEdges) {
+                        countHigh = countHigh.sub((IntVector) v.compare(VectorOperators.EQ, high).toVector());
+                        VectorMask<Integer> in = v.compare(VectorOperators.GT, low)
+                                .and(v.compare(VectorOperators.LT, high));
+                        if (in.anyTrue()) {
+                            v.compress(in).intoArray(out, n);
+                            n += in.trueCount();
+                        }
                     }
                 }
                 below += count.reduceLanes(VectorOperators.ADD);
+                eqLow = countLow.reduceLanes(VectorOperators.ADD);
+                eqHigh = countHigh.reduceLanes(VectorOperators.ADD);
             }
             for (; k < len; k++) {
                 int v = Kernels.magnitudeKey(x[lo + k] - b[lo + k]);
                 if (v < low) {
                     below++;
-                } else if (v <= high) {
+                } else if (v == low) {
+                    eqLow++;
+                } else if (v < high) {
                     out[n++] = v;
+                } else if (v == high) {
+                    eqHigh++;
                 }
             }
             size = n;
+            lowPerChunk[c] = eqLow;
+            highPerChunk[c] = eqHigh;
+            atLow += eqLow;
+            atHigh += eqHigh;
         }
     }
 
