@@ -104,7 +104,18 @@ public final class MergeEngine implements AutoCloseable {
      * so the result must be closed before the plan's sources are.
      */
     public InMemoryTensors materialize(MergePlan plan, Progress progress) {
-        InMemoryTensors out = new InMemoryTensors();
+        return materialize(plan, progress, new InMemoryTensors());
+    }
+
+    /**
+     * Merges into {@code out}, an empty {@link InMemoryTensors}, typically the previous candidate's
+     * {@link InMemoryTensors#recycle()} so that its memory is reused. On failure {@code out} is closed.
+     */
+    public InMemoryTensors materialize(MergePlan plan, Progress progress, InMemoryTensors out) {
+        if (!out.names().isEmpty()) {
+            throw new IllegalArgumentException("materialize needs an empty InMemoryTensors, but it holds "
+                    + out.names().size() + " tensors");
+        }
         try {
             run(plan, progress, new Sink() {
                 @Override
