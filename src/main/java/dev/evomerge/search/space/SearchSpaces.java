@@ -156,8 +156,16 @@ public final class SearchSpaces {
         if (root.has("layers") && layers < 1) {
             throw root.invalid("layers", "must be at least 1, but was " + layers);
         }
+        String reference = base != null ? base : sources.values().iterator().next();
         if (layers == 0 && needsLayers) {
-            layers = layersFromConfig(root, base != null ? base : sources.values().iterator().next());
+            layers = layersFromConfig(root, reference);
+        } else if (layers > 0 && Files.isReadable(Path.of(reference).resolve("config.json"))) {
+            // A stale count would silently merge a truncated model (slices stop at 'layers').
+            int actual = layersFromConfig(root, reference);
+            if (actual != layers) {
+                throw root.invalid("layers", "is " + layers + " but " + Path.of(reference).resolve("config.json")
+                        + " has num_hidden_layers " + actual);
+            }
         }
         DfsSpec dfs = df == null ? null : dfs(df, sources, base, !methods.isEmpty(), layers);
 
