@@ -66,11 +66,11 @@ final class Frame {
     /** Horizontal grid lines and y tick labels; sets the y domain to the ticks' span. */
     void yAxis(Ticks ticks, String name) {
         yDomain(ticks.lo(), ticks.hi());
-        svg.open("g", "class", "y-axis");
+        svg.open("g", "class", "y-axis", "stroke", Palette.GRID, "fill", Palette.MUTED, "text-anchor", "end");
         for (double v : ticks.values()) {
             double py = y(v);
-            svg.add("line", "x1", left, "y1", py, "x2", right(), "y2", py, "stroke", Palette.GRID);
-            svg.text(left - 8, py + 4, ticks.label(v), "text-anchor", "end", "fill", Palette.MUTED, "class", "ytick");
+            svg.add("line", "x1", left, "y1", py, "x2", right(), "y2", py);
+            svg.text(left - 8, py + 4, ticks.label(v), "stroke", "none", "class", "ytick");
         }
         svg.close();
         axisNameY(name);
@@ -79,12 +79,11 @@ final class Frame {
     /** Vertical tick marks and x tick labels; sets the x domain to the ticks' span. */
     void xAxis(Ticks ticks, String name) {
         xDomain(ticks.lo(), ticks.hi());
-        svg.open("g", "class", "x-axis");
+        svg.open("g", "class", "x-axis", "stroke", Palette.GRID, "fill", Palette.MUTED, "text-anchor", "middle");
         for (double v : ticks.values()) {
             double px = x(v);
-            svg.add("line", "x1", px, "y1", top, "x2", px, "y2", bottom(), "stroke", Palette.GRID);
-            svg.text(px, bottom() + 18, ticks.label(v), "text-anchor", "middle", "fill", Palette.MUTED,
-                    "class", "xtick");
+            svg.add("line", "x1", px, "y1", top, "x2", px, "y2", bottom());
+            svg.text(px, bottom() + 18, ticks.label(v), "stroke", "none", "class", "xtick");
         }
         svg.close();
         axisNameX(name);

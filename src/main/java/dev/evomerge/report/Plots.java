@@ -198,7 +198,7 @@ public final class Plots {
             String model = models.get(m);
             String color = Palette.series(m);
             legendEntries.add(new Frame.Entry(Frame.fit(model, LEGEND_MAX - 50, 12), color, Frame.Swatch.BOX));
-            svg.open("g", "data-series", model);
+            svg.open("g", "data-series", model, "fill", color, "text-anchor", "middle", "font-size", valueFont);
             for (int t = 0; t < tasks.size(); t++) {
                 Double v = scores.get(model).get(tasks.get(t));
                 if (v == null) {
@@ -208,11 +208,9 @@ public final class Plots {
                 double y = f.y(v);
                 svg.open("g", "class", "bar");
                 svg.textElement("title", model + " on " + tasks.get(t) + ": " + fmt(v, 3));
-                svg.add("rect", "x", x + 1, "y", y, "width", Math.max(1, bar - 2), "height", f.bottom() - y,
-                        "fill", color);
+                svg.add("rect", "x", x + 1, "y", y, "width", Math.max(1, bar - 2), "height", f.bottom() - y);
                 if (valueFont >= 7) {
-                    svg.text(x + bar / 2, y - 4, fmt(v, 2), "text-anchor", "middle", "font-size", valueFont,
-                            "fill", Palette.INK, "class", "bar-value");
+                    svg.text(x + bar / 2, y - 4, fmt(v, 2), "fill", Palette.INK, "class", "bar-value");
                 }
                 svg.close();
             }
@@ -290,7 +288,7 @@ public final class Plots {
                 + yName + " = " + Ticks.shortNumber(ys.get(bestI));
         Frame.title(svg, left, "Sweep: " + yName + " \u00d7 " + xName, subtitle);
         double font = Math.min(12, Math.min(cw / (5.5 * Frame.CHAR), ch * 0.45));
-        svg.open("g", "class", "cells");
+        svg.open("g", "class", "cells", "text-anchor", "middle", "font-size", font);
         for (int i = 0; i < ys.size(); i++) {
             for (int j = 0; j < xs.size(); j++) {
                 double v = values[i][j];
@@ -303,7 +301,6 @@ public final class Plots {
                 svg.add("rect", "x", x, "y", y, "width", cw, "height", ch,
                         "fill", rgb == null ? Palette.MISSING : Palette.hex(rgb), "stroke", "#ffffff");
                 svg.text(x + cw / 2, y + ch / 2 + font * 0.35, rgb == null ? "\u2013" : fmt(v, 3),
-                        "text-anchor", "middle", "font-size", font,
                         "fill", rgb == null ? Palette.MUTED : Palette.textOn(rgb), "class", "cell-value");
                 svg.close();
             }
@@ -315,16 +312,14 @@ public final class Plots {
             svg.add("rect", "x", x + 1.5, "y", y + 1.5, "width", cw - 3, "height", ch - 3, "fill", "none",
                     "stroke", "#e8006a", "stroke-width", 3, "class", "best-cell");
         }
-        svg.open("g", "class", "x-axis");
+        svg.open("g", "class", "x-axis", "fill", Palette.MUTED, "text-anchor", "middle");
         for (int j = 0; j < xs.size(); j++) {
-            svg.text(left + (j + 0.5) * cw, top + gridH + 18, Ticks.shortNumber(xs.get(j)), "text-anchor", "middle",
-                    "fill", Palette.MUTED, "class", "xtick");
+            svg.text(left + (j + 0.5) * cw, top + gridH + 18, Ticks.shortNumber(xs.get(j)), "class", "xtick");
         }
         svg.close();
-        svg.open("g", "class", "y-axis");
+        svg.open("g", "class", "y-axis", "fill", Palette.MUTED, "text-anchor", "end");
         for (int i = 0; i < ys.size(); i++) {
-            svg.text(left - 8, top + gridH - (i + 0.5) * ch + 4, Ticks.shortNumber(ys.get(i)), "text-anchor", "end",
-                    "fill", Palette.MUTED, "class", "ytick");
+            svg.text(left - 8, top + gridH - (i + 0.5) * ch + 4, Ticks.shortNumber(ys.get(i)), "class", "ytick");
         }
         svg.close();
         f.axisNameX(xName);
@@ -347,11 +342,13 @@ public final class Plots {
         svg.add("rect", "x", x, "y", top, "width", 14, "height", h, "fill", "url(#viridis)", "stroke", Palette.AXIS,
                 "stroke-width", 0.5);
         if (hi > lo) {
+            // The scale spans exactly [min, max], so ticks outside it are dropped; ask for finer steps until at
+            // least three fall inside.
             Ticks t = Ticks.nice(lo, hi, 4);
-            for (double v : t.values()) {
-                if (v < lo - 1e-12 || v > hi + 1e-12) {
-                    continue;
-                }
+            for (int target = 6; inside(t, lo, hi).size() < 3 && target <= 16; target += 2) {
+                t = Ticks.nice(lo, hi, target);
+            }
+            for (double v : inside(t, lo, hi)) {
                 double y = top + h - (v - lo) / (hi - lo) * h;
                 svg.add("line", "x1", x + 14, "y1", y, "x2", x + 18, "y2", y, "stroke", Palette.AXIS);
                 svg.text(x + 21, y + 4, t.label(v), "fill", Palette.MUTED, "font-size", 11, "class", "scale-tick");
@@ -360,6 +357,11 @@ public final class Plots {
         svg.text(x + 21, top + h + 16, "min " + fmt(lo, 3), "fill", Palette.MUTED, "font-size", 10);
         svg.text(x + 21, top - 6, "max " + fmt(hi, 3), "fill", Palette.MUTED, "font-size", 10);
         svg.close();
+    }
+
+    private static List<Double> inside(Ticks t, double lo, double hi) {
+        double eps = (hi - lo) * 1e-9;
+        return t.values().stream().filter(v -> v >= lo - eps && v <= hi + eps).toList();
     }
 
     /**

@@ -69,7 +69,8 @@ class SvgTest {
         assertEquals(0.3, Ticks.nice(0, 0.3, 3).hi(), 1e-15);
         Ticks flat = Ticks.nice(2, 2, 4);
         assertEquals(true, flat.lo() < 2 && flat.hi() > 2);
-        assertEquals("0", new Ticks(-1, 1, 0.5).label(-1e-17));
+        assertEquals("0.0", new Ticks(-1, 1, 0.5).label(-1e-17));
+        assertEquals(List.of(-0.3, -0.2, -0.1, 0.0, 0.1), new Ticks(-0.3, 0.1, 0.1).values());
         assertEquals("1.25", Ticks.shortNumber(1.25));
         assertEquals("100", Ticks.shortNumber(100));
         assertEquals("0.3333", Ticks.shortNumber(1.0 / 3));
