@@ -2,11 +2,13 @@ package dev.evomerge.report;
 
 import dev.evomerge.search.JournalEntry;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * Everything a run report shows. The search loop fills it at the end of a run (or a sweep) and hands it to
@@ -116,6 +118,38 @@ public record ReportData(String runId, String strategy, int budget, Map<String, 
                             + xs.size() + "), but has " + values[i].length);
                 }
             }
+        }
+
+        /**
+         * The grid spanned by scattered (x, y, value) points, e.g. a grid strategy's journal decoded to parameters:
+         * the distinct xs and ys ascending, NaN where no point landed, the best value where several did (a repeated
+         * point, or a grid over more than two parameters seen from two of them).
+         */
+        public static Sweep of(String xName, String yName, List<double[]> xyValue) {
+            TreeSet<Double> xSet = new TreeSet<>();
+            TreeSet<Double> ySet = new TreeSet<>();
+            for (int k = 0; k < xyValue.size(); k++) {
+                double[] p = xyValue.get(k);
+                if (p == null || p.length != 3 || !Double.isFinite(p[0]) || !Double.isFinite(p[1])) {
+                    throw new IllegalArgumentException("sweep point " + k + " must be a finite (x, y, value)");
+                }
+                xSet.add(p[0]);
+                ySet.add(p[1]);
+            }
+            List<Double> xs = List.copyOf(xSet);
+            List<Double> ys = List.copyOf(ySet);
+            double[][] v = new double[ys.size()][xs.size()];
+            for (double[] row : v) {
+                Arrays.fill(row, Double.NaN);
+            }
+            for (double[] p : xyValue) {
+                int i = ys.indexOf(p[1]);
+                int j = xs.indexOf(p[0]);
+                if (Double.isNaN(v[i][j]) || p[2] > v[i][j]) {
+                    v[i][j] = p[2];
+                }
+            }
+            return new Sweep(xName, xs, yName, ys, v);
         }
 
         @Override

@@ -113,6 +113,22 @@ class RunReportTest {
     }
 
     @Test
+    void sweepFromScatteredPointsFillsGapsWithNaNAndKeepsTheBestOfRepeats() {
+        ReportData.Sweep s = ReportData.Sweep.of("lambda", "density", List.of(
+                new double[]{1.0, 0.5, 0.2}, new double[]{0.5, 0.5, 0.3}, new double[]{0.5, 0.1, 0.4},
+                new double[]{1.0, 0.5, 0.6}, new double[]{1.0, 0.5, 0.1}));
+        assertEquals(List.of(0.5, 1.0), s.xs());
+        assertEquals(List.of(0.1, 0.5), s.ys());
+        double[][] v = s.values();
+        assertEquals(0.4, v[0][0]);
+        assertTrue(Double.isNaN(v[0][1]));
+        assertEquals(0.3, v[1][0]);
+        assertEquals(0.6, v[1][1]);
+        assertThrows(IllegalArgumentException.class,
+                () -> ReportData.Sweep.of("x", "y", List.of(new double[]{Double.NaN, 1, 1})));
+    }
+
+    @Test
     void markdownEscapingKeepsTableCellsOnOneLine() {
         assertEquals("a\\|b c &lt;i&gt;", RunReport.md("a|b\nc <i>"));
         assertEquals("#2 score &gt;= 0.5!", RunReport.md("#2 score >= 0.5!"));
