@@ -19,7 +19,7 @@ public final class Plots {
     private static final double LEFT = 76;
     private static final double TOP = 62;
     private static final double BOTTOM = 60;
-    private static final double LEGEND_MAX = 220;
+    private static final double LEGEND_MAX = 250;
 
     private Plots() {
     }
@@ -59,7 +59,7 @@ public final class Plots {
         Svg svg = new Svg(WIDTH, HEIGHT);
         Frame f = new Frame(svg, LEFT, TOP, WIDTH - LEFT - legend - 16, HEIGHT - TOP - BOTTOM);
         Frame.title(svg, LEFT, "Best fitness vs evaluations",
-                "search-slice fitness; pruned and rejected candidates count as evaluations");
+                "search-slice fitness; legend: best, at evaluation k of n; pruned and rejected count as evaluations");
         f.xAxis(integerTicks(Math.max(1, maxN)), "evaluations");
         if (hi == Double.NEGATIVE_INFINITY) {
             f.yAxis(Ticks.nice(0, 1, 5), "best fitness so far");
@@ -129,7 +129,7 @@ public final class Plots {
         while (best[reached] != last) {
             reached++;
         }
-        return String.format(Locale.ROOT, "%s: %.4f @ %d/%d", name, last, reached + 1, best.length);
+        return String.format(Locale.ROOT, "%s: %.4f at %d of %d", name, last, reached + 1, best.length);
     }
 
     /** Horizontal-then-vertical steps: the best stays flat until the evaluation that raised it. */

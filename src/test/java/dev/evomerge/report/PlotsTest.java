@@ -84,7 +84,7 @@ class PlotsTest {
         assertEquals(0.66, ends.get("cmaes"), 1e-3);
         assertEquals(0.50, ends.get("random"), 1e-3);
         List<String> legend = XmlCheck.texts(doc, "text", "legend-label");
-        assertEquals(List.of("cmaes: 0.6600 @ 6/8", "random: 0.5000 @ 6/8"), legend);
+        assertEquals(List.of("cmaes: 0.6600 at 6 of 8", "random: 0.5000 at 6 of 8"), legend);
         // The baseline is dashed, the strategy is not.
         List<Element> paths = XmlCheck.byClass(doc, "path", "step");
         assertEquals("", paths.get(0).getAttribute("stroke-dasharray"));
