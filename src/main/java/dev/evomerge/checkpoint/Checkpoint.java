@@ -349,7 +349,7 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
         if (fileHashes == null) {
             Map<String, String> h = new TreeMap<>();
             files.entrySet().parallelStream().forEach(e -> {
-                String hex = sha256(e.getValue().wholeFile());
+                String hex = HashCache.sha256(e.getValue().path(), () -> sha256(e.getValue().wholeFile()));
                 synchronized (h) {
                     h.put(e.getKey(), hex);
                 }

@@ -4,7 +4,9 @@ import dev.evomerge.UserError;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,16 +16,34 @@ import java.util.Map;
  * disk. Segments are native, so DJL can wrap them as direct buffers. Closing frees every tensor at once.
  */
 public final class InMemoryTensors implements TensorSource, AutoCloseable {
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
     private final Map<String, MemorySegment> data = new LinkedHashMap<>();
+    /** Segments this object allocated (not views), by name. */
+    private final Map<String, MemorySegment> owned = new LinkedHashMap<>();
+    /** Segments handed over by {@link #recycle()}, by byte size, reused before allocating. */
+    private final Map<Long, ArrayDeque<MemorySegment>> spare = new HashMap<>();
+    private boolean handedOver;
 
-    /** Allocates a zeroed tensor and returns its segment for the caller to fill. */
+    public InMemoryTensors() {
+        this(Arena.ofShared());
+    }
+
+    private InMemoryTensors(Arena arena) {
+        this.arena = arena;
+    }
+
+    /**
+     * Allocates a tensor and returns its segment for the caller to fill completely: fresh memory is zeroed, recycled
+     * memory holds the previous candidate's bytes.
+     */
     public synchronized MemorySegment allocate(TensorInfo info) {
         if (infos.containsKey(info.name())) {
             throw new IllegalArgumentException("Tensor " + info.name() + " is already present");
         }
-        MemorySegment seg = arena.allocate(info.byteSize(), 64);
+        ArrayDeque<MemorySegment> reuse = spare.get(info.byteSize());
+        MemorySegment seg = reuse != null && !reuse.isEmpty() ? reuse.pop() : arena.allocate(info.byteSize(), 64);
+        owned.put(info.name(), seg);
         infos.put(info.name(), info);
         data.put(info.name(), seg);
         return seg;
@@ -80,8 +100,31 @@ public final class InMemoryTensors implements TensorSource, AutoCloseable {
         return data.get(name).asReadOnly();
     }
 
+    /**
+     * Hands this object's memory to a new, empty one that reuses it for tensors of the same sizes: the next candidate
+     * of a search is then merged into memory that is already mapped, instead of fresh pages the kernel must fault in
+     * and zero (about a third of an in-memory merge). This object is emptied and its {@link #close()} does nothing;
+     * the caller must no longer use the tensors it held (e.g. the runtime has swapped to the next candidate).
+     */
+    public synchronized InMemoryTensors recycle() {
+        if (handedOver) {
+            throw new IllegalStateException("these tensors were already recycled");
+        }
+        InMemoryTensors next = new InMemoryTensors(arena);
+        spare.forEach((size, segs) -> next.spare.computeIfAbsent(size, k -> new ArrayDeque<>()).addAll(segs));
+        owned.values().forEach(seg -> next.spare.computeIfAbsent(seg.byteSize(), k -> new ArrayDeque<>()).add(seg));
+        infos.clear();
+        data.clear();
+        owned.clear();
+        spare.clear();
+        handedOver = true;
+        return next;
+    }
+
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (!handedOver) {
+            arena.close();
+        }
     }
 }

@@ -1,8 +1,6 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.eval.Evaluator;
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.ResultTable;
 import dev.evomerge.eval.ResultsJson;
@@ -32,6 +30,9 @@ public final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    ScoringOptions scoring;
+
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "Checkpoint directory to score.")
     Path model;
 
@@ -41,25 +42,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--slice", defaultValue = "heldout", description = "Slice to score (default: ${DEFAULT-VALUE}).")
     String slice;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Score only the first N examples of each task.")
-    Integer limit;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "results/.cache/eval",
-            description = "Score cache (default: ${DEFAULT-VALUE}).")
-    Path cacheDir;
-
-    @Option(names = "--no-cache", description = "Neither read nor write the score cache.")
-    boolean noCache;
-
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Also write the results as JSON here.")
     Path output;
 
     @Option(names = "--json", description = "Print the JSON results instead of the table.")
     boolean json;
-
-    @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N",
-            description = "Examples per model call (default: ${DEFAULT-VALUE}).")
-    int batchSize;
 
     private final ModelProvider models;
 
@@ -73,24 +60,15 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (limit != null && limit < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, but was "
-                    + limit);
-        }
-        if (batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, but was "
-                    + batchSize);
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Suite s = Suite.load(suite);
         s.requireSlice(slice);
-        Scorer scorer = new Scorer(models, new Evaluator(batchSize, Progress.Factory.to(err, System.console() != null)),
-                noCache ? null : new ResultCache(cacheDir));
-        Scorer.Scored scored = scorer.score(model, "model", s, slice, limit == null ? 0 : limit);
+        Scorer scorer = scoring.scorer(spec, models, err);
+        Scorer.Scored scored = scorer.score(model, "model", s, slice, scoring.limitOrAll());
         SuiteResult r = scored.result();
         if (scored.cached()) {
-            err.println("evomerge: using cached scores from " + cacheDir);
+            err.println("evomerge: using cached scores from " + scoring.cacheDir);
             err.flush();
         }
         byte[] jsonBytes = ResultsJson.bytes(ResultsJson.write(r));

@@ -1,8 +1,6 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.eval.Evaluator;
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.ResultsJson;
 import dev.evomerge.eval.Scorer;
@@ -34,6 +32,9 @@ public final class GateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    ScoringOptions scoring;
+
     @Parameters(index = "0", paramLabel = "CANDIDATE_DIR", description = "Merged checkpoint to check.")
     Path candidate;
 
@@ -44,23 +45,9 @@ public final class GateCommand implements Callable<Integer> {
             description = "JSON report (default: results/gates/<candidate>-gate-report.json).")
     Path report;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Score only the first N examples of each task.")
-    Integer limit;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "results/.cache/eval",
-            description = "Score cache (default: ${DEFAULT-VALUE}).")
-    Path cacheDir;
-
-    @Option(names = "--no-cache", description = "Neither read nor write the score cache.")
-    boolean noCache;
-
     @Option(names = "--evaluate-all",
             description = "Score the metric gates even when a tensor gate has already rejected the candidate.")
     boolean evaluateAll;
-
-    @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N",
-            description = "Examples per model call (default: ${DEFAULT-VALUE}).")
-    int batchSize;
 
     private final ModelProvider models;
     private final WeightDistance distance;
@@ -76,20 +63,11 @@ public final class GateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (limit != null && limit < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, but was "
-                    + limit);
-        }
-        if (batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, but was "
-                    + batchSize);
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GateFile file = GateFile.load(gates);
-        Scorer scorer = new Scorer(models, new Evaluator(batchSize, Progress.Factory.to(err, System.console() != null)),
-                noCache ? null : new ResultCache(cacheDir));
-        GateReport r = new GateRunner(scorer, distance).run(file, candidate, limit == null ? 0 : limit, evaluateAll,
+        Scorer scorer = scoring.scorer(spec, models, err);
+        GateReport r = new GateRunner(scorer, distance).run(file, candidate, scoring.limitOrAll(), evaluateAll,
                 err);
         r.lines().forEach(out::println);
         out.println(r.summary());

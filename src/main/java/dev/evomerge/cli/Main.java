@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "evomerge", mixinStandardHelpOptions = true, version = "evomerge 0.1.0",
         description = "Finds and ships good LLM merge recipes.",
         subcommands = {MergeCommand.class, EvalCommand.class, GateCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                ZooCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -205,6 +205,28 @@ public final class Fields {
         }
     }
 
+    /**
+     * Checks a versioned file's {@code format} and {@code version} keys: a file of another kind, or of a version this
+     * build does not read, is refused in one line.
+     */
+    public void requireFormat(String format, int version) {
+        String actual = string("format");
+        if (!actual.equals(format)) {
+            throw invalid("format", "must be '" + format + "', but was '" + actual + "'");
+        }
+        JsonNode v = node("version");
+        if (v == null) {
+            throw missing("version");
+        }
+        if (!v.isInt()) {
+            throw wrongType("version", "an integer", v);
+        }
+        if (v.asInt() != version) {
+            throw new UserError(where + " has format version " + v.asText() + ", but this evomerge reads version "
+                    + version + " only");
+        }
+    }
+
     public UserError missing(String key) {
         return new UserError(where + ": missing required key '" + key + "'");
     }

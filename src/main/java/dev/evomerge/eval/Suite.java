@@ -53,21 +53,7 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
 
     public static Suite load(Path file) {
         Fields root = Fields.of(Fields.readYaml(file), "suite " + file);
-        String format = root.string("format");
-        if (!format.equals(FORMAT)) {
-            throw root.invalid("format", "must be '" + FORMAT + "', but was '" + format + "'");
-        }
-        JsonNode version = root.node("version");
-        if (version == null) {
-            throw root.missing("version");
-        }
-        if (!version.isInt()) {
-            throw root.wrongType("version", "an integer", version);
-        }
-        if (version.asInt() != VERSION) {
-            throw new UserError("suite " + file + " has format version " + version.asText()
-                    + ", but this evomerge reads version " + VERSION + " only");
-        }
+        root.requireFormat(FORMAT, VERSION);
         String name = root.string("name");
         requireName(name, root, "name");
         root.string("description", "");

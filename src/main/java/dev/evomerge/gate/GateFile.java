@@ -40,21 +40,7 @@ public record GateFile(Path file, Suite suite, String slice, Path base, Map<Stri
 
     public static GateFile load(Path file) {
         Fields root = Fields.of(Fields.readYaml(file), "gates " + file);
-        String format = root.string("format");
-        if (!format.equals(FORMAT)) {
-            throw root.invalid("format", "must be '" + FORMAT + "', but was '" + format + "'");
-        }
-        JsonNode version = root.node("version");
-        if (version == null) {
-            throw root.missing("version");
-        }
-        if (!version.isInt()) {
-            throw root.wrongType("version", "an integer", version);
-        }
-        if (version.asInt() != VERSION) {
-            throw new UserError("gates " + file + " have format version " + version.asText()
-                    + ", but this evomerge reads version " + VERSION + " only");
-        }
+        root.requireFormat(FORMAT, VERSION);
         Path dir = file.toAbsolutePath().getParent();
         Suite suite = Suite.load(dir.resolve(root.string("suite")));
         String slice = root.string("slice", "heldout");

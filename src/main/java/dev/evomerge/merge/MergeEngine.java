@@ -5,8 +5,11 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.merge.methods.ChunkedMerge;
 import dev.evomerge.merge.methods.Execution;
 import dev.evomerge.merge.methods.TensorInput;
+import dev.evomerge.merge.methods.TensorSpec;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,10 +19,15 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * Executes a {@link MergePlan} tensor by tensor, to a checkpoint directory or into native memory. The working set is
- * the current tensor's inputs and output as float32, so peak memory grows with the largest tensor, not the model.
- * Work inside a tensor (decoding, merging, encoding) is split into fixed-size blocks on one pool; results do not
- * depend on the thread count.
+ * Executes a {@link MergePlan} tensor by tensor, to a checkpoint directory or into native memory. Work inside a tensor
+ * is split into fixed-size blocks on one pool; results do not depend on the thread count.
+ *
+ * <p>Methods that are element-wise once a few per-tensor statistics are known (linear and the task-arithmetic family
+ * but della; see {@link dev.evomerge.merge.methods.MergeMethod#chunked}) are fused: after the method's statistics passes, each block decodes a
+ * chunk of every source straight from its mapped bytes into per-thread buffers, merges it and encodes the result
+ * straight into the destination (the output segment in memory, a per-thread staging buffer written positionally on
+ * disk). The heap then holds only small per-thread buffers and per-tensor statistics. The other methods, and dtype
+ * conversions, decode whole tensors to float32, so their working set grows with the largest tensor.
  */
 public final class MergeEngine implements AutoCloseable {
     /** Elements per block of decode/encode work: large enough to amortize scheduling, small enough to balance. */
@@ -35,12 +43,20 @@ public final class MergeEngine implements AutoCloseable {
 
     private final ForkJoinPool pool;
     private final Execution execution;
+    /** Per-thread native staging for one encoded block on its way to a checkpoint file (F64 at most). */
+    private final ThreadLocal<MemorySegment> staging =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) ChunkedMerge.BLOCK * Double.BYTES, 64));
 
     /** @param threads worker threads; 0 or less means one per available processor */
     public MergeEngine(int threads) {
+        this(threads, Execution.simdFromProperty());
+    }
+
+    /** With SIMD or scalar method kernels forced (tests compare the two). */
+    MergeEngine(int threads, boolean simd) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         this.pool = new ForkJoinPool(n);
-        this.execution = Execution.on(pool);
+        this.execution = new Execution(pool, simd);
     }
 
     /** Writes the merged checkpoint atomically: nothing is visible under {@code outDir} until it is complete. */
@@ -57,6 +73,18 @@ public final class MergeEngine implements AutoCloseable {
                 public void put(TensorInfo out, float[] values) {
                     blocks(values.length, BLOCK, (from, len) ->
                             writer.writeFloats(out.name(), from, values, (int) from, (int) len));
+                }
+
+                @Override
+                public void stream(TensorInfo out, ChunkedMerge merge) {
+                    DType dtype = out.dtype();
+                    long size = dtype.byteSize();
+                    blocks(merge.numel(), ChunkedMerge.BLOCK, (from, len) -> {
+                        MemorySegment stage = staging.get();
+                        merge.mergeBlock((int) from, (int) (from + len), (at, values, n) ->
+                                FloatCodec.encode(dtype, values, 0, stage, (at - from) * size, n));
+                        writer.writeBytes(out.name(), from * size, stage.asSlice(0, len * size));
+                    });
                 }
             });
             writer.writeFile("config.json", Json.pretty(plan.config()));
@@ -76,7 +104,18 @@ public final class MergeEngine implements AutoCloseable {
      * so the result must be closed before the plan's sources are.
      */
     public InMemoryTensors materialize(MergePlan plan, Progress progress) {
-        InMemoryTensors out = new InMemoryTensors();
+        return materialize(plan, progress, new InMemoryTensors());
+    }
+
+    /**
+     * Merges into {@code out}, an empty {@link InMemoryTensors}, typically the previous candidate's
+     * {@link InMemoryTensors#recycle()} so that its memory is reused. On failure {@code out} is closed.
+     */
+    public InMemoryTensors materialize(MergePlan plan, Progress progress, InMemoryTensors out) {
+        if (!out.names().isEmpty()) {
+            throw new IllegalArgumentException("materialize needs an empty InMemoryTensors, but it holds "
+                    + out.names().size() + " tensors");
+        }
         try {
             run(plan, progress, new Sink() {
                 @Override
@@ -90,6 +129,16 @@ public final class MergeEngine implements AutoCloseable {
                     DType dtype = info.dtype();
                     blocks(values.length, BLOCK, (from, len) ->
                             FloatCodec.encode(dtype, values, (int) from, dst, from * dtype.byteSize(), (int) len));
+                }
+
+                @Override
+                public void stream(TensorInfo info, ChunkedMerge merge) {
+                    MemorySegment dst = out.allocate(info);
+                    DType dtype = info.dtype();
+                    long size = dtype.byteSize();
+                    blocks(merge.numel(), ChunkedMerge.BLOCK, (from, len) ->
+                            merge.mergeBlock((int) from, (int) (from + len), (at, values, n) ->
+                                    FloatCodec.encode(dtype, values, 0, dst, at * size, n)));
                 }
             });
             return out;
@@ -115,10 +164,50 @@ public final class MergeEngine implements AutoCloseable {
         return task.method().merge(input, execution);
     }
 
+    /**
+     * Merges one tensor to float32 through the fused path (blocks in reverse order, to show that order does not
+     * matter), or returns null when the task is not fused; tests compare it with {@link #merge(TensorTask)}.
+     */
+    float[] mergeFused(TensorTask task) {
+        ChunkedMerge fused = chunked(task);
+        if (fused == null) {
+            return null;
+        }
+        float[] out = new float[fused.numel()];
+        int blocks = (fused.numel() + ChunkedMerge.BLOCK - 1) / ChunkedMerge.BLOCK;
+        List<ForkJoinTask<?>> tasks = new ArrayList<>();
+        for (int b = blocks - 1; b >= 0; b--) {
+            int lo = b * ChunkedMerge.BLOCK;
+            int hi = Math.min(fused.numel(), lo + ChunkedMerge.BLOCK);
+            tasks.add(pool.submit(() -> fused.mergeBlock(lo, hi, (from, values, len) ->
+                    System.arraycopy(values, 0, out, from, len))));
+        }
+        tasks.forEach(ForkJoinTask::join);
+        return out;
+    }
+
     private interface Sink {
         void copy(TensorInfo out, MemorySegment src);
 
         void put(TensorInfo out, float[] values);
+
+        /** Runs a fused merge block by block, encoding each merged chunk into the output. */
+        void stream(TensorInfo out, ChunkedMerge merge);
+    }
+
+    /** The fused form of a task, or null when it needs whole tensors. */
+    private ChunkedMerge chunked(TensorTask task) {
+        if (task.isCopy() || !task.output().dtype().isFloatConvertible()) {
+            return null;
+        }
+        long numel = task.output().numel();
+        SegmentReader reader = SegmentReader.of(task, numel);
+        if (reader == null || numel > Integer.MAX_VALUE - 8) {
+            return null;
+        }
+        TensorSpec spec = new TensorSpec(task.output().name(), task.output().shape(), task.base() != null,
+                task.modelParams(), task.globalParams(), task.seed());
+        return task.method().chunked(spec, reader, execution).orElse(null);
     }
 
     private void run(MergePlan plan, Progress progress, Sink sink) {
@@ -127,8 +216,11 @@ public final class MergeEngine implements AutoCloseable {
         int i = 0;
         for (TensorTask task : plan.tasks()) {
             TensorTask.Input first = task.models().getFirst();
+            ChunkedMerge fused;
             if (task.isCopy() && first.info().dtype() == task.output().dtype()) {
                 sink.copy(task.output(), first.source().bytes(first.name()));
+            } else if ((fused = chunked(task)) != null) {
+                sink.stream(task.output(), fused);
             } else {
                 sink.put(task.output(), merge(task));
             }

@@ -21,6 +21,7 @@ final class ModelCard {
         }
         md.append(". ").append(plan.tasks().size()).append(" tensors, ")
                 .append(plan.config().path("num_hidden_layers").asInt()).append(" layers.\n\n");
+        plan.sources().all().values().parallelStream().forEach(Checkpoint::fileHashes);
         md.append("## Sources\n\n| model | file | SHA-256 |\n|---|---|---|\n");
         for (Map.Entry<ModelRef, Checkpoint> e : plan.sources().all().entrySet()) {
             for (Map.Entry<String, String> f : e.getValue().fileHashes().entrySet()) {

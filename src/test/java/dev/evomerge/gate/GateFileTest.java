@@ -71,7 +71,7 @@ class GateFileTest {
     @Test
     void versionsAndUnknownKeysAreRefused() {
         Path f = TestFiles.write(dir.resolve("v.yaml"), "format: evomerge-gates\nversion: 7\n");
-        assertEquals("gates " + f + " have format version 7, but this evomerge reads version 1 only", message(f));
+        assertEquals("gates " + f + " has format version 7, but this evomerge reads version 1 only", message(f));
         String m = message(gates("gates:\n  - {task: arith, min: 0.5, confidance: true}\n"));
         assertTrue(m.contains("gate #1: unknown key 'confidance'"), m);
         m = message(gates("gates:\n  - {l2_distance: {max: 1, relativ: true}}\n"));

@@ -379,6 +379,33 @@ class MergeCommandTest {
         }
     }
 
+    @Test
+    void aRecycledCandidateReusesMemoryAndEqualsAFreshOne() throws IOException {
+        Path recipe = dir.resolve("recycle.yaml");
+        Files.writeString(recipe, """
+                merge_method: task_arithmetic
+                base_model: base
+                models:
+                  - model: a
+                    parameters: {weight: 0.7}
+                """);
+        var loaded = dev.evomerge.merge.recipe.LoadedRecipe.load(recipe);
+        try (Sources sources = Sources.open(loaded); MergeEngine engine = new MergeEngine(2)) {
+            MergePlan plan = MergePlanner.plan(loaded, sources);
+            String q = "model.layers.1.self_attn.q_proj.weight";
+            var first = engine.materialize(plan, MergeEngine.Progress.NONE);
+            long address = first.bytes(q).address();
+            byte[] fresh = first.bytes(q).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            try (var second = engine.materialize(plan, MergeEngine.Progress.NONE, first.recycle())) {
+                assertEquals(0, first.names().size(), "the recycled object is emptied");
+                assertArrayEquals(fresh, second.bytes(q).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                long reused = second.names().stream().filter(n -> second.bytes(n).address() == address).count();
+                assertEquals(1, reused, "a tensor of the same size lands in memory the first candidate used");
+            }
+            first.close(); // a no-op after recycle: closing must not free the memory the second one used
+        }
+    }
+
     private static void assertSameTensors(String x, String y) {
         try (Checkpoint a = Checkpoint.open(dir.resolve(x)); Checkpoint b = Checkpoint.open(dir.resolve(y))) {
             for (String n : a.names()) {

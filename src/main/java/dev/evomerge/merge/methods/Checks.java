@@ -25,12 +25,16 @@ final class Checks {
 
     /** Enforces the method's {@link BaseModelUse}. */
     static void base(MergeMethod m, TensorInput in) {
-        if (m.baseModelUse() == BaseModelUse.REQUIRED && in.base() == null) {
+        base(m, in.tensorName(), in.base() != null);
+    }
+
+    static void base(MergeMethod m, String tensorName, boolean hasBase) {
+        if (m.baseModelUse() == BaseModelUse.REQUIRED && !hasBase) {
             throw new UserError("merge method " + m.name() + " needs a base_model, but none was given for tensor '"
-                    + in.tensorName() + "'");
+                    + tensorName + "'");
         }
-        if (m.baseModelUse() == BaseModelUse.NONE && in.base() != null) {
-            throw new UserError("merge method " + m.name() + " does not use a base_model (tensor '" + in.tensorName()
+        if (m.baseModelUse() == BaseModelUse.NONE && hasBase) {
+            throw new UserError("merge method " + m.name() + " does not use a base_model (tensor '" + tensorName
                     + "'); list that model under models instead");
         }
     }

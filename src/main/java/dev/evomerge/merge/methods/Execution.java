@@ -29,7 +29,8 @@ public record Execution(ForkJoinPool pool, boolean simd) {
         return new Execution(pool, simdFromProperty());
     }
 
-    static boolean simdFromProperty() {
+    /** Whether {@value #SIMD_PROPERTY} leaves the Vector API kernels on (the default). */
+    public static boolean simdFromProperty() {
         return !"false".equalsIgnoreCase(System.getProperty(SIMD_PROPERTY, "true").trim());
     }
 }

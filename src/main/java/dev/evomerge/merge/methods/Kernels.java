@@ -26,26 +26,32 @@ final class Kernels {
      */
     static void weightedSum(float[][] xs, float[] w, int lo, int hi, float[] out, boolean normalize, float wsum,
             boolean simd) {
-        int i = lo;
+        weightedSum(xs, w, lo, hi - lo, out, lo, normalize, wsum, simd);
+    }
+
+    /** As above over {@code len} elements read from {@code xs[j][off..]} and written to {@code out[outOff..]}. */
+    static void weightedSum(float[][] xs, float[] w, int off, int len, float[] out, int outOff, boolean normalize,
+            float wsum, boolean simd) {
+        int k = 0;
         if (simd) {
-            int upper = lo + FS.loopBound(hi - lo);
-            for (; i < upper; i += FS.length()) {
-                FloatVector acc = FloatVector.fromArray(FS, xs[0], i).mul(w[0]);
+            int upper = FS.loopBound(len);
+            for (; k < upper; k += FS.length()) {
+                FloatVector acc = FloatVector.fromArray(FS, xs[0], off + k).mul(w[0]);
                 for (int j = 1; j < xs.length; j++) {
-                    acc = acc.add(FloatVector.fromArray(FS, xs[j], i).mul(w[j]));
+                    acc = acc.add(FloatVector.fromArray(FS, xs[j], off + k).mul(w[j]));
                 }
                 if (normalize) {
                     acc = acc.div(wsum);
                 }
-                acc.intoArray(out, i);
+                acc.intoArray(out, outOff + k);
             }
         }
-        for (; i < hi; i++) {
-            float acc = xs[0][i] * w[0];
+        for (; k < len; k++) {
+            float acc = xs[0][off + k] * w[0];
             for (int j = 1; j < xs.length; j++) {
-                acc = acc + xs[j][i] * w[j];
+                acc = acc + xs[j][off + k] * w[j];
             }
-            out[i] = normalize ? acc / wsum : acc;
+            out[outOff + k] = normalize ? acc / wsum : acc;
         }
     }
 
@@ -113,39 +119,51 @@ final class Kernels {
      */
     static void bernoulli(float[] x, float[] b, int lo, int len, int k1, int k2, int thr, float s, float[] out,
             boolean simd) {
+        bernoulli(x, b, lo, lo, len, k1, k2, thr, s, out, simd);
+    }
+
+    /** As above with the inputs at {@code x[off..]}, {@code b[off..]} and element indices from {@code index}. */
+    static void bernoulli(float[] x, float[] b, int off, int index, int len, int k1, int k2, int thr, float s,
+            float[] out, boolean simd) {
         int k = 0;
         if (simd) {
             int upper = FS.loopBound(len);
             FloatVector zero = FloatVector.zero(FS);
             IntVector iota = IntVector.zero(IS).addIndex(1);
             for (; k < upper; k += FS.length()) {
-                IntVector bits = CounterRng.bits24(iota.add(lo + k), k1, k2);
+                IntVector bits = CounterRng.bits24(iota.add(index + k), k1, k2);
                 VectorMask<Float> keep = bits.compare(VectorOperators.LT, thr).cast(FS);
-                FloatVector d = FloatVector.fromArray(FS, x, lo + k).sub(FloatVector.fromArray(FS, b, lo + k));
+                FloatVector d = FloatVector.fromArray(FS, x, off + k).sub(FloatVector.fromArray(FS, b, off + k));
                 zero.blend(d.mul(s), keep).intoArray(out, k);
             }
         }
         for (; k < len; k++) {
-            float d = x[lo + k] - b[lo + k];
-            out[k] = CounterRng.bits24(lo + k, k1, k2) < thr ? d * s : 0f;
+            float d = x[off + k] - b[off + k];
+            out[k] = CounterRng.bits24(index + k, k1, k2) < thr ? d * s : 0f;
         }
     }
 
     /** Keeps the delta where {@code mask[lo + k]}: {@code out[k] = keep ? d * s : 0}. */
     static void masked(float[] x, float[] b, int lo, int len, boolean[] mask, float s, float[] out, boolean simd) {
+        masked(x, b, lo, lo, len, mask, s, out, simd);
+    }
+
+    /** As above with the inputs at {@code x[off..]}, {@code b[off..]} and the mask from {@code mask[index..]}. */
+    static void masked(float[] x, float[] b, int off, int index, int len, boolean[] mask, float s, float[] out,
+            boolean simd) {
         int k = 0;
         if (simd) {
             int upper = FS.loopBound(len);
             FloatVector zero = FloatVector.zero(FS);
             for (; k < upper; k += FS.length()) {
-                VectorMask<Float> keep = VectorMask.fromArray(FS, mask, lo + k);
-                FloatVector d = FloatVector.fromArray(FS, x, lo + k).sub(FloatVector.fromArray(FS, b, lo + k));
+                VectorMask<Float> keep = VectorMask.fromArray(FS, mask, index + k);
+                FloatVector d = FloatVector.fromArray(FS, x, off + k).sub(FloatVector.fromArray(FS, b, off + k));
                 zero.blend(d.mul(s), keep).intoArray(out, k);
             }
         }
         for (; k < len; k++) {
-            float d = x[lo + k] - b[lo + k];
-            out[k] = mask[lo + k] ? d * s : 0f;
+            float d = x[off + k] - b[off + k];
+            out[k] = mask[index + k] ? d * s : 0f;
         }
     }
 
@@ -157,6 +175,12 @@ final class Kernels {
      */
     static void combineLinear(float[][] sd, float[] w, float[] b, int lo, int len, boolean normalize,
             float divisor, float lambda, float[] out, boolean simd) {
+        combineLinear(sd, w, b, lo, len, normalize, divisor, lambda, out, lo, simd);
+    }
+
+    /** As above with the base at {@code b[bOff..]} and the result written to {@code out[outOff..]}. */
+    static void combineLinear(float[][] sd, float[] w, float[] b, int bOff, int len, boolean normalize,
+            float divisor, float lambda, float[] out, int outOff, boolean simd) {
         boolean scaled = lambda != 1f;
         int k = 0;
         if (simd) {
@@ -172,7 +196,7 @@ final class Kernels {
                 if (scaled) {
                     mixed = mixed.mul(lambda);
                 }
-                FloatVector.fromArray(FS, b, lo + k).add(mixed).intoArray(out, lo + k);
+                FloatVector.fromArray(FS, b, bOff + k).add(mixed).intoArray(out, outOff + k);
             }
         }
         for (; k < len; k++) {
@@ -186,7 +210,7 @@ final class Kernels {
             if (scaled) {
                 mixed = mixed * lambda;
             }
-            out[lo + k] = b[lo + k] + mixed;
+            out[outOff + k] = b[bOff + k] + mixed;
         }
     }
 
@@ -198,6 +222,12 @@ final class Kernels {
      */
     static void combineConsensus(float[][] sd, float[] w, float[] b, int lo, int len, boolean normalize,
             float lambda, float[] out, boolean simd) {
+        combineConsensus(sd, w, b, lo, len, normalize, lambda, out, lo, simd);
+    }
+
+    /** As above with the base at {@code b[bOff..]} and the result written to {@code out[outOff..]}. */
+    static void combineConsensus(float[][] sd, float[] w, float[] b, int bOff, int len, boolean normalize,
+            float lambda, float[] out, int outOff, boolean simd) {
         boolean scaled = lambda != 1f;
         int k = 0;
         if (simd) {
@@ -225,7 +255,7 @@ final class Kernels {
                 if (scaled) {
                     mixed = mixed.mul(lambda);
                 }
-                FloatVector.fromArray(FS, b, lo + k).add(mixed).intoArray(out, lo + k);
+                FloatVector.fromArray(FS, b, bOff + k).add(mixed).intoArray(out, outOff + k);
             }
         }
         for (; k < len; k++) {
@@ -248,7 +278,7 @@ final class Kernels {
             if (scaled) {
                 mixed = mixed * lambda;
             }
-            out[lo + k] = b[lo + k] + mixed;
+            out[outOff + k] = b[bOff + k] + mixed;
         }
     }
 

@@ -32,12 +32,12 @@ record KeyWindow(int lowKey, int highKey, int dropLow, int[] prefixLow, int keep
     }
 
     @Override
-    public void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd) {
+    public void apply(float[] x, float[] b, int lo, int index, int len, float s, float[] out, boolean simd) {
         if (!lowPartial() && !highPartial()) {
             Kernels.keyWindow(x, b, lo, len, lowKey, highKey, s, out, simd);
             return;
         }
-        int chunk = lo / Blocks.CHUNK;
+        int chunk = index / Blocks.CHUNK;
         int[] counters = {lowPartial() ? prefixLow[chunk] : 0, highPartial() ? prefixHigh[chunk] : 0};
         int k = 0;
         if (simd) {
@@ -47,14 +47,32 @@ record KeyWindow(int lowKey, int highKey, int dropLow, int[] prefixLow, int keep
             for (; k < upper; k += fs.length()) {
                 FloatVector d = FloatVector.fromArray(fs, x, lo + k).sub(FloatVector.fromArray(fs, b, lo + k));
                 IntVector key = d.reinterpretAsInts().lanewise(VectorOperators.AND, 0x7fffffff);
-                boolean tie = lowPartial() && key.compare(VectorOperators.EQ, lowKey).anyTrue()
-                        || highPartial() && key.compare(VectorOperators.EQ, highKey).anyTrue();
-                if (tie) {
+                var keep = key.compare(VectorOperators.GE, lowKey).and(key.compare(VectorOperators.LE, highKey));
+                // Equal keys are decided by their running count; a vector is handled here unless the count crosses
+                // dropLow or keepHigh inside it, so only the boundary vector goes scalar.
+                var eqLow = lowPartial() ? key.compare(VectorOperators.EQ, lowKey) : null;
+                var eqHigh = highPartial() ? key.compare(VectorOperators.EQ, highKey) : null;
+                int nLow = eqLow == null ? 0 : eqLow.trueCount();
+                int nHigh = eqHigh == null ? 0 : eqHigh.trueCount();
+                boolean crossLow = nLow > 0 && counters[0] < dropLow && counters[0] + nLow > dropLow;
+                boolean crossHigh = nHigh > 0 && counters[1] < keepHigh && counters[1] + nHigh > keepHigh;
+                if (crossLow || crossHigh) {
                     scalar(x, b, lo, k, k + fs.length(), s, out, counters);
-                } else {
-                    var keep = key.compare(VectorOperators.GE, lowKey).and(key.compare(VectorOperators.LE, highKey));
-                    zero.blend(d.mul(s), keep.cast(fs)).intoArray(out, k);
+                    continue;
                 }
+                if (nLow > 0) {
+                    if (counters[0] < dropLow) {
+                        keep = keep.andNot(eqLow);
+                    }
+                    counters[0] += nLow;
+                }
+                if (nHigh > 0) {
+                    if (counters[1] >= keepHigh) {
+                        keep = keep.andNot(eqHigh);
+                    }
+                    counters[1] += nHigh;
+                }
+                zero.blend(d.mul(s), keep.cast(fs)).intoArray(out, k);
             }
         }
         scalar(x, b, lo, k, len, s, out, counters);

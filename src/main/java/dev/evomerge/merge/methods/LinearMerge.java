@@ -1,6 +1,7 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * mergekit {@code linear} (Wortsman et al. 2022, model soups, arXiv:2203.05482):
@@ -39,27 +40,45 @@ final class LinearMerge implements MergeMethod {
         Checks.output(in, out);
         Checks.base(this, in);
         Params p = Params.resolve(this, in);
-        int models = in.modelCount();
+        float[][] xs = new float[in.modelCount()][];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = in.model(j);
+        }
+        Combination comb = combination(p, xs.length, ex.simd());
+        Blocks.forEachBlock(ex, out.length, (blk, lo, hi) ->
+                Kernels.weightedSum(xs, comb.w, lo, hi, out, comb.normalize, comb.divisor, comb.simd));
+    }
+
+    @Override
+    public Optional<ChunkedMerge> chunked(TensorSpec spec, ChunkReader reader, Execution ex) {
+        Checks.base(this, spec.tensorName(), spec.hasBase());
+        Params p = Params.resolve(this, spec.tensorName(), spec.modelParams(), spec.globalParams());
+        Combination comb = combination(p, spec.modelCount(), ex.simd());
+        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), false);
+        return Optional.of(new BlockMerge(spec.numel(), (ch, out, outOff) ->
+                Kernels.weightedSum(ch.xs, comb.w, ch.off, ch.len, out, outOff, comb.normalize, comb.divisor,
+                        comb.simd), in));
+    }
+
+    private record Combination(float[] w, boolean normalize, float divisor, boolean simd) {
+    }
+
+    private static Combination combination(Params p, int models, boolean simd) {
         if (models == 0) {
             throw p.error("linear needs at least one model");
         }
         double[] weights = p.perModel("weight");
         float[] w = new float[models];
         float wsum = 0f;
-        float[][] xs = new float[models][];
         for (int j = 0; j < models; j++) {
             w[j] = (float) weights[j];
             wsum += w[j];
-            xs[j] = in.model(j);
         }
         boolean normalize = p.flag("normalize");
         if (normalize && wsum == 0f) {
             throw p.error("the weights " + Params.weights(weights) + " sum to 0, so normalize would divide by zero;"
                     + " change the weights or set normalize: false");
         }
-        float divisor = wsum;
-        boolean simd = ex.simd();
-        Blocks.forEachBlock(ex, out.length, (blk, lo, hi) ->
-                Kernels.weightedSum(xs, w, lo, hi, out, normalize, divisor, simd));
+        return new Combination(w, normalize, wsum, simd);
     }
 }

@@ -48,23 +48,87 @@ final class MagnitudeSelect {
 
     /** {@link #find} with the sample band half-width in standard deviations. */
     static Threshold[][] find(Execution ex, float[] b, float[][] xs, int[][] ranks, double sigmas) {
-        if (b.length < 4 * SAMPLE) {
-            return findRadix(ex, b, xs, ranks);
+        return find(ex, Inputs.of(b, xs, b.length), ranks, sigmas).thresholds;
+    }
+
+    /** {@link #findSampled(Execution, Inputs, int[][], double)} on whole arrays. */
+    static Threshold[][] findSampled(Execution ex, float[] b, float[][] xs, int[][] ranks, double sigmas) {
+        return findSampled(ex, Inputs.of(b, xs, b.length), ranks, sigmas).thresholds;
+    }
+
+    /** {@link #findRadix(Execution, Inputs, int[][])} on whole arrays. */
+    static Threshold[][] findRadix(Execution ex, float[] b, float[][] xs, int[][] ranks) {
+        return findRadix(ex, Inputs.of(b, xs, b.length), ranks).thresholds;
+    }
+
+    /**
+     * The thresholds of a selection, and (for ranks found by the sampled band) where in index order the keys of
+     * each band lie, so that the chunk prefix counts of a threshold key need no further pass over the tensor.
+     */
+    static final class Selection {
+        final Threshold[][] thresholds;
+        /** Per model: the bands of every part, in part order, or null where the model's ranks came from radix. */
+        private final Band[][][] bands;
+        private final int n;
+
+        Selection(Threshold[][] thresholds, Band[][][] bands, int n) {
+            this.thresholds = thresholds;
+            this.bands = bands;
+            this.n = n;
         }
-        Threshold[][] out = findSampled(ex, b, xs, ranks, sigmas);
-        int[][] missed = new int[xs.length][];
+
+        /** Exclusive prefix counts per chunk of the key at rank index r of model j, or null if unknown. */
+        int[] equalBefore(int j, int r) {
+            if (bands == null || bands[j] == null || thresholds[j] == null) {
+                return null;
+            }
+            int key = thresholds[j][r].key();
+            int[] count = new int[Blocks.count(n, Blocks.CHUNK) + 1];
+            for (Band[] part : bands[j]) {
+                Band band = part[r];
+                int first = band.from / Blocks.CHUNK;
+                for (int c = 0; c < band.lowPerChunk.length; c++) {
+                    int eq;
+                    if (key == band.low) {
+                        eq = band.lowPerChunk[c];
+                    } else if (key == band.high) {
+                        eq = band.highPerChunk[c];
+                    } else {
+                        eq = 0;
+                        for (int q = band.marks[c]; q < band.marks[c + 1]; q++) {
+                            eq += band.keys[q] == key ? 1 : 0;
+                        }
+                    }
+                    count[first + c + 1] = eq;
+                }
+            }
+            for (int c = 1; c < count.length; c++) {
+                count[c] += count[c - 1];
+            }
+            return count;
+        }
+    }
+
+    /** {@link #find} over any inputs. */
+    static Selection find(Execution ex, Inputs in, int[][] ranks, double sigmas) {
+        if (in.n() < 4 * SAMPLE) {
+            return findRadix(ex, in, ranks);
+        }
+        Selection out = findSampled(ex, in, ranks, sigmas);
+        int[][] missed = new int[in.models()][];
         boolean any = false;
-        for (int j = 0; j < xs.length; j++) {
-            if (ranks[j] != null && out[j] == null) {
+        for (int j = 0; j < in.models(); j++) {
+            if (ranks[j] != null && out.thresholds[j] == null) {
                 missed[j] = ranks[j];
                 any = true;
             }
         }
         if (any) {
-            Threshold[][] radix = findRadix(ex, b, xs, missed);
-            for (int j = 0; j < xs.length; j++) {
+            Threshold[][] radix = findRadix(ex, in, missed).thresholds;
+            for (int j = 0; j < in.models(); j++) {
                 if (missed[j] != null) {
-                    out[j] = radix[j];
+                    out.thresholds[j] = radix[j];
+                    out.bands[j] = null;
                 }
             }
         }
@@ -72,15 +136,19 @@ final class MagnitudeSelect {
     }
 
     /**
-     * The sampled band method; {@code out[j]} is null where a band missed its rank. {@code sigmas} sets the band
-     * half-width in standard deviations of the sample quantile.
+     * The sampled band method; {@code thresholds[j]} is null where a band missed its rank. {@code sigmas} sets the
+     * band half-width in standard deviations of the sample quantile.
      */
-    static Threshold[][] findSampled(Execution ex, float[] b, float[][] xs, int[][] ranks, double sigmas) {
-        int n = b.length;
-        int models = xs.length;
+    static Selection findSampled(Execution ex, Inputs in, int[][] ranks, double sigmas) {
+        int n = in.n();
+        int models = in.models();
         int s = Math.min(n, SAMPLE);
         int[][] bandLow = new int[models][];
         int[][] bandHigh = new int[models][];
+        float[] sampledBase = new float[s];
+        for (int q = 0; q < s; q++) {
+            sampledBase[q] = in.get(ChunkReader.BASE, (int) ((long) q * n / s));
+        }
         for (int j = 0; j < models; j++) {
             if (ranks[j] == null) {
                 continue;
@@ -88,7 +156,7 @@ final class MagnitudeSelect {
             int[] sample = new int[s];
             for (int q = 0; q < s; q++) {
                 int i = (int) ((long) q * n / s);
-                sample[q] = Kernels.magnitudeKey(xs[j][i] - b[i]);
+                sample[q] = Kernels.magnitudeKey(in.get(j, i) - sampledBase[q]);
             }
             java.util.Arrays.sort(sample);
             bandLow[j] = new int[ranks[j].length];
@@ -104,29 +172,40 @@ final class MagnitudeSelect {
         }
         boolean simd = ex.simd();
         List<Band[][]> parts = Blocks.mapParts(ex, n, (lo, hi) -> {
+            int chunks = Blocks.count(hi - lo, Blocks.CHUNK);
             Band[][] bands = new Band[models][];
             for (int j = 0; j < models; j++) {
                 if (ranks[j] != null) {
                     bands[j] = new Band[ranks[j].length];
                     for (int r = 0; r < bands[j].length; r++) {
-                        bands[j][r] = new Band(bandLow[j][r], bandHigh[j][r]);
+                        bands[j][r] = new Band(bandLow[j][r], bandHigh[j][r], lo, chunks);
                     }
                 }
             }
-            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+            Inputs.Chunk ch = in.chunk();
+            for (int c = lo, local = 0; c < hi; c += Blocks.CHUNK, local++) {
                 int len = Math.min(hi, c + Blocks.CHUNK) - c;
+                ch.load(c, len);
                 for (int j = 0; j < models; j++) {
                     if (bands[j] == null) {
                         continue;
                     }
                     for (Band band : bands[j]) {
-                        band.scan(xs[j], b, c, len, simd);
+                        band.scan(ch.xs[j], ch.base, ch.off, len, local, simd);
+                    }
+                }
+            }
+            for (Band[] perModel : bands) {
+                if (perModel != null) {
+                    for (Band band : perModel) {
+                        band.marks[chunks] = band.size;
                     }
                 }
             }
             return bands;
         });
         Threshold[][] out = new Threshold[models][];
+        Band[][][] kept = new Band[models][][];
         Blocks.forEach(ex, models, 1, (j, from, to) -> {
             if (ranks[j] == null) {
                 return;
@@ -134,13 +213,32 @@ final class MagnitudeSelect {
             Threshold[] th = new Threshold[ranks[j].length];
             for (int r = 0; r < th.length; r++) {
                 long below = 0;
+                long atLow = 0;
+                long atHigh = 0;
                 int size = 0;
                 for (Band[][] p : parts) {
-                    below += p[j][r].below;
-                    size += p[j][r].size;
+                    Band band = p[j][r];
+                    below += band.below;
+                    atLow += band.atLow;
+                    atHigh += band.atHigh;
+                    size += band.size;
                 }
-                int inBand = (int) (ranks[j][r] - below);
-                if (inBand < 0 || inBand >= size) {
+                int low = bandLow[j][r];
+                int high = bandHigh[j][r];
+                long rank = ranks[j][r];
+                if (low > high || rank < below) {
+                    return;
+                }
+                if (rank < below + atLow) {
+                    th[r] = new Threshold(low, (int) below, (int) atLow);
+                    continue;
+                }
+                long inner = rank - below - atLow;
+                if (inner >= size) {
+                    if (inner - size < atHigh) {
+                        th[r] = new Threshold(high, (int) (below + atLow + size), (int) atHigh);
+                        continue;
+                    }
                     return;
                 }
                 int[] all = new int[size];
@@ -149,74 +247,115 @@ final class MagnitudeSelect {
                     System.arraycopy(p[j][r].keys, 0, all, pos, p[j][r].size);
                     pos += p[j][r].size;
                 }
-                int key = IntSelect.select(all, inBand);
+                int key = IntSelect.select(all, (int) inner);
                 int less = 0;
                 int equal = 0;
                 for (int k : all) {
                     less += k < key ? 1 : 0;
                     equal += k == key ? 1 : 0;
                 }
-                th[r] = new Threshold(key, (int) (below + less), equal);
+                th[r] = new Threshold(key, (int) (below + atLow + less), equal);
             }
             out[j] = th;
+            Band[][] mine = new Band[parts.size()][];
+            for (int p = 0; p < mine.length; p++) {
+                mine[p] = parts.get(p)[j];
+            }
+            kept[j] = mine;
         });
-        return out;
+        return new Selection(out, kept, n);
     }
 
-    /** Per part: how many keys fall below the band, and the keys inside it. */
+    /**
+     * Per part: how many keys fall below the band, how many equal each edge (per chunk, so that the prefix counts of
+     * an edge key need no further pass), and the keys strictly inside it in index order. Magnitudes of BF16 task
+     * vectors take few distinct values, so the edges often hold most of the band and are only counted.
+     */
     private static final class Band {
         final int low;
         final int high;
+        /** First element of the part. */
+        final int from;
+        /** {@code marks[c]}: how many inner keys the part's chunks before chunk c gave. */
+        final int[] marks;
+        final int[] lowPerChunk;
+        final int[] highPerChunk;
         long below;
+        long atLow;
+        long atHigh;
         int size;
         int[] keys = new int[1024];
 
-        Band(int low, int high) {
+        Band(int low, int high, int from, int chunks) {
             this.low = low;
             this.high = high;
+            this.from = from;
+            this.marks = new int[chunks + 1];
+            this.lowPerChunk = new int[chunks];
+            this.highPerChunk = new int[chunks];
         }
 
-        /** Scans the magnitude keys of the task vector {@code x - b} on [lo, lo + len). */
-        void scan(float[] x, float[] b, int lo, int len, boolean simd) {
+        /** Scans the magnitude keys of the task vector {@code x - b} on [lo, lo + len), local chunk {@code c}. */
+        void scan(float[] x, float[] b, int lo, int len, int c, boolean simd) {
+            marks[c] = size;
             if (keys.length - size < len) {
                 keys = java.util.Arrays.copyOf(keys, Math.max(keys.length * 2, size + len));
             }
+            boolean twoEdges = high != low;
             int[] out = keys;
             int n = size;
             int k = 0;
+            int eqLow = 0;
+            int eqHigh = 0;
             if (simd) {
                 var fs = Kernels.FS;
                 int upper = fs.loopBound(len);
                 IntVector count = IntVector.zero(Kernels.IS);
+                IntVector countLow = IntVector.zero(Kernels.IS);
+                IntVector countHigh = IntVector.zero(Kernels.IS);
                 for (; k < upper; k += fs.length()) {
                     IntVector v = FloatVector.fromArray(fs, x, lo + k).sub(FloatVector.fromArray(fs, b, lo + k))
                             .reinterpretAsInts().lanewise(VectorOperators.AND, 0x7fffffff);
-                    VectorMask<Integer> lt = v.compare(VectorOperators.LT, low);
-                    count = count.sub((IntVector) lt.toVector());
-                    VectorMask<Integer> in = v.compare(VectorOperators.LE, high).andNot(lt);
-                    if (in.anyTrue()) {
-                        v.compress(in).intoArray(out, n);
-                        n += in.trueCount();
+                    count = count.sub((IntVector) v.compare(VectorOperators.LT, low).toVector());
+                    countLow = countLow.sub((IntVector) v.compare(VectorOperators.EQ, low).toVector());
+                    if (twoEdges) {
+                        countHigh = countHigh.sub((IntVector) v.compare(VectorOperators.EQ, high).toVector());
+                        VectorMask<Integer> in = v.compare(VectorOperators.GT, low)
+                                .and(v.compare(VectorOperators.LT, high));
+                        if (in.anyTrue()) {
+                            v.compress(in).intoArray(out, n);
+                            n += in.trueCount();
+                        }
                     }
                 }
                 below += count.reduceLanes(VectorOperators.ADD);
+                eqLow = countLow.reduceLanes(VectorOperators.ADD);
+                eqHigh = countHigh.reduceLanes(VectorOperators.ADD);
             }
             for (; k < len; k++) {
                 int v = Kernels.magnitudeKey(x[lo + k] - b[lo + k]);
                 if (v < low) {
                     below++;
-                } else if (v <= high) {
+                } else if (v == low) {
+                    eqLow++;
+                } else if (v < high) {
                     out[n++] = v;
+                } else if (v == high) {
+                    eqHigh++;
                 }
             }
             size = n;
+            lowPerChunk[c] = eqLow;
+            highPerChunk[c] = eqHigh;
+            atLow += eqLow;
+            atHigh += eqHigh;
         }
     }
 
     /** The two-pass radix select for every model with {@code ranks[j] != null}. */
-    static Threshold[][] findRadix(Execution ex, float[] b, float[][] xs, int[][] ranks) {
-        int n = b.length;
-        int models = xs.length;
+    static Selection findRadix(Execution ex, Inputs in, int[][] ranks) {
+        int n = in.n();
+        int models = in.models();
         List<int[][]> parts = Blocks.mapParts(ex, n, (lo, hi) -> {
             int[][] hist = new int[models][];
             for (int j = 0; j < models; j++) {
@@ -224,15 +363,19 @@ final class MagnitudeSelect {
                     hist[j] = new int[HIGH_BUCKETS];
                 }
             }
+            Inputs.Chunk ch = in.chunk();
             for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                int end = Math.min(hi, c + Blocks.CHUNK);
+                int len = Math.min(hi, c + Blocks.CHUNK) - c;
+                ch.load(c, len);
+                float[] b = ch.base;
+                int end = ch.off + len;
                 for (int j = 0; j < models; j++) {
                     int[] h = hist[j];
                     if (h == null) {
                         continue;
                     }
-                    float[] x = xs[j];
-                    for (int i = c; i < end; i++) {
+                    float[] x = ch.xs[j];
+                    for (int i = ch.off; i < end; i++) {
                         h[Kernels.magnitudeKey(x[i] - b[i]) >>> 16]++;
                     }
                 }
@@ -278,15 +421,19 @@ final class MagnitudeSelect {
                     }
                 }
             }
+            Inputs.Chunk ch = in.chunk();
             for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                int end = Math.min(hi, c + Blocks.CHUNK);
+                int len = Math.min(hi, c + Blocks.CHUNK) - c;
+                ch.load(c, len);
+                float[] b = ch.base;
+                int end = ch.off + len;
                 for (int j = 0; j < models; j++) {
                     if (hist[j] == null) {
                         continue;
                     }
-                    float[] x = xs[j];
+                    float[] x = ch.xs[j];
                     int[] want = bucket[j];
-                    for (int i = c; i < end; i++) {
+                    for (int i = ch.off; i < end; i++) {
                         int key = Kernels.magnitudeKey(x[i] - b[i]);
                         int q = key >>> 16;
                         for (int r = 0; r < want.length; r++) {
@@ -321,21 +468,23 @@ final class MagnitudeSelect {
                 out[j][r] = new Threshold((bucket[j][r] << 16) | q, below, low[q]);
             }
         }
-        return out;
+        return new Selection(out, null, n);
     }
 
     /**
-     * For each chunk of {@link Blocks#CHUNK} elements, how many elements before it have magnitude key
+     * For each chunk of {@link Blocks#CHUNK} elements, how many elements of model j before it have magnitude key
      * {@code key} (an exclusive prefix count in index order).
      */
-    static int[] equalBefore(Execution ex, float[] x, float[] b, int key) {
-        int n = b.length;
+    static int[] equalBefore(Execution ex, Inputs in, int j, int key) {
+        int n = in.n();
         int chunks = Blocks.count(n, Blocks.CHUNK);
         int[] count = new int[chunks + 1];
         Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
+            Inputs.Chunk ch = in.chunk();
             for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                int end = Math.min(hi, c + Blocks.CHUNK);
-                count[c / Blocks.CHUNK + 1] = countEqual(x, b, c, end, key, ex.simd());
+                int len = Math.min(hi, c + Blocks.CHUNK) - c;
+                ch.load(c, len, j);
+                count[c / Blocks.CHUNK + 1] = countEqual(ch.xs[j], ch.base, ch.off, ch.off + len, key, ex.simd());
             }
         });
         for (int c = 1; c <= chunks; c++) {
@@ -368,29 +517,37 @@ final class MagnitudeSelect {
     }
 
     /**
-     * The sparsifier keeping ranks [lo, hi) of model x's task vector, 0 <= lo < hi <= n, from the thresholds at
-     * ranks lo (if lo > 0) and hi - 1 (if hi < n).
+     * The sparsifier keeping ranks [lo, hi) of model j's task vector, 0 <= lo < hi <= n, from the thresholds at
+     * ranks lo (if lo > 0, at index {@code rLo} of the model's ranks) and hi - 1 (if hi < n, at index {@code rHi}).
      */
-    static KeyWindow window(Execution ex, float[] x, float[] b, int lo, int hi, Threshold atLo, Threshold atHiMinus1) {
-        int n = b.length;
+    static KeyWindow window(Execution ex, Inputs in, int j, int lo, int hi, Selection sel, int rLo, int rHi) {
+        int n = in.n();
         int lowKey = 0;
         int dropLow = 0;
         int[] prefixLow = null;
         if (lo > 0) {
+            Threshold atLo = sel.thresholds[j][rLo];
             lowKey = atLo.key();
             dropLow = lo - atLo.below();
             if (dropLow > 0 && lowKey != 0) {
-                prefixLow = equalBefore(ex, x, b, lowKey);
+                prefixLow = sel.equalBefore(j, rLo);
+                if (prefixLow == null) {
+                    prefixLow = equalBefore(ex, in, j, lowKey);
+                }
             }
         }
         int highKey = Integer.MAX_VALUE;
         int keepHigh = 0;
         int[] prefixHigh = null;
         if (hi < n) {
-            highKey = atHiMinus1.key();
-            keepHigh = hi - atHiMinus1.below();
-            if (keepHigh < atHiMinus1.equal() && highKey != 0) {
-                prefixHigh = highKey == lowKey && prefixLow != null ? prefixLow : equalBefore(ex, x, b, highKey);
+            Threshold atHi = sel.thresholds[j][rHi];
+            highKey = atHi.key();
+            keepHigh = hi - atHi.below();
+            if (keepHigh < atHi.equal() && highKey != 0) {
+                prefixHigh = highKey == lowKey && prefixLow != null ? prefixLow : sel.equalBefore(j, rHi);
+                if (prefixHigh == null) {
+                    prefixHigh = equalBefore(ex, in, j, highKey);
+                }
             }
         }
         return new KeyWindow(lowKey, highKey, dropLow, prefixLow, keepHigh, prefixHigh);

@@ -2,6 +2,7 @@ package dev.evomerge.merge.methods;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One of mergekit's merge methods as a pure function over the float32 tensors of one output tensor.
@@ -48,6 +49,18 @@ public interface MergeMethod {
      */
     default void validate(String tensorName, List<Map<String, Double>> modelParams, Map<String, Double> globalParams) {
         Params.check(this, tensorName, modelParams, globalParams);
+    }
+
+    /**
+     * This method prepared to merge one tensor chunk by chunk from {@code reader}, or empty when it needs whole
+     * tensors (then the caller decodes them and calls {@link #merge}). Preparing makes the passes over the inputs
+     * that per-tensor statistics need (magnitude thresholds, L1 norms); the result is bit-identical to
+     * {@link #merge} on the decoded inputs, whatever the execution's thread count.
+     *
+     * @throws dev.evomerge.UserError as {@link #merge} would
+     */
+    default Optional<ChunkedMerge> chunked(TensorSpec spec, ChunkReader reader, Execution exec) {
+        return Optional.empty();
     }
 
     /** Merges one tensor into a new array. */

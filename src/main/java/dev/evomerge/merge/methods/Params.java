@@ -24,14 +24,19 @@ final class Params {
     /** Checks names and values and fills defaults; every problem is a UserError naming tensor and parameter. */
     @SuppressWarnings("unchecked")
     static Params resolve(MergeMethod m, TensorInput in) {
-        Map<String, Double> g = complete(m.name(), in.tensorName(), "method parameter", m.globalParams(),
-                in.globalParams(), -1);
-        Map<String, Double>[] pm = new Map[in.modelCount()];
+        return resolve(m, in.tensorName(), in.modelParams(), in.globalParams());
+    }
+
+    /** {@link #resolve(MergeMethod, TensorInput)} from the parameters alone. */
+    @SuppressWarnings("unchecked")
+    static Params resolve(MergeMethod m, String tensor, List<Map<String, Double>> modelParams,
+            Map<String, Double> globalParams) {
+        Map<String, Double> g = complete(m.name(), tensor, "method parameter", m.globalParams(), globalParams, -1);
+        Map<String, Double>[] pm = new Map[modelParams.size()];
         for (int j = 0; j < pm.length; j++) {
-            pm[j] = complete(m.name(), in.tensorName(), "parameter of model " + j, m.modelParams(),
-                    in.modelParams().get(j), j);
+            pm[j] = complete(m.name(), tensor, "parameter of model " + j, m.modelParams(), modelParams.get(j), j);
         }
-        return new Params(m.name(), in.tensorName(), g, pm);
+        return new Params(m.name(), tensor, g, pm);
     }
 
     /** The checks of {@link #resolve} plus value ranges, without tensor data (see {@link MergeMethod#validate}). */

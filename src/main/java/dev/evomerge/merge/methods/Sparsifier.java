@@ -7,10 +7,16 @@ package dev.evomerge.merge.methods;
  */
 interface Sparsifier {
     /**
-     * Writes {@code out[k] = keep(lo + k) ? (x[lo+k] - b[lo+k]) * s : 0} for k in [0, len); {@code lo} is a
-     * multiple of {@link Blocks#CHUNK} and {@code len <= CHUNK}.
+     * Writes {@code out[k] = keep(index + k) ? (x[off+k] - b[off+k]) * s : 0} for k in [0, len): the inputs sit at
+     * {@code off} of the arrays (the whole tensor, or a decoded chunk), {@code index} is the element index in the
+     * tensor, a multiple of {@link Blocks#CHUNK}, and {@code len <= CHUNK}.
      */
-    void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd);
+    void apply(float[] x, float[] b, int off, int index, int len, float s, float[] out, boolean simd);
+
+    /** {@link #apply(float[], float[], int, int, int, float, float[], boolean)} on whole-tensor arrays. */
+    default void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd) {
+        apply(x, b, lo, lo, len, s, out, simd);
+    }
 
     /** Whether the mask may drop elements (otherwise the task vector passes unchanged and is never rescaled). */
     default boolean sparsifies() {
@@ -20,8 +26,8 @@ interface Sparsifier {
     /** Keeps everything: mergekit's path for {@code density >= 1}, which also skips rescaling. */
     Sparsifier DENSE = new Sparsifier() {
         @Override
-        public void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd) {
-            Kernels.delta(x, b, lo, len, s, out, simd);
+        public void apply(float[] x, float[] b, int off, int index, int len, float s, float[] out, boolean simd) {
+            Kernels.delta(x, b, off, len, s, out, simd);
         }
 
         @Override
@@ -31,7 +37,7 @@ interface Sparsifier {
     };
 
     /** Keeps nothing (e.g. DELLA with {@code density <= 0}). */
-    Sparsifier NONE = (x, b, lo, len, s, out, simd) -> java.util.Arrays.fill(out, 0, len, 0f);
+    Sparsifier NONE = (x, b, off, index, len, s, out, simd) -> java.util.Arrays.fill(out, 0, len, 0f);
 
     /** DARE: keep each element independently with probability {@code p} (see {@link CounterRng}). */
     record Bernoulli(int k1, int k2, int threshold) implements Sparsifier {
@@ -40,16 +46,16 @@ interface Sparsifier {
         }
 
         @Override
-        public void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd) {
-            Kernels.bernoulli(x, b, lo, len, k1, k2, threshold, s, out, simd);
+        public void apply(float[] x, float[] b, int off, int index, int len, float s, float[] out, boolean simd) {
+            Kernels.bernoulli(x, b, off, index, len, k1, k2, threshold, s, out, simd);
         }
     }
 
     /** A precomputed keep mask over the whole tensor (DELLA). */
     record Mask(boolean[] keep) implements Sparsifier {
         @Override
-        public void apply(float[] x, float[] b, int lo, int len, float s, float[] out, boolean simd) {
-            Kernels.masked(x, b, lo, len, keep, s, out, simd);
+        public void apply(float[] x, float[] b, int off, int index, int len, float s, float[] out, boolean simd) {
+            Kernels.masked(x, b, off, index, len, keep, s, out, simd);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.evomerge.merge.methods;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * mergekit's generalized task arithmetic ({@code generalized_task_arithmetic.py} + {@code sparsify.py}), which
@@ -100,19 +101,90 @@ final class TaskArithmeticMerge implements MergeMethod {
             return;
         }
         float[][] xs = new float[models][];
-        float[] w = new float[models];
         for (int j = 0; j < models; j++) {
             xs[j] = in.model(j);
+        }
+        Plan plan = plan(p, in.tensorName(), in.shape(), in.seed(), Inputs.of(b, xs, n), ex);
+        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
+            Inputs.Chunk ch = plan.in.chunk();
+            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                int len = Math.min(Blocks.CHUNK, hi - c);
+                ch.load(c, len);
+                plan.merge(ch, out, c);
+            }
+        });
+    }
+
+    @Override
+    public Optional<ChunkedMerge> chunked(TensorSpec spec, ChunkReader reader, Execution ex) {
+        if (sparsification == Sparsification.DELLA) {
+            return Optional.empty();
+        }
+        Checks.base(this, spec.tensorName(), spec.hasBase());
+        Params p = Params.resolve(this, spec.tensorName(), spec.modelParams(), spec.globalParams());
+        int n = spec.numel();
+        int models = spec.modelCount();
+        Inputs in = Inputs.of(reader, n, models, true);
+        if (models == 0) {
+            return Optional.of(new BlockMerge(n, (ch, out, outOff) -> System.arraycopy(ch.base, ch.off, out, outOff,
+                    ch.len), in));
+        }
+        Plan plan = plan(p, spec.tensorName(), spec.shape(), spec.seed(), in, ex);
+        return Optional.of(new BlockMerge(n, plan::merge, in));
+    }
+
+    /** One tensor with its sparsifiers, rescale factors and combination fixed: the element-wise final pass. */
+    private final class Plan {
+        final Inputs in;
+        final Sparsifier[] sp;
+        final float[] w;
+        final float[] scale;
+        final boolean normalize;
+        final float lambda;
+        final float linearDivisor;
+        final boolean simd;
+        final ThreadLocal<float[][]> sd;
+
+        Plan(Inputs in, Sparsifier[] sp, float[] w, float[] scale, boolean normalize, float lambda,
+                float linearDivisor, boolean simd) {
+            this.in = in;
+            this.sp = sp;
+            this.w = w;
+            this.scale = scale;
+            this.normalize = normalize;
+            this.lambda = lambda;
+            this.linearDivisor = linearDivisor;
+            this.simd = simd;
+            int models = w.length;
+            this.sd = ThreadLocal.withInitial(() -> new float[models][Blocks.CHUNK]);
+        }
+
+        void merge(Inputs.Chunk ch, float[] out, int outOff) {
+            float[][] d = sd.get();
+            for (int j = 0; j < sp.length; j++) {
+                sp[j].apply(ch.xs[j], ch.base, ch.off, ch.index, ch.len, scale[j], d[j], simd);
+            }
+            if (consensus) {
+                Kernels.combineConsensus(d, w, ch.base, ch.off, ch.len, normalize, lambda, out, outOff, simd);
+            } else {
+                Kernels.combineLinear(d, w, ch.base, ch.off, ch.len, normalize, linearDivisor, lambda, out, outOff,
+                        simd);
+            }
+        }
+    }
+
+    private Plan plan(Params p, String tensorName, long[] shape, long seed, Inputs in, Execution ex) {
+        int models = in.models();
+        float[] w = new float[models];
+        for (int j = 0; j < models; j++) {
             w[j] = (float) p.model(j, "weight");
         }
-        Sparsifier[] sp = sparsifiers(in, p, xs, b, ex);
+        Sparsifier[] sp = sparsifiers(tensorName, shape, seed, p, in, ex);
         float[] scale = new float[models];
         java.util.Arrays.fill(scale, 1f);
         if (p.flag("rescale")) {
-            rescaleFactors(ex, xs, b, sp, scale);
+            rescaleFactors(ex, in, sp, scale);
         }
-        boolean normalize = p.flag("normalize");
-        float lambda = (float) p.global("lambda");
         float divisor = 0f;
         for (float wj : w) {
             divisor += wj;
@@ -120,27 +192,12 @@ final class TaskArithmeticMerge implements MergeMethod {
         if (Math.abs(divisor) < 1e-8f) {
             divisor = 1f;
         }
-        float linearDivisor = divisor;
-        boolean simd = ex.simd();
-        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-            float[][] sd = new float[models][Blocks.CHUNK];
-            for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                int len = Math.min(Blocks.CHUNK, hi - c);
-                for (int j = 0; j < models; j++) {
-                    sp[j].apply(xs[j], b, c, len, scale[j], sd[j], simd);
-                }
-                if (consensus) {
-                    Kernels.combineConsensus(sd, w, b, c, len, normalize, lambda, out, simd);
-                } else {
-                    Kernels.combineLinear(sd, w, b, c, len, normalize, linearDivisor, lambda, out, simd);
-                }
-            }
-        });
+        return new Plan(in, sp, w, scale, p.flag("normalize"), (float) p.global("lambda"), divisor, ex.simd());
     }
 
-    private Sparsifier[] sparsifiers(TensorInput in, Params p, float[][] xs, float[] b, Execution ex) {
-        int models = xs.length;
-        int n = b.length;
+    private Sparsifier[] sparsifiers(String tensorName, long[] shape, long seed, Params p, Inputs in, Execution ex) {
+        int models = in.models();
+        int n = in.n();
         Sparsifier[] sp = new Sparsifier[models];
         int[][] windows = new int[models][];
         for (int j = 0; j < models; j++) {
@@ -175,9 +232,12 @@ final class TaskArithmeticMerge implements MergeMethod {
                     }
                     windows[j] = new int[] {(int) bottom, (int) (n - top)};
                 }
-                case RANDOM -> sp[j] = Sparsifier.Bernoulli.of(CounterRng.streamKey(in.seed(), in.tensorName(), j),
+                case RANDOM -> sp[j] = Sparsifier.Bernoulli.of(CounterRng.streamKey(seed, tensorName, j),
                         (float) density);
-                case DELLA -> sp[j] = della(in, p, j, xs[j], b, density, ex);
+                case DELLA -> {
+                    float[][] arrays = in.arrays();
+                    sp[j] = della(tensorName, shape, seed, p, j, arrays[j + 1], arrays[0], density, ex);
+                }
                 case NONE -> throw new AssertionError();
             }
         }
@@ -206,22 +266,20 @@ final class TaskArithmeticMerge implements MergeMethod {
             ranks[j] = r.stream().mapToInt(Integer::intValue).toArray();
             any = true;
         }
-        MagnitudeSelect.Threshold[][] thresholds = any ? MagnitudeSelect.find(ex, b, xs, ranks)
-                : new MagnitudeSelect.Threshold[models][];
+        MagnitudeSelect.Selection sel = any ? MagnitudeSelect.find(ex, in, ranks, 4.0)
+                : new MagnitudeSelect.Selection(new MagnitudeSelect.Threshold[models][], null, n);
         for (int j = 0; j < models; j++) {
             int[] win = windows[j];
             if (win == null) {
                 continue;
             }
-            MagnitudeSelect.Threshold atLo = win[0] > 0 ? thresholds[j][0] : null;
-            MagnitudeSelect.Threshold atHi = win[1] < n ? thresholds[j][win[0] > 0 ? 1 : 0] : null;
-            sp[j] = MagnitudeSelect.window(ex, xs[j], b, win[0], win[1], atLo, atHi);
+            sp[j] = MagnitudeSelect.window(ex, in, j, win[0], win[1], sel, 0, win[0] > 0 ? 1 : 0);
         }
         return sp;
     }
 
-    private static Sparsifier della(TensorInput in, Params p, int j, float[] x, float[] b, double density,
-            Execution ex) {
+    private static Sparsifier della(String tensorName, long[] shape, long seed, Params p, int j, float[] x, float[] b,
+            double density, Execution ex) {
         if (density <= 0) {
             return Sparsifier.NONE;
         }
@@ -230,19 +288,19 @@ final class TaskArithmeticMerge implements MergeMethod {
             throw p.error("density +/- epsilon of model " + j + " must lie in (0, 1), but density " + density
                     + " and epsilon " + epsilon + " give [" + (density - epsilon) + ", " + (density + epsilon) + "]");
         }
-        DellaMask.Rows rows = DellaMask.Rows.of(in.shape(), b.length);
+        DellaMask.Rows rows = DellaMask.Rows.of(shape, b.length);
         if (rows.length() < 2) {
             throw p.error("della ranks magnitudes within rows along dimension 1, which have " + rows.length()
                     + " element(s) here; mergekit fails on such rows (0/0 probabilities)");
         }
         return new Sparsifier.Mask(DellaMask.compute(ex, x, b, rows, density, epsilon,
-                CounterRng.streamKey(in.seed(), in.tensorName(), j)));
+                CounterRng.streamKey(seed, tensorName, j)));
     }
 
     /** L1 rescale factors {@code ||d||_1 / ||masked||_1} per sparsified model, 1 where a norm is below 1e-7. */
-    private static void rescaleFactors(Execution ex, float[][] xs, float[] b, Sparsifier[] sp, float[] scale) {
-        int models = xs.length;
-        int n = b.length;
+    private static void rescaleFactors(Execution ex, Inputs in, Sparsifier[] sp, float[] scale) {
+        int models = in.models();
+        int n = in.n();
         int blocks = Blocks.count(n, Blocks.BLOCK);
         double[][] before = new double[models][blocks];
         double[][] after = new double[models][blocks];
@@ -250,22 +308,25 @@ final class TaskArithmeticMerge implements MergeMethod {
         Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
             float[] masked = new float[Blocks.CHUNK];
             float[] delta = new float[Blocks.CHUNK];
+            double[] sumBefore = new double[models];
+            double[] sumAfter = new double[models];
+            Inputs.Chunk ch = in.chunk();
+            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                int len = Math.min(Blocks.CHUNK, hi - c);
+                ch.load(c, len);
+                for (int j = 0; j < models; j++) {
+                    if (!sp[j].sparsifies()) {
+                        continue;
+                    }
+                    sp[j].apply(ch.xs[j], ch.base, ch.off, c, len, 1f, masked, simd);
+                    Kernels.delta(ch.xs[j], ch.base, ch.off, len, 1f, delta, simd);
+                    sumBefore[j] += Reduce.sumAbs(delta, len);
+                    sumAfter[j] += Reduce.sumAbs(masked, len);
+                }
+            }
             for (int j = 0; j < models; j++) {
-                if (!sp[j].sparsifies()) {
-                    continue;
-                }
-                float[] x = xs[j];
-                double sumBefore = 0;
-                double sumAfter = 0;
-                for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                    int len = Math.min(Blocks.CHUNK, hi - c);
-                    sp[j].apply(x, b, c, len, 1f, masked, simd);
-                    Kernels.delta(x, b, c, len, 1f, delta, simd);
-                    sumBefore += Reduce.sumAbs(delta, len);
-                    sumAfter += Reduce.sumAbs(masked, len);
-                }
-                before[j][blk] = sumBefore;
-                after[j][blk] = sumAfter;
+                before[j][blk] = sumBefore[j];
+                after[j][blk] = sumAfter[j];
             }
         });
         for (int j = 0; j < models; j++) {
