@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point: one picocli command per capability; commands stay thin and call the packages. */
 @Command(name = "evomerge", mixinStandardHelpOptions = true, version = "evomerge 0.1.0",
         description = "Finds and ships good LLM merge recipes.",
-        subcommands = {MergeCommand.class, EvalCommand.class, GateCommand.class, BenchCommand.class,
-                ZooCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MergeCommand.class, EvalCommand.class, GateCommand.class, SearchCommand.class,
+                SweepCommand.class, DemoCommand.class, BenchCommand.class, ZooCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

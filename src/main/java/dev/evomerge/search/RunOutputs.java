@@ -212,6 +212,46 @@ public final class RunOutputs {
         }
     }
 
+    public static final String SWEEP_CSV = "sweep.csv";
+
+    /**
+     * {@code sweep.csv}, heatmap-ready: one row per candidate with the value of every search-space parameter (its
+     * first gene, in parameter units), then status, fitness and per-task scores.
+     */
+    public static void writeSweep(Path runDir, List<JournalEntry> entries,
+                                  dev.evomerge.search.space.MergeSpace space, List<String> gridNames) {
+        List<String> tasks = tasks(entries);
+        List<dev.evomerge.search.space.ParamSpec> params = space.params();
+        List<String> genes = space.geneNames();
+        int[] first = new int[params.size()];
+        for (int p = 0; p < params.size(); p++) {
+            first[p] = -1;
+            for (int g = 0; g < genes.size() && first[p] < 0; g++) {
+                if (SearchRun.belongs(genes.get(g), params.get(p).name())) {
+                    first[p] = g;
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder("index");
+        params.forEach(p -> sb.append(',').append(csvCell(p.name())));
+        sb.append(",status,fitness");
+        tasks.forEach(t -> sb.append(',').append(csvCell(t)));
+        sb.append('\n');
+        for (JournalEntry e : entries) {
+            sb.append(e.index());
+            for (int p = 0; p < params.size(); p++) {
+                sb.append(',').append(first[p] < 0 ? "" : Double.toString(params.get(p).value(e.genome().gene(first[p]))));
+            }
+            sb.append(',').append(e.status()).append(',').append(Double.isFinite(e.fitness()) ? e.fitness() + "" : "");
+            for (String t : tasks) {
+                Double v = e.scores().get(t);
+                sb.append(',').append(v == null ? "" : v.toString());
+            }
+            sb.append('\n');
+        }
+        ResultCache.writeAtomically(runDir.resolve(SWEEP_CSV), sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     public static void writeJson(Path file, JsonNode node) {
         try {
             ResultCache.writeAtomically(file, (PRETTY.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -1,0 +1,64 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.UserError;
+import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.strategy.Strategies;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code evomerge search SPACE.yaml --suite S --gates G}: an evolutionary recipe search, resumable after a kill. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Searches merge recipes: each candidate is merged in memory and scored on the suite's search "
+                + "slice; the top-k are re-scored on the held-out slice and gated at the end.",
+                "Writes results/<run-id>/: journal.jsonl, leaderboard.csv/.md, best/rank-N.yaml, run.json, "
+                        + "finish.md/.json, accepted/<name>/, report.md/.html."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:finished", "2:usage error", "3:bad input", "4:internal error"})
+public final class SearchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    SearchOptions opts;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SPACE.yaml", description = "Search space.")
+    Path space;
+
+    @Option(names = "--strategy", defaultValue = "cmaes",
+            description = "cmaes, ga, nsga2, grid or random (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--resume", paramLabel = "RUN",
+            description = "Continue run RUN (a directory under --out) after a crash or kill: nothing journaled is "
+                    + "evaluated again.")
+    String resume;
+
+    @Override
+    public Integer call() {
+        var err = spec.commandLine().getErr();
+        SearchRun.Options o;
+        String runId;
+        if (resume != null) {
+            runId = resume;
+            o = SearchRun.resumeOptions(opts.out.resolve(resume), opts.workers > 1 ? opts.workers : 0);
+        } else {
+            if (space == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");
+            }
+            if (!Strategies.names().contains(strategy)) {
+                throw new UserError("--strategy must be one of " + Strategies.NAMES + ", but was '" + strategy + "'");
+            }
+            o = opts.options(space, strategy, 5, Map.of());
+            runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
+        }
+        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, resume != null, err);
+        SearchCommands.report(r, null);
+        SearchCommands.summary(r, spec.commandLine().getOut());
+        return 0;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.UserError;
+import dev.evomerge.report.ReportData;
+import dev.evomerge.report.RunReport;
+import dev.evomerge.search.Finisher;
+import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.space.SearchSpaces;
+import dev.evomerge.gate.GateResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** What search, sweep and demo share after the run: the report and the summary a newcomer reads. */
+final class SearchCommands {
+    private SearchCommands() {
+    }
+
+    static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err) {
+        Path runDir = out.resolve(runId);
+        err.println("evomerge: run " + runDir + (resume ? " (resuming)" : ""));
+        err.flush();
+        return SearchRun.run(o, runDir, resume, err);
+    }
+
+    static void report(SearchRun.Outcome r, ReportData.Sweep sweep) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("seed", Long.toString(r.options().seed()));
+        settings.put("search space", r.options().space().toString());
+        settings.put("suite", r.options().suite().toString());
+        settings.put("gates", String.valueOf(r.options().gates()));
+        settings.put("workers", Integer.toString(r.options().workers()));
+        List<ReportData.FinishResult> finish = new ArrayList<>();
+        Map<String, Double> weights = SearchSpaces.load(r.options().space()).objective().weights();
+        Map<String, Map<String, Double>> sources = Map.of();
+        if (r.finish() != null) {
+            sources = r.finish().references();
+            for (Finisher.Outcome f : r.finish().outcomes()) {
+                GateResult failing = f.report().results().stream().filter(g -> !g.passed()).findFirst().orElse(null);
+                double margin = failing != null ? failing.margin()
+                        : f.report().results().stream().mapToDouble(GateResult::margin).min().orElse(Double.NaN);
+                Map<String, Double> held = f.heldout();
+                double combined = held.keySet().containsAll(weights.keySet())
+                        ? dev.evomerge.search.Staging.scalar(held, weights) : Double.NaN;
+                finish.add(new ReportData.FinishResult("#" + f.entry().index(), f.entry().index(), held, combined,
+                        f.accepted(), failing == null ? null : failing.gate().describe(), margin,
+                        f.checkpoint() == null ? null : r.runDir().relativize(f.checkpoint()).toString()));
+            }
+        }
+        // The report plots scores in [0, 1]; perplexity tasks (negated perplexities) stay in the JSON files.
+        List<String> tasks = r.tasks().stream().filter(t -> inUnit(sources, t)
+                && r.entries().stream().allMatch(e -> unit(e.scores().get(t)))).toList();
+        Map<String, Map<String, Double>> unitSources = new LinkedHashMap<>();
+        sources.forEach((n, m) -> unitSources.put(n, only(m, tasks)));
+        List<ReportData.FinishResult> unitFinish = finish.stream().map(f -> new ReportData.FinishResult(f.name(),
+                f.journalIndex(), only(f.heldOut(), tasks), f.combined(), f.accepted(), f.failingGate(), f.margin(),
+                f.checkpoint())).toList();
+        ReportData data = new ReportData(r.runId(), r.strategy(), r.options().budget(), settings,
+                new ReportData.Timings(r.searchSeconds(), r.finishSeconds()), tasks, r.entries(),
+                Math.max(10, r.options().topK()), unitSources, unitFinish, sweep, null);
+        try {
+            RunReport.write(r.runDir(), data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */
+    static void summary(SearchRun.Outcome r, PrintWriter out) {
+        JournalEntry best = dev.evomerge.search.SearchLoop.best(r.entries());
+        out.printf(Locale.ROOT, "%d candidates in %.1f s (%d evaluated now, %d from the journal).%n",
+                r.entries().size(), r.searchSeconds(), r.evaluatedNow(), r.replayed());
+        if (best != null) {
+            out.printf(Locale.ROOT, "Best on the search slice: candidate #%d, fitness %.4f%n", best.index(),
+                    best.fitness());
+        }
+        if (r.finish() == null) {
+            out.println("No --gates given: nothing was re-scored on the held-out slice or gated.");
+        } else {
+            List<String> tasks = r.tasks();
+            out.println();
+            out.println("Held-out scores (higher is better):");
+            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-22s", "model"));
+            tasks.forEach(t -> head.append(String.format(Locale.ROOT, " %8s", t)));
+            head.append("  release gates");
+            out.println(head);
+            r.finish().references().forEach((name, scores) -> {
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-22s",
+                        (name.equals(SearchSpaces.BASE) ? "base" : "source " + name)));
+                tasks.forEach(t -> row.append(cell(scores.get(t))));
+                out.println(row);
+            });
+            for (Finisher.Outcome f : r.finish().outcomes()) {
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-22s",
+                        "candidate #" + f.entry().index()));
+                tasks.forEach(t -> row.append(cell(f.heldout().get(t))));
+                row.append("  ").append(f.accepted() ? "PASS" : "FAIL: " + f.report().results().stream()
+                        .filter(g -> !g.passed()).map(g -> g.gate().describe()
+                                + String.format(Locale.ROOT, " (margin %+.3f)", g.margin()))
+                        .findFirst().orElse(""));
+                out.println(row);
+            }
+            Finisher.Outcome accepted = r.finish().bestAccepted();
+            out.println();
+            out.println(accepted == null ? "No candidate passed every gate; see finish.md for the margins."
+                    : "Accepted: " + accepted.checkpoint() + " (checkpoint, recipe, scores and model card)");
+        }
+        out.println("Leaderboard: " + r.runDir().resolve("leaderboard.md") + "   report: "
+                + r.runDir().resolve(RunReport.MARKDOWN));
+        out.flush();
+    }
+
+    private static boolean unit(Double v) {
+        return v == null || (v >= 0 && v <= 1);
+    }
+
+    private static boolean inUnit(Map<String, Map<String, Double>> sources, String task) {
+        return sources.values().stream().allMatch(m -> unit(m.get(task)));
+    }
+
+    private static Map<String, Double> only(Map<String, Double> m, List<String> tasks) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        tasks.forEach(t -> {
+            if (m.containsKey(t)) {
+                out.put(t, m.get(t));
+            }
+        });
+        return out;
+    }
+
+    private static String cell(Double v) {
+        return v == null ? String.format(Locale.ROOT, " %8s", "-") : String.format(Locale.ROOT, " %8.3f", v);
+    }
+
+    static Map<String, List<Double>> parseGrid(List<String> specs) {
+        Map<String, List<Double>> grid = new LinkedHashMap<>();
+        for (String s : specs == null ? List.<String>of() : specs) {
+            int eq = s.indexOf('=');
+            if (eq <= 0 || eq == s.length() - 1) {
+                throw new UserError("--grid must look like NAME=v1,v2,..., but was '" + s + "'");
+            }
+            List<Double> values = new ArrayList<>();
+            for (String v : s.substring(eq + 1).split(",")) {
+                try {
+                    values.add(Double.parseDouble(v.strip()));
+                } catch (NumberFormatException e) {
+                    throw new UserError("--grid " + s.substring(0, eq) + ": '" + v + "' is not a number");
+                }
+            }
+            grid.put(s.substring(0, eq).strip(), values);
+        }
+        return grid;
+    }
+}

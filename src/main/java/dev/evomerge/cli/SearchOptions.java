@@ -1,0 +1,73 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.search.SearchRun;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options shared by search, sweep and demo. */
+final class SearchOptions {
+    @Option(names = "--suite", paramLabel = "SUITE.yaml", description = "Evaluation suite (scored on its 'search' slice).")
+    Path suite;
+
+    @Option(names = "--gates", paramLabel = "GATES.yaml",
+            description = "Release gates for the finish (top-k re-scored on the gates' slice, normally 'heldout').")
+    Path gates;
+
+    @Option(names = "--budget", defaultValue = "64", description = "Most candidates to evaluate (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Option(names = "--workers", defaultValue = "1",
+            description = "Parallel evaluators, each with its own runtime model (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "CPU threads to use in all, split among the workers (default: all processors).")
+    int threads;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the strategy (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--population", defaultValue = "0", description = "Batch size (0: the strategy's default).")
+    int population;
+
+    @Option(names = "--sigma", defaultValue = "0", description = "CMA-ES initial step size in gene units (0: default).")
+    double sigma;
+
+    @Option(names = "--top", defaultValue = "3",
+            description = "k: candidates exported and gated at the end; pruning compares with the k-th best "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--stage", defaultValue = "0.25",
+            description = "Fraction of the search slice scored before a pruning decision; 1 disables staging "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double stage;
+
+    @Option(names = "--max-l2", paramLabel = "X",
+            description = "Reject candidates farther than X from the base before inference (default: the gates' "
+                    + "l2_distance gate, if any).")
+    Double maxL2;
+
+    @Option(names = "--relative-l2", description = "--max-l2 is relative to ||base||.")
+    boolean relativeL2;
+
+    @Option(names = "--tensor-cache-mb", defaultValue = "1024",
+            description = "Merged tensors kept for reuse across candidates (default: ${DEFAULT-VALUE} MB; 0: off).")
+    long tensorCacheMb;
+
+    @Option(names = "--out", defaultValue = "results", description = "Runs directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--run-id", description = "Name of the run directory (default: date-time-strategy).")
+    String runId;
+
+    SearchRun.Options options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
+        if (suite == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--suite is required");
+        }
+        return new SearchRun.Options(space, suite, gates, strategy, budget, workers, seed, population, sigma, top,
+                stage, maxL2, relativeL2, tensorCacheMb, gridSteps, grid, threads);
+    }
+}

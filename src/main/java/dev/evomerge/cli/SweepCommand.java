@@ -1,0 +1,92 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.report.ReportData;
+import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.space.ParamSpec;
+import dev.evomerge.search.space.SearchSpaces;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code evomerge sweep SPACE.yaml --suite S --grid lambda=... --grid density=...}: a grid, as a heatmap. */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Evaluates every point of a grid over the space's parameters (the grid strategy) and writes "
+                + "sweep.csv (one row per point, parameter values in their own units) and a heatmap in the report."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:finished", "2:usage error", "3:bad input", "4:internal error"})
+public final class SweepCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    SearchOptions opts;
+
+    @Parameters(index = "0", paramLabel = "SPACE.yaml", description = "Search space.")
+    Path space;
+
+    @Option(names = "--grid", paramLabel = "NAME=v1,v2,...",
+            description = "Values of one parameter, in its own units (repeatable); other parameters use the space's "
+                    + "values or --steps points.")
+    List<String> grid;
+
+    @Option(names = "--steps", defaultValue = "5",
+            description = "Points per continuous parameter without --grid values (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Override
+    public Integer call() {
+        Map<String, List<Double>> axes = SearchCommands.parseGrid(grid);
+        if (opts.budget == 64) {
+            opts.budget = 100_000;
+        }
+        SearchRun.Options o = opts.options(space, "grid", steps, axes);
+        String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
+        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr());
+        SearchCommands.report(r, heatmap(r));
+        SearchCommands.summary(r, spec.commandLine().getOut());
+        spec.commandLine().getOut().println("Sweep table: " + r.runDir().resolve("sweep.csv"));
+        return 0;
+    }
+
+    /** The heatmap of the first two swept parameters (by --grid order, else the space's), or null. */
+    private static ReportData.Sweep heatmap(SearchRun.Outcome r) {
+        var ms = SearchSpaces.load(r.options().space());
+        List<ParamSpec> params = new ArrayList<>();
+        for (String n : r.gridNames()) {
+            ms.params().stream().filter(p -> p.name().equals(n)).findFirst().ifPresent(params::add);
+        }
+        for (ParamSpec p : ms.params()) {
+            if (params.size() < 2 && !params.contains(p)) {
+                params.add(p);
+            }
+        }
+        if (params.size() < 2) {
+            return null;
+        }
+        List<String> genes = ms.geneNames();
+        int gx = genes.indexOf(genes.stream().filter(g -> g.equals(params.get(0).name())
+                || g.startsWith(params.get(0).name() + "[") || g.startsWith(params.get(0).name() + ".")).findFirst()
+                .orElse(""));
+        int gy = genes.indexOf(genes.stream().filter(g -> g.equals(params.get(1).name())
+                || g.startsWith(params.get(1).name() + "[") || g.startsWith(params.get(1).name() + ".")).findFirst()
+                .orElse(""));
+        if (gx < 0 || gy < 0) {
+            return null;
+        }
+        List<double[]> xyz = new ArrayList<>();
+        for (JournalEntry e : r.entries()) {
+            if (e.status().equals(JournalEntry.EVALUATED)) {
+                xyz.add(new double[] {params.get(0).value(e.genome().gene(gx)),
+                        params.get(1).value(e.genome().gene(gy)), e.fitness()});
+            }
+        }
+        return xyz.isEmpty() ? null : ReportData.Sweep.of(params.get(0).name(), params.get(1).name(), xyz);
+    }
+}

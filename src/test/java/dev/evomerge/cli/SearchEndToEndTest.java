@@ -1,0 +1,142 @@
+package dev.evomerge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import dev.evomerge.model.TinyModels;
+import dev.evomerge.search.Journal;
+import dev.evomerge.search.JournalEntry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** search and sweep through the real merge engine and runtime on random tiny checkpoints and the toy suite. */
+class SearchEndToEndTest {
+    private static final Path SUITE = Path.of("eval-suites/examples/toy.yaml").toAbsolutePath();
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void models() throws IOException {
+        var dims = new SyntheticCheckpoints.Dims(99, 16, 32, 2, 4, 2, false, false);
+        var base = SyntheticCheckpoints.Model.base(dims, DType.F32, 5);
+        base.write(dir.resolve("models/base"), Long.MAX_VALUE, 1);
+        base.fineTune(1, 0.05).write(dir.resolve("models/a"), Long.MAX_VALUE, 1);
+        base.fineTune(2, 0.05).write(dir.resolve("models/b"), Long.MAX_VALUE, 1);
+        for (String m : new String[] {"base", "a", "b"}) {
+            TinyModels.writeCharTokenizer(dir.resolve("models").resolve(m));
+        }
+        Files.writeString(dir.resolve("space.yaml"), """
+                format: evomerge-search-space
+                version: 1
+                base: models/base
+                sources:
+                  a: models/a
+                  b: models/b
+                layers: 2
+                method: task_arithmetic
+                parameters:
+                  weight: [0, 1]
+                  lambda: {values: [0.5, 1.0]}
+                objective:
+                  tasks: [arith, capitals, choice]
+                """);
+        Files.writeString(dir.resolve("gates.yaml"), """
+                format: evomerge-gates
+                version: 1
+                suite: %s
+                slice: heldout
+                base: models/base
+                gates:
+                  - l2_distance: {max: 0.5, relative: true}
+                  - task: choice
+                    min: 0.0
+                """.formatted(SUITE));
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void searchWritesTheRunDirectoryAndGatesTheTopK() throws IOException {
+        Path results = dir.resolve("results");
+        Run r = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--gates",
+                dir.resolve("gates.yaml").toString(), "--strategy", "random", "--budget", "6", "--population", "3",
+                "--workers", "2", "--threads", "2", "--top", "2", "--out", results.toString(), "--run-id", "r1");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        Path run = results.resolve("r1");
+        Journal.Contents j = Journal.read(run.resolve("journal.jsonl"));
+        assertEquals(6, j.entries().size());
+        assertEquals("random", j.header().get("strategy").asText());
+        for (JournalEntry e : j.entries()) {
+            assertTrue(e.status().equals(JournalEntry.EVALUATED) || e.status().equals(JournalEntry.PRUNED), e.status());
+            assertTrue(e.recipeYaml().contains("task_arithmetic"), e.recipeYaml());
+        }
+        List<String> csv = Files.readAllLines(run.resolve("leaderboard.csv"));
+        assertTrue(csv.getFirst().startsWith("rank,index,generation,fitness,"), csv.getFirst());
+        // The exported recipe resolves its models from best/ and plans against them.
+        LoadedRecipe best = LoadedRecipe.load(run.resolve("best/rank-1.yaml"));
+        for (Path p : best.modelPaths()) {
+            assertTrue(Files.isDirectory(p), p.toString());
+        }
+        JsonNode runJson = new ObjectMapper().readTree(run.resolve("run.json").toFile());
+        assertEquals("evomerge-run", runJson.get("format").asText());
+        assertEquals(6, runJson.get("evaluations").asInt());
+        assertTrue(runJson.get("sources_search_scores").has("a"));
+        JsonNode finish = new ObjectMapper().readTree(run.resolve("finish.json").toFile());
+        assertEquals(2, finish.get("candidates").size());
+        for (JsonNode c : finish.get("candidates")) {
+            if (c.get("accepted").asBoolean()) {
+                Path ckpt = run.resolve(c.get("checkpoint").asText());
+                for (String f : List.of("model.safetensors", "config.json", "mergekit_config.yml", "README.md",
+                        "scores.json", "gate-report.json", "tokenizer.json")) {
+                    assertTrue(Files.exists(ckpt.resolve(f)), ckpt.resolve(f).toString());
+                }
+            }
+        }
+        assertTrue(Files.exists(run.resolve("finish.md")));
+        assertTrue(Files.exists(run.resolve("report.md")));
+        assertTrue(r.out().contains("Held-out scores"), r.out());
+        assertTrue(!Files.exists(run.resolve(".finish")), "no half-finished checkpoints left");
+
+        // Resuming a finished run evaluates nothing more.
+        Run again = run("search", "--resume", "r1", "--out", results.toString());
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("(0 evaluated now, 6 from the journal)"), again.out());
+        assertEquals(6, Journal.read(run.resolve("journal.jsonl")).entries().size());
+    }
+
+    @Test
+    void sweepWritesAHeatmapReadyTable() throws IOException {
+        Path results = dir.resolve("sweeps");
+        Run r = run("sweep", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--grid",
+                "lambda=0.5,1.0", "--grid", "weight=0.0,1.0", "--out", results.toString(), "--run-id", "s1",
+                "--stage", "1");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        List<String> rows = Files.readAllLines(results.resolve("s1/sweep.csv"));
+        assertTrue(rows.getFirst().startsWith("index,weight,lambda,status,fitness"), rows.getFirst());
+        assertEquals(1 + 2 * 2 * 2, rows.size(), "weight[a] x weight[b] x lambda: " + rows);
+    }
+}
