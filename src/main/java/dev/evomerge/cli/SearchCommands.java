@@ -39,9 +39,8 @@ final class SearchCommands {
         settings.put("workers", Integer.toString(r.options().workers()));
         List<ReportData.FinishResult> finish = new ArrayList<>();
         Map<String, Double> weights = SearchSpaces.load(r.options().space()).objective().weights();
-        Map<String, Map<String, Double>> sources = Map.of();
+        Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
         if (r.finish() != null) {
-            sources = r.finish().references();
             for (Finisher.Outcome f : r.finish().outcomes()) {
                 GateResult failing = f.report().results().stream().filter(g -> !g.passed()).findFirst().orElse(null);
                 double margin = failing != null ? failing.margin()

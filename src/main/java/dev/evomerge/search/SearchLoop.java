@@ -52,7 +52,7 @@ public final class SearchLoop {
         }
     }
 
-    /** The journal after the run, and what this process evaluated (the rest was replayed). */
+    /** The journal after the run, what this process evaluated, and how many entries it found journaled. */
     public record Result(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
         public Result {
             entries = List.copyOf(entries);
@@ -100,7 +100,7 @@ public final class SearchLoop {
                 throw new UserError("journal " + journal.file() + " lists genome " + e.genome() + " twice");
             }
         }
-        int replayed = 0;
+        int replayed = previous.size();
         int evaluatedNow = 0;
         Progress progress = new Progress("search", settings.budget(), null, System::nanoTime, Duration.ZERO, false);
         progress.advance(Math.min(previous.size(), settings.budget()));
@@ -124,7 +124,6 @@ public final class SearchLoop {
                         fresh.add(g);
                     }
                 }
-                replayed += (int) asked.stream().filter(known::containsKey).distinct().count();
                 int room = settings.budget() - entries.size();
                 boolean truncated = fresh.size() > room;
                 if (truncated) {
