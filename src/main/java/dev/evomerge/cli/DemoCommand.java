@@ -28,7 +28,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--root", defaultValue = ".", description = "The evomerge checkout (default: current directory).")
     Path root;
 
-    @Option(names = "--budget", defaultValue = "24", description = "Candidates to evaluate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--budget", defaultValue = "24",
+            description = "Candidates to evaluate (default: ${DEFAULT-VALUE}).")
     int budget;
 
     @Option(names = "--workers", defaultValue = "1", description = "Parallel evaluators (default: ${DEFAULT-VALUE}).")

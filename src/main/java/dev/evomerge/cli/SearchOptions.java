@@ -8,14 +8,16 @@ import picocli.CommandLine.Option;
 
 /** Options shared by search, sweep and demo. */
 final class SearchOptions {
-    @Option(names = "--suite", paramLabel = "SUITE.yaml", description = "Evaluation suite (scored on its 'search' slice).")
+    @Option(names = "--suite", paramLabel = "SUITE.yaml",
+            description = "Evaluation suite (scored on its 'search' slice).")
     Path suite;
 
     @Option(names = "--gates", paramLabel = "GATES.yaml",
             description = "Release gates for the finish (top-k re-scored on the gates' slice, normally 'heldout').")
     Path gates;
 
-    @Option(names = "--budget", defaultValue = "64", description = "Most candidates to evaluate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--budget", defaultValue = "64",
+            description = "Most candidates to evaluate (default: ${DEFAULT-VALUE}).")
     int budget;
 
     @Option(names = "--workers", defaultValue = "1",

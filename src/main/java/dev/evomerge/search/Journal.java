@@ -179,7 +179,7 @@ public final class Journal implements AutoCloseable {
         return o;
     }
 
-    /** One entry as its JSON line; a rejected candidate's -Infinity fitness is written as null (JSON has no infinity). */
+    /** One entry as its JSON line; a rejected candidate's -Infinity fitness is written as null (JSON has none). */
     public static ObjectNode toJson(JournalEntry e) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("index", e.index());

@@ -240,7 +240,8 @@ public final class RunOutputs {
         for (JournalEntry e : entries) {
             sb.append(e.index());
             for (int p = 0; p < params.size(); p++) {
-                sb.append(',').append(first[p] < 0 ? "" : Double.toString(params.get(p).value(e.genome().gene(first[p]))));
+                double v = first[p] < 0 ? Double.NaN : params.get(p).value(e.genome().gene(first[p]));
+                sb.append(',').append(first[p] < 0 ? "" : Double.toString(v));
             }
             sb.append(',').append(e.status()).append(',').append(Double.isFinite(e.fitness()) ? e.fitness() + "" : "");
             for (String t : tasks) {
@@ -254,7 +255,8 @@ public final class RunOutputs {
 
     public static void writeJson(Path file, JsonNode node) {
         try {
-            ResultCache.writeAtomically(file, (PRETTY.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = (PRETTY.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
+            ResultCache.writeAtomically(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -99,7 +99,8 @@ class JournalTest {
                 e.getMessage());
         Path g = dir.resolve("other.jsonl");
         Files.writeString(g, "{\"format\":\"evomerge-eval-suite\",\"version\":1}\n");
-        assertTrue(assertThrows(UserError.class, () -> Journal.read(g)).getMessage().contains("not an evomerge journal"));
+        assertTrue(assertThrows(UserError.class, () -> Journal.read(g)).getMessage()
+                .contains("not an evomerge journal"));
     }
 
     @Test
