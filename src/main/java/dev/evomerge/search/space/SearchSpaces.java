@@ -56,21 +56,7 @@ public final class SearchSpaces {
 
     public static MergeSpace load(Path file) {
         Fields root = Fields.of(Fields.readYaml(file), "search space " + file);
-        String format = root.string("format");
-        if (!format.equals(FORMAT)) {
-            throw root.invalid("format", "must be '" + FORMAT + "', but was '" + format + "'");
-        }
-        JsonNode version = root.node("version");
-        if (version == null) {
-            throw root.missing("version");
-        }
-        if (!version.isInt()) {
-            throw root.wrongType("version", "an integer", version);
-        }
-        if (version.asInt() != VERSION) {
-            throw new UserError("search space " + file + " has format version " + version.asText()
-                    + ", but this evomerge reads version " + VERSION + " only");
-        }
+        root.requireFormat(FORMAT, VERSION);
         Path dir = file.toAbsolutePath().getParent();
         String baseRel = root.string("base", null);
         String base = baseRel == null ? null : ref(dir, baseRel);
