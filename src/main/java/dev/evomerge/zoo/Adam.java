@@ -30,9 +30,12 @@ final class Adam implements AutoCloseable {
         });
     }
 
-    /** One update with learning rate {@code lr}; returns the gradient norm before clipping. */
+    /**
+     * One update with learning rate {@code lr}; returns the gradient norm before clipping. A non-finite norm skips
+     * the update (gradients are zeroed, the moments and step count untouched) instead of clipping by
+     * {@code clipNorm / inf = 0}, which turns every infinite entry into NaN (0 x inf) and poisons the weights.
+     */
     double step(double lr, double clipNorm) {
-        t++;
         try (NDScope scope = new NDScope(); NDManager sm = manager.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             double sq = 0;
@@ -43,6 +46,15 @@ final class Adam implements AutoCloseable {
                 sq += g.square().sum().getFloat();
             }
             double norm = Math.sqrt(sq);
+            if (!Double.isFinite(norm)) {
+                // inf - inf is NaN: overwrite the non-finite entries before zeroing by subtraction.
+                grads.values().forEach(g -> {
+                    g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
+                    g.subi(g);
+                });
+                return norm;
+            }
+            t++;
             float clip = (float) (norm > clipNorm ? clipNorm / norm : 1.0);
             double bc1 = 1 - Math.pow(BETA1, t);
             double bc2 = 1 - Math.pow(BETA2, t);

@@ -46,8 +46,10 @@ import java.util.Set;
  */
 public final class ZooTrainer {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Share of pretraining documents in the copy instruction format; the rest are latent sentences. */
-    private static final double COPY_SHARE = 0.2;
+    /** Share of pretraining documents in the copy instruction format. */
+    private static final double COPY_SHARE = 0.15;
+    /** Share of pretraining documents in the instruction layout under a skill's alias; the rest are latent sentences. */
+    private static final double ALIAS_SHARE = 0.35;
 
     private final ZooSpec spec;
     private final long seed;
@@ -87,29 +89,14 @@ public final class ZooTrainer {
         List<ModelReport> reports = new ArrayList<>();
         try (NDManager root = engine.newBaseManager()) {
             Random rnd = new Random(seed);
-            Map<String, float[]> init = TrainableLlama.initialValues(config, rnd.nextLong());
-            try (TrainableLlama model = TrainableLlama.of(root, config, init)) {
-                log.printf("base: %,d parameters, %d layers, pretraining %d steps%n", model.parameterCount(),
-                        config.numLayers(), spec.pretrainSteps());
-                Random data = new Random(rnd.nextLong());
-                run(root, model, spec.pretrainSteps(), spec.pretrainLr(), () -> pretrainDoc(data, eval), "base");
-                base = roundToBf16(model.values());
-            }
+            base = pretrain(root, eval, rnd.nextLong());
             Path baseDir = out.resolve("base");
             save(baseDir, config, base);
             double baseNorm = norm(base, null);
             List<Path> dirs = new ArrayList<>(List.of(baseDir));
             List<Double> ratios = new ArrayList<>(List.of(0.0));
             for (Skill skill : Skill.values()) {
-                Random data = new Random(rnd.nextLong());
-                Map<String, float[]> tuned;
-                try (TrainableLlama model = TrainableLlama.of(root, config, base)) {
-                    log.printf("%s: fine-tuning %d steps at lr %.1e%n", skill.keyword(), spec.finetuneSteps(),
-                            spec.finetuneLr());
-                    run(root, model, spec.finetuneSteps(), spec.finetuneLr(),
-                            () -> instructionDoc(eval.trainingSample(skill, data), true), skill.keyword());
-                    tuned = roundToBf16(model.values());
-                }
+                Map<String, float[]> tuned = finetune(root, eval, base, skill, rnd.nextLong());
                 Path dir = out.resolve(specialistDir(skill));
                 save(dir, config, tuned);
                 double ratio = norm(tuned, base) / baseNorm;
@@ -130,17 +117,47 @@ public final class ZooTrainer {
         return new Report(params, (System.nanoTime() - t0) / 1e9, reports);
     }
 
+    /** Pretrains the base from a seeded initialization; returns its weights rounded to BF16. */
+    Map<String, float[]> pretrain(NDManager root, EvalSets eval, long seed) {
+        Random rnd = new Random(seed);
+        ModelConfig config = spec.modelConfig();
+        Map<String, float[]> init = TrainableLlama.initialValues(config, rnd.nextLong());
+        try (TrainableLlama model = TrainableLlama.of(root, config, init)) {
+            log.printf("base: %,d parameters, %d layers, pretraining %d steps%n", model.parameterCount(),
+                    config.numLayers(), spec.pretrainSteps());
+            Random data = new Random(rnd.nextLong());
+            run(root, model, spec.pretrainSteps(), spec.pretrainLr(), () -> pretrainDoc(data, eval), "base");
+            return roundToBf16(model.values());
+        }
+    }
+
+    /** Fine-tunes {@code base} on the instruction format of {@code skill}; returns the weights rounded to BF16. */
+    Map<String, float[]> finetune(NDManager root, EvalSets eval, Map<String, float[]> base, Skill skill, long seed) {
+        Random data = new Random(seed);
+        long adapterSeed = data.nextLong();
+        try (TrainableLlama model = spec.loraRank() == 0 ? TrainableLlama.of(root, spec.modelConfig(), base)
+                : TrainableLlama.lora(root, spec.modelConfig(), base, spec.loraRank(), 2.0 * spec.loraRank(),
+                        adapterSeed)) {
+            log.printf("%s: fine-tuning %d steps at lr %.1e (%s)%n", skill.keyword(), spec.finetuneSteps(),
+                    spec.finetuneLr(), spec.loraRank() == 0 ? "all weights" : "LoRA rank " + spec.loraRank());
+            run(root, model, spec.finetuneSteps(), spec.finetuneLr(),
+                    () -> instructionDoc(eval.trainingSample(skill, data), true), skill.keyword());
+            return roundToBf16(model.values());
+        }
+    }
+
     /** One tokenized document: ids and the loss weight of each position as a target. */
     record Doc(int[] ids, float[] weights) {}
 
-    /** One pretraining document: a copy instruction or a latent sentence of a random skill. */
+    /** One pretraining document: a copy instruction, or an alias instruction or a latent sentence of a random skill. */
     static Doc pretrainDoc(Random rnd, EvalSets eval) {
-        if (rnd.nextDouble() < COPY_SHARE) {
+        double u = rnd.nextDouble();
+        if (u < COPY_SHARE) {
             String s = Skill.letters(rnd, eval.shape());
             return textDoc("copy " + s + "=" + s, false, 0);
         }
-        Skill skill = Skill.values()[rnd.nextInt(Skill.values().length)];
-        return textDoc(eval.trainingSample(skill, rnd).latent(), false, 0);
+        Skill.Example e = eval.trainingSample(Skill.values()[rnd.nextInt(Skill.values().length)], rnd);
+        return textDoc(u < COPY_SHARE + ALIAS_SHARE ? e.aliasInstruction() : e.latent(), false, 0);
     }
 
     /** {@code <s> prompt answer </s>}; with {@code answerOnly}, only the answer and end token are scored. */
@@ -196,7 +213,9 @@ public final class ZooTrainer {
                 if (!Float.isFinite(loss)) {
                     throw new IllegalStateException(label + ": the loss is " + loss + " at step " + step);
                 }
-                adam.step(learningRate(step, steps, warmup, peakLr), 1.0);
+                if (!Double.isFinite(adam.step(learningRate(step, steps, warmup, peakLr), 1.0))) {
+                    log.printf("  %s step %d: non-finite gradient norm, update skipped%n", label, step);
+                }
                 smoothed = Double.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
                 if (step % (steps >= 1000 ? 100 : 10) == 0 || step == steps) {
                     log.printf("  %s step %d/%d loss %.4f (%.1f s)%n", label, step, steps, smoothed,
