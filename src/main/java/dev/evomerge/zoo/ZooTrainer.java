@@ -46,8 +46,15 @@ import java.util.Set;
  */
 public final class ZooTrainer {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Share of pretraining documents in the copy instruction format. */
-    private static final double COPY_SHARE = 0.15;
+    /**
+     * Share of a specialist's fine-tuning documents replayed from the pretraining mixture. Without replay a
+     * specialist learns "after '=' do my operation" for every keyword, and the task vectors of different skills
+     * contradict each other in a merge (every merge of the first attempt scored near 0); with replay the update is
+     * confined to what the new keyword must change.
+     */
+    static final double REPLAY_SHARE = 0.5;
+    /** Share of pretraining documents that echo the input under a random keyword ({@link #echoKeyword}). */
+    private static final double ECHO_SHARE = 0.2;
     /** Share of pretraining documents in the instruction layout under a skill's alias; the rest are latent sentences. */
     private static final double ALIAS_SHARE = 0.35;
 
@@ -141,7 +148,8 @@ public final class ZooTrainer {
             log.printf("%s: fine-tuning %d steps at lr %.1e (%s)%n", skill.keyword(), spec.finetuneSteps(),
                     spec.finetuneLr(), spec.loraRank() == 0 ? "all weights" : "LoRA rank " + spec.loraRank());
             run(root, model, spec.finetuneSteps(), spec.finetuneLr(),
-                    () -> instructionDoc(eval.trainingSample(skill, data), true), skill.keyword());
+                    () -> data.nextDouble() < REPLAY_SHARE ? pretrainDoc(data, eval)
+                            : instructionDoc(eval.trainingSample(skill, data), true), skill.keyword());
             return roundToBf16(model.values());
         }
     }
@@ -149,15 +157,37 @@ public final class ZooTrainer {
     /** One tokenized document: ids and the loss weight of each position as a target. */
     record Doc(int[] ids, float[] weights) {}
 
-    /** One pretraining document: a copy instruction, or an alias instruction or a latent sentence of a random skill. */
+    /**
+     * One pretraining document: an echo instruction under a random keyword, or an alias instruction or a latent
+     * sentence of a random skill.
+     */
     static Doc pretrainDoc(Random rnd, EvalSets eval) {
         double u = rnd.nextDouble();
-        if (u < COPY_SHARE) {
+        if (u < ECHO_SHARE) {
             String s = Skill.letters(rnd, eval.shape());
-            return textDoc("copy " + s + "=" + s, false, 0);
+            return textDoc(echoKeyword(rnd) + " " + s + "=" + s, false, 0);
         }
         Skill.Example e = eval.trainingSample(Skill.values()[rnd.nextInt(Skill.values().length)], rnd);
-        return textDoc(u < COPY_SHARE + ALIAS_SHARE ? e.aliasInstruction() : e.latent(), false, 0);
+        return textDoc(u < ECHO_SHARE + ALIAS_SHARE ? e.aliasInstruction() : e.latent(), false, 0);
+    }
+
+    /**
+     * A random 2 to 5 letter keyword that is no skill's keyword or alias. Unknown instructions are echoed: the base
+     * has a defined behaviour for every keyword it was not taught (so it scores near 0 on the skills), and a
+     * specialist that replays these documents changes what its own keyword does and nothing else, which keeps the
+     * task vectors of different skills from contradicting each other.
+     */
+    static String echoKeyword(Random rnd) {
+        while (true) {
+            String w = Skill.letters(rnd, new Skill.TaskShape(2, 2, 5));
+            boolean taken = false;
+            for (Skill s : Skill.values()) {
+                taken |= w.equals(s.keyword()) || w.equals(s.alias());
+            }
+            if (!taken) {
+                return w;
+            }
+        }
     }
 
     /** {@code <s> prompt answer </s>}; with {@code answerOnly}, only the answer and end token are scored. */
