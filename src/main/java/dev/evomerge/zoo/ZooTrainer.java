@@ -8,6 +8,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.CheckpointWriter;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.FloatCodec;
@@ -85,6 +87,15 @@ public final class ZooTrainer {
      * heldout slice through the runtime ({@link LlamaModel}), as the {@code eval} command would.
      */
     public Report train(Path out, Path suiteDir, boolean evaluate) {
+        return train(out, suiteDir, evaluate, null);
+    }
+
+    /**
+     * As {@link #train(Path, Path, boolean)}, but with {@code baseFrom} non-null the base is read from that
+     * checkpoint instead of pretrained (the random streams advance as if it had been, so a base written by the same
+     * spec and seed gives the same specialists as a full run): retrains the specialists in seconds.
+     */
+    public Report train(Path out, Path suiteDir, boolean evaluate, Path baseFrom) {
         long t0 = System.nanoTime();
         Engine engine = Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(spec.threads());
@@ -96,9 +107,17 @@ public final class ZooTrainer {
         List<ModelReport> reports = new ArrayList<>();
         try (NDManager root = engine.newBaseManager()) {
             Random rnd = new Random(seed);
-            base = pretrain(root, eval, rnd.nextLong());
+            long pretrainSeed = rnd.nextLong();
             Path baseDir = out.resolve("base");
-            save(baseDir, config, base);
+            if (baseFrom == null) {
+                base = pretrain(root, eval, pretrainSeed);
+                save(baseDir, config, base);
+            } else {
+                base = readBase(baseFrom, config);
+                if (!baseFrom.toAbsolutePath().normalize().equals(baseDir.toAbsolutePath().normalize())) {
+                    save(baseDir, config, base);
+                }
+            }
             double baseNorm = norm(base, null);
             List<Path> dirs = new ArrayList<>(List.of(baseDir));
             List<Double> ratios = new ArrayList<>(List.of(0.0));
@@ -122,6 +141,20 @@ public final class ZooTrainer {
         long params = TrainableLlama.shapes(config).values().stream().mapToLong(TrainableLlama::numel).sum();
         log.flush();
         return new Report(params, (System.nanoTime() - t0) / 1e9, reports);
+    }
+
+    private static Map<String, float[]> readBase(Path dir, ModelConfig config) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        try (Checkpoint cp = Checkpoint.open(dir)) {
+            for (Map.Entry<String, long[]> e : TrainableLlama.shapes(config).entrySet()) {
+                if (!cp.contains(e.getKey()) || !java.util.Arrays.equals(cp.info(e.getKey()).shape(), e.getValue())) {
+                    throw new UserError("base checkpoint " + dir + " does not match the zoo's architecture at tensor "
+                            + e.getKey());
+                }
+                values.put(e.getKey(), cp.readFloats(e.getKey()));
+            }
+        }
+        return values;
     }
 
     /** Pretrains the base from a seeded initialization; returns its weights rounded to BF16. */
