@@ -109,7 +109,7 @@ final class TrainableLlama implements AutoCloseable {
                 m.close();
                 throw new IllegalArgumentException("tensor " + e.getKey() + " is missing or has the wrong size");
             }
-            NDArray a = m.create(v, new Shape(e.getValue()));
+            NDArray a = owned(m, v, new Shape(e.getValue()));
             a.setRequiresGradient(true);
             params.put(e.getKey(), a);
         }
@@ -136,7 +136,7 @@ final class TrainableLlama implements AutoCloseable {
                 m.close();
                 throw new IllegalArgumentException("tensor " + e.getKey() + " is missing or has the wrong size");
             }
-            params.put(e.getKey(), m.create(v, new Shape(e.getValue())));
+            params.put(e.getKey(), owned(m, v, new Shape(e.getValue())));
             if (e.getKey().contains(".self_attn.") || e.getKey().contains(".mlp.")) {
                 long out = e.getValue()[0];
                 long in = e.getValue()[1];
@@ -144,7 +144,7 @@ final class TrainableLlama implements AutoCloseable {
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) (rnd.nextGaussian() / Math.sqrt(in));
                 }
-                NDArray aNd = m.create(a, new Shape(rank, in));
+                NDArray aNd = owned(m, a, new Shape(rank, in));
                 NDArray bNd = m.zeros(new Shape(out, rank));
                 aNd.setRequiresGradient(true);
                 bNd.setRequiresGradient(true);
@@ -212,7 +212,7 @@ final class TrainableLlama implements AutoCloseable {
         int kvh = config.numKvHeads();
         int g = config.groupSize();
         int d = config.headDim();
-        NDArray idsNd = fm.create(ids, new Shape(b, t));
+        NDArray idsNd = owned(fm, ids, new Shape(b, t));
         float[] angles = new float[t * d];
         for (int p = 0; p < t; p++) {
             for (int i = 0; i < d / 2; i++) {
@@ -220,7 +220,7 @@ final class TrainableLlama implements AutoCloseable {
                 angles[p * d + i + d / 2] = p * invFreq[i];
             }
         }
-        NDArray emb = fm.create(angles, new Shape(1, 1, t, d));
+        NDArray emb = owned(fm, angles, new Shape(1, 1, t, d));
         NDArray cos = emb.cos();
         NDArray sin = emb.sin();
         float[] mask = new float[t * t];
@@ -229,7 +229,7 @@ final class TrainableLlama implements AutoCloseable {
                 mask[q * t + k] = MASKED;
             }
         }
-        NDArray maskNd = fm.create(mask, new Shape(1, 1, 1, t, t));
+        NDArray maskNd = owned(fm, mask, new Shape(1, 1, 1, t, t));
         float qScale = (float) (1.0 / Math.sqrt(d));
 
         NDArray x = idsNd.getNDArrayInternal().embedding(idsNd, p("model.embed_tokens.weight"), SparseFormat.DENSE)
@@ -274,8 +274,25 @@ final class TrainableLlama implements AutoCloseable {
             }
         }
         NDArray logp = logits(fm, inputs, b, t - 1).logSoftmax(-1);
-        NDArray picked = logp.gather(fm.create(targets, new Shape(b, t - 1, 1)), 2).reshape(b, t - 1);
-        return picked.mul(fm.create(w, new Shape(b, t - 1))).sum().div(-Math.max(total, 1e-9f));
+        NDArray picked = logp.gather(owned(fm, targets, new Shape(b, t - 1, 1)), 2).reshape(b, t - 1);
+        return picked.mul(owned(fm, w, new Shape(b, t - 1))).sum().div(-Math.max(total, 1e-9f));
+    }
+
+    /**
+     * An array that owns its memory. DJL's PyTorch engine wraps a Java array's copy with {@code from_blob}, memory
+     * that only the wrapper keeps alive; a tensor that outlives the wrapper (a saved tensor of an autograd graph, a
+     * view) would then read freed memory. The clone makes PyTorch the owner.
+     */
+    private static NDArray owned(NDManager m, float[] v, Shape shape) {
+        try (NDArray blob = m.create(v, shape)) {
+            return blob.duplicate();
+        }
+    }
+
+    private static NDArray owned(NDManager m, long[] v, Shape shape) {
+        try (NDArray blob = m.create(v, shape)) {
+            return blob.duplicate();
+        }
     }
 
     private NDArray p(String name) {
