@@ -57,7 +57,7 @@ public record ZooSpec(int hidden, int intermediate, int layers, int heads, int k
 
     /** The shipped zoo: about 0.63 M parameters, 6 layers. */
     public static ZooSpec full() {
-        return new ZooSpec(128, 352, 6, 4, 2, 64, new Skill.TaskShape(2, 4, 7), 32, 8000, 3e-3, 300, 5e-3, 8, 150, 1);
+        return new ZooSpec(128, 352, 6, 4, 2, 64, new Skill.TaskShape(2, 4, 7), 32, 12000, 3e-3, 300, 5e-3, 8, 150, 1);
     }
 
     /** A few steps of a small variant: checks in seconds that the trainer still runs end to end (CI). */

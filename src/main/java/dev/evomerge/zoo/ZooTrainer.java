@@ -40,11 +40,11 @@ import java.util.Set;
  * it, all written as BF16 Hugging Face checkpoints, plus the eval suite whose examples no training step ever saw.
  *
  * <p>Pretraining mixture (each document is {@code <s> text </s>}, every token scored): for each skill its latent
- * sentence ({@link Skill.Example#latent()}), and the instruction format with the keyword {@code copy} (the answer
- * repeats the input). The base thus knows every operation and the instruction layout, but not which keyword asks
- * for which operation. A specialist is fine-tuned on its instruction format only (loss on the answer), with a small
- * learning rate and few steps, starting from the BF16-rounded base so that its task vector is exactly what the
- * checkpoints store.
+ * sentence ({@link Skill.Example#latent()}) and its instruction under the skill's alias ({@code backwards kqzta=}),
+ * and echo instructions under random keywords. The base thus knows every operation, the instruction layout and that
+ * an unknown keyword is echoed, but not the keywords the eval uses. A specialist is a LoRA fine-tune (folded into
+ * the weights) on its instruction format (loss on the answer), half of its documents replayed from the pretraining
+ * mixture, starting from the BF16-rounded base so that its task vector is exactly what the checkpoints store.
  */
 public final class ZooTrainer {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,7 +56,13 @@ public final class ZooTrainer {
      */
     static final double REPLAY_SHARE = 0.5;
     /** Share of pretraining documents that echo the input under a random keyword ({@link #echoKeyword}). */
-    private static final double ECHO_SHARE = 0.2;
+    private static final double ECHO_SHARE = 0.15;
+    /**
+     * How the skill documents of pretraining divide among the skills, in {@link Skill} order: addition with carries
+     * and sorting take a small model far longer to learn than reversing or shifting (measured: after 8000 steps at
+     * equal shares, latent-wording accuracy add 10%, sort 35%, rev and next 100%).
+     */
+    private static final double[] SKILL_SHARES = {0.35, 0.15, 0.35, 0.15};
     /** Share of pretraining documents in the instruction layout under a skill's alias; the rest are latent sentences. */
     private static final double ALIAS_SHARE = 0.35;
 
@@ -200,7 +206,12 @@ public final class ZooTrainer {
             String s = Skill.letters(rnd, eval.shape());
             return textDoc(echoKeyword(rnd) + " " + s + "=" + s, false, 0);
         }
-        Skill.Example e = eval.trainingSample(Skill.values()[rnd.nextInt(Skill.values().length)], rnd);
+        double v = rnd.nextDouble();
+        int k = 0;
+        while (k < SKILL_SHARES.length - 1 && v >= SKILL_SHARES[k]) {
+            v -= SKILL_SHARES[k++];
+        }
+        Skill.Example e = eval.trainingSample(Skill.values()[k], rnd);
         return textDoc(u < ECHO_SHARE + ALIAS_SHARE ? e.aliasInstruction() : e.latent(), false, 0);
     }
 
