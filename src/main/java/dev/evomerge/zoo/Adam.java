@@ -3,7 +3,9 @@ package dev.evomerge.zoo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +22,7 @@ final class Adam implements AutoCloseable {
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private int t;
+    private List<String> nonFinite = List.of();
 
     Adam(NDManager parent, Map<String, NDArray> params) {
         this.manager = parent.newSubManager();
@@ -39,12 +42,18 @@ final class Adam implements AutoCloseable {
         try (NDScope scope = new NDScope(); NDManager sm = manager.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             double sq = 0;
+            List<String> bad = new ArrayList<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray g = e.getValue().getGradient();
                 g.attach(sm);
                 grads.put(e.getKey(), g);
-                sq += g.square().sum().getFloat();
+                double gsq = g.square().sum().getFloat();
+                if (!Double.isFinite(gsq)) {
+                    bad.add(e.getKey());
+                }
+                sq += gsq;
             }
+            nonFinite = List.copyOf(bad);
             double norm = Math.sqrt(sq);
             if (!Double.isFinite(norm)) {
                 // inf - inf is NaN: overwrite the non-finite entries before zeroing by subtraction.
@@ -71,6 +80,11 @@ final class Adam implements AutoCloseable {
             }
             return norm;
         }
+    }
+
+    /** The parameters whose gradient had a non-finite squared norm at the last step. */
+    List<String> nonFinite() {
+        return nonFinite;
     }
 
     @Override

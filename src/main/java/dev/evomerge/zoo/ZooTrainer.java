@@ -288,7 +288,8 @@ public final class ZooTrainer {
                     throw new IllegalStateException(label + ": the loss is " + loss + " at step " + step);
                 }
                 if (!Double.isFinite(adam.step(learningRate(step, steps, warmup, peakLr), 1.0))) {
-                    log.printf("  %s step %d: non-finite gradient norm, update skipped%n", label, step);
+                    log.printf("  %s step %d: non-finite gradient norm (%s), update skipped%n", label, step,
+                            String.join(", ", adam.nonFinite()));
                 }
                 smoothed = Double.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
                 if (step % (steps >= 1000 ? 100 : 10) == 0 || step == steps) {
