@@ -45,6 +45,10 @@ final class ZooCommand implements Runnable {
         @Option(names = "--steps", split = ",", description = "Override PRETRAIN,FINETUNE step counts.")
         int[] steps;
 
+        @Option(names = "--base", description = "Reuse this base checkpoint (written by the same spec and seed) "
+                + "instead of pretraining; only the specialists are trained.")
+        Path base;
+
         @Option(names = "--no-eval", description = "Skip scoring the checkpoints on the heldout slice.")
         boolean noEval;
 
@@ -59,7 +63,7 @@ final class ZooCommand implements Runnable {
                 }
                 zs = zs.withSteps(steps[0], steps[1]);
             }
-            ZooTrainer.Report r = new ZooTrainer(zs, seed, out).train(this.out, suiteOut, !noEval);
+            ZooTrainer.Report r = new ZooTrainer(zs, seed, out).train(this.out, suiteOut, !noEval, base);
             out.printf("trained %,d-parameter base and %d specialists in %.1f s%n", r.parameters(),
                     Skill.values().length, r.seconds());
             for (ZooTrainer.ModelReport m : r.models()) {

@@ -3,7 +3,9 @@ package dev.evomerge.zoo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +22,7 @@ final class Adam implements AutoCloseable {
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private int t;
+    private List<String> nonFinite = List.of();
 
     Adam(NDManager parent, Map<String, NDArray> params) {
         this.manager = parent.newSubManager();
@@ -30,19 +33,37 @@ final class Adam implements AutoCloseable {
         });
     }
 
-    /** One update with learning rate {@code lr}; returns the gradient norm before clipping. */
+    /**
+     * One update with learning rate {@code lr}; returns the gradient norm before clipping. A non-finite norm skips
+     * the update (gradients are zeroed, the moments and step count untouched) instead of clipping by
+     * {@code clipNorm / inf = 0}, which turns every infinite entry into NaN (0 x inf) and poisons the weights.
+     */
     double step(double lr, double clipNorm) {
-        t++;
         try (NDScope scope = new NDScope(); NDManager sm = manager.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             double sq = 0;
+            List<String> bad = new ArrayList<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray g = e.getValue().getGradient();
                 g.attach(sm);
                 grads.put(e.getKey(), g);
-                sq += g.square().sum().getFloat();
+                double gsq = g.square().sum().getFloat();
+                if (!Double.isFinite(gsq)) {
+                    bad.add(e.getKey());
+                }
+                sq += gsq;
             }
+            nonFinite = List.copyOf(bad);
             double norm = Math.sqrt(sq);
+            if (!Double.isFinite(norm)) {
+                // inf - inf is NaN: overwrite the non-finite entries before zeroing by subtraction.
+                grads.values().forEach(g -> {
+                    g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
+                    g.subi(g);
+                });
+                return norm;
+            }
+            t++;
             float clip = (float) (norm > clipNorm ? clipNorm / norm : 1.0);
             double bc1 = 1 - Math.pow(BETA1, t);
             double bc2 = 1 - Math.pow(BETA2, t);
@@ -59,6 +80,11 @@ final class Adam implements AutoCloseable {
             }
             return norm;
         }
+    }
+
+    /** The parameters whose gradient had a non-finite squared norm at the last step. */
+    List<String> nonFinite() {
+        return nonFinite;
     }
 
     @Override

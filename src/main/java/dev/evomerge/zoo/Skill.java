@@ -21,6 +21,20 @@ public enum Skill {
         this.keyword = keyword;
     }
 
+    /**
+     * The phrase of the latent sentence, used in pretraining as an instruction keyword of its own ({@code "backwards
+     * kqzta=atzqk"}): the base learns the instruction layout and how a keyword selects an operation, but never sees
+     * the keyword that the eval and the specialist use.
+     */
+    public String alias() {
+        return switch (this) {
+            case ADD -> "plus";
+            case REVERSE -> "backwards";
+            case SORT -> "in order";
+            case SHIFT -> "moved up";
+        };
+    }
+
     /** The instruction keyword, also the eval task's name. */
     public String keyword() {
         return keyword;
@@ -31,6 +45,11 @@ public enum Skill {
         /** The instruction prompt; the expected completion is {@link #answer}. */
         public String prompt() {
             return skill.keyword + " " + input + "=";
+        }
+
+        /** The same problem in the instruction layout under the skill's {@link Skill#alias() alias} (pretraining). */
+        public String aliasInstruction() {
+            return skill.alias() + " " + input + "=" + answer;
         }
 
         /** The pretraining sentence stating the same fact in other words. */

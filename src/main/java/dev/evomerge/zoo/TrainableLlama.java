@@ -28,9 +28,13 @@ final class TrainableLlama implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> params;
+    /** Low-rank adapters by weight name: A [r, in] then B [out, r]; empty for a full-weight model. */
+    private final Map<String, NDArray[]> adapters;
+    private final float loraScale;
     private final float[] invFreq;
 
-    private TrainableLlama(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
+    private TrainableLlama(ModelConfig config, NDManager manager, Map<String, NDArray> params,
+                           Map<String, NDArray[]> adapters, float loraScale) {
         if (config.architecture() != ModelConfig.Architecture.LLAMA || config.attentionBias()
                 || config.ropeScaling() != null || config.tieWordEmbeddings()) {
             throw new IllegalArgumentException("the trainer supports plain untied Llama configs only");
@@ -38,6 +42,8 @@ final class TrainableLlama implements AutoCloseable {
         this.config = config;
         this.manager = manager;
         this.params = params;
+        this.adapters = adapters;
+        this.loraScale = loraScale;
         this.invFreq = new float[config.headDim() / 2];
         for (int i = 0; i < invFreq.length; i++) {
             invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
@@ -103,26 +109,85 @@ final class TrainableLlama implements AutoCloseable {
                 m.close();
                 throw new IllegalArgumentException("tensor " + e.getKey() + " is missing or has the wrong size");
             }
-            NDArray a = m.create(v, new Shape(e.getValue()));
+            NDArray a = owned(m, v, new Shape(e.getValue()));
             a.setRequiresGradient(true);
             params.put(e.getKey(), a);
         }
-        return new TrainableLlama(config, m, params);
+        return new TrainableLlama(config, m, params, Map.of(), 0f);
+    }
+
+    /**
+     * A LoRA model (Hu et al. 2021): {@code values} frozen, and on every attention and MLP projection W a trainable
+     * update (alpha / r) B A with A [r, in] ~ N(0, 1/in) and B [out, r] = 0, so training starts at the base. Only
+     * the adapters are {@link #parameters()}; {@link #values()} folds them into the weights.
+     */
+    static TrainableLlama lora(NDManager parent, ModelConfig config, Map<String, float[]> values, int rank,
+                               double alpha, long seed) {
+        if (rank < 1) {
+            throw new IllegalArgumentException("LoRA rank must be positive, but was " + rank);
+        }
+        NDManager m = parent.newSubManager();
+        Random rnd = new Random(seed);
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        Map<String, NDArray[]> adapters = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
+            float[] v = values.get(e.getKey());
+            if (v == null || v.length != numel(e.getValue())) {
+                m.close();
+                throw new IllegalArgumentException("tensor " + e.getKey() + " is missing or has the wrong size");
+            }
+            params.put(e.getKey(), owned(m, v, new Shape(e.getValue())));
+            if (e.getKey().contains(".self_attn.") || e.getKey().contains(".mlp.")) {
+                long out = e.getValue()[0];
+                long in = e.getValue()[1];
+                float[] a = new float[Math.toIntExact(rank * in)];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) (rnd.nextGaussian() / Math.sqrt(in));
+                }
+                NDArray aNd = owned(m, a, new Shape(rank, in));
+                NDArray bNd = m.zeros(new Shape(out, rank));
+                aNd.setRequiresGradient(true);
+                bNd.setRequiresGradient(true);
+                adapters.put(e.getKey(), new NDArray[] {aNd, bNd});
+            }
+        }
+        return new TrainableLlama(config, m, params, adapters, (float) (alpha / rank));
     }
 
     ModelConfig config() {
         return config;
     }
 
-    /** The trainable arrays by name (live: the optimizer updates them in place). */
+    /** The trainable arrays by name (live: the optimizer updates them in place): the adapters of a LoRA model. */
     Map<String, NDArray> parameters() {
-        return params;
+        if (adapters.isEmpty()) {
+            return params;
+        }
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        adapters.forEach((k, ab) -> {
+            out.put(k + ".lora_A", ab[0]);
+            out.put(k + ".lora_B", ab[1]);
+        });
+        return out;
     }
 
-    /** Current values, copied to the heap. */
+    /** Current weights (adapters folded in), copied to the heap. */
     Map<String, float[]> values() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        try (NDManager tmp = manager.newSubManager()) {
+            params.forEach((k, v) -> {
+                NDArray[] ab = adapters.get(k);
+                if (ab == null) {
+                    out.put(k, v.toFloatArray());
+                } else {
+                    NDArray delta = ab[1].matMul(ab[0]);
+                    delta.attach(tmp);
+                    NDArray w = v.add(delta.mul(loraScale));
+                    w.attach(tmp);
+                    out.put(k, w.toFloatArray());
+                }
+            });
+        }
         return out;
     }
 
@@ -147,7 +212,7 @@ final class TrainableLlama implements AutoCloseable {
         int kvh = config.numKvHeads();
         int g = config.groupSize();
         int d = config.headDim();
-        NDArray idsNd = fm.create(ids, new Shape(b, t));
+        NDArray idsNd = owned(fm, ids, new Shape(b, t));
         float[] angles = new float[t * d];
         for (int p = 0; p < t; p++) {
             for (int i = 0; i < d / 2; i++) {
@@ -155,7 +220,7 @@ final class TrainableLlama implements AutoCloseable {
                 angles[p * d + i + d / 2] = p * invFreq[i];
             }
         }
-        NDArray emb = fm.create(angles, new Shape(1, 1, t, d));
+        NDArray emb = owned(fm, angles, new Shape(1, 1, t, d));
         NDArray cos = emb.cos();
         NDArray sin = emb.sin();
         float[] mask = new float[t * t];
@@ -164,7 +229,7 @@ final class TrainableLlama implements AutoCloseable {
                 mask[q * t + k] = MASKED;
             }
         }
-        NDArray maskNd = fm.create(mask, new Shape(1, 1, 1, t, t));
+        NDArray maskNd = owned(fm, mask, new Shape(1, 1, 1, t, t));
         float qScale = (float) (1.0 / Math.sqrt(d));
 
         NDArray x = idsNd.getNDArrayInternal().embedding(idsNd, p("model.embed_tokens.weight"), SparseFormat.DENSE)
@@ -209,8 +274,25 @@ final class TrainableLlama implements AutoCloseable {
             }
         }
         NDArray logp = logits(fm, inputs, b, t - 1).logSoftmax(-1);
-        NDArray picked = logp.gather(fm.create(targets, new Shape(b, t - 1, 1)), 2).reshape(b, t - 1);
-        return picked.mul(fm.create(w, new Shape(b, t - 1))).sum().div(-Math.max(total, 1e-9f));
+        NDArray picked = logp.gather(owned(fm, targets, new Shape(b, t - 1, 1)), 2).reshape(b, t - 1);
+        return picked.mul(owned(fm, w, new Shape(b, t - 1))).sum().div(-Math.max(total, 1e-9f));
+    }
+
+    /**
+     * An array that owns its memory. DJL's PyTorch engine wraps a Java array's copy with {@code from_blob}, memory
+     * that only the wrapper keeps alive; a tensor that outlives the wrapper (a saved tensor of an autograd graph, a
+     * view) would then read freed memory. The clone makes PyTorch the owner.
+     */
+    private static NDArray owned(NDManager m, float[] v, Shape shape) {
+        try (NDArray blob = m.create(v, shape)) {
+            return blob.duplicate();
+        }
+    }
+
+    private static NDArray owned(NDManager m, long[] v, Shape shape) {
+        try (NDArray blob = m.create(v, shape)) {
+            return blob.duplicate();
+        }
     }
 
     private NDArray p(String name) {
@@ -218,7 +300,9 @@ final class TrainableLlama implements AutoCloseable {
     }
 
     private NDArray linear(NDArray x, String name) {
-        return x.matMul(p(name).transpose());
+        NDArray[] ab = adapters.get(name);
+        NDArray w = ab == null ? p(name) : p(name).add(ab[1].matMul(ab[0]).mul(loraScale));
+        return x.matMul(w.transpose());
     }
 
     /** RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * w. */

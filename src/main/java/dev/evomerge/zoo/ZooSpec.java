@@ -9,12 +9,14 @@ import dev.evomerge.model.ModelConfig;
  * @param finetuneSteps Adam steps of each specialist on its skill alone
  * @param finetuneLr peak learning rate of the specialists; small, so that task vectors stay small relative to the
  *     base (the regime in which merging real fine-tunes works)
+ * @param loraRank rank of the specialists' low-rank updates (Hu et al. 2021), folded into the weights when saved;
+ *     0 fine-tunes every weight
  * @param evalPerSlice examples per skill in each of the search and heldout slices
  * @param threads PyTorch intra-op threads; fixed, because the result of a reduction depends on how it is split
  */
 public record ZooSpec(int hidden, int intermediate, int layers, int heads, int kvHeads, int maxPositions,
                       Skill.TaskShape shape, int batchSize, int pretrainSteps, double pretrainLr, int finetuneSteps,
-                      double finetuneLr, int evalPerSlice, int threads) {
+                      double finetuneLr, int loraRank, int evalPerSlice, int threads) {
     public ZooSpec {
         positive("hidden", hidden);
         positive("intermediate", intermediate);
@@ -25,6 +27,9 @@ public record ZooSpec(int hidden, int intermediate, int layers, int heads, int k
         positive("pretrainSteps", pretrainSteps);
         positive("finetuneSteps", finetuneSteps);
         positive("evalPerSlice", evalPerSlice);
+        if (loraRank < 0) {
+            throw new IllegalArgumentException("loraRank must be 0 (full fine-tuning) or positive, but was " + loraRank);
+        }
         positive("threads", threads);
         if (hidden % heads != 0 || heads % kvHeads != 0) {
             throw new IllegalArgumentException("hidden (" + hidden + ") must be a multiple of heads (" + heads
@@ -50,19 +55,19 @@ public record ZooSpec(int hidden, int intermediate, int layers, int heads, int k
         }
     }
 
-    /** The shipped zoo: about 0.63 M parameters, 6 layers. */
+    /** The shipped zoo: 1.13 M parameters, 6 layers, LoRA rank 4 specialists. */
     public static ZooSpec full() {
-        return new ZooSpec(96, 256, 6, 4, 2, 64, new Skill.TaskShape(3, 4, 7), 32, 2000, 3e-3, 200, 3e-4, 150, 2);
+        return new ZooSpec(96, 256, 6, 4, 2, 64, new Skill.TaskShape(2, 4, 7), 32, 4000, 1e-3, 300, 1e-3, 0, 150, 1);
     }
 
     /** A few steps of a small variant: checks in seconds that the trainer still runs end to end (CI). */
     public static ZooSpec tiny() {
-        return new ZooSpec(32, 64, 2, 4, 2, 64, new Skill.TaskShape(3, 4, 7), 8, 6, 2e-3, 3, 3e-4, 12, 1);
+        return new ZooSpec(32, 64, 2, 4, 2, 64, new Skill.TaskShape(3, 4, 7), 8, 6, 2e-3, 3, 3e-4, 2, 12, 1);
     }
 
     public ZooSpec withSteps(int pretrain, int finetune) {
         return new ZooSpec(hidden, intermediate, layers, heads, kvHeads, maxPositions, shape, batchSize, pretrain,
-                pretrainLr, finetune, finetuneLr, evalPerSlice, threads);
+                pretrainLr, finetune, finetuneLr, loraRank, evalPerSlice, threads);
     }
 
     /** The Hugging Face config of the zoo's models. */

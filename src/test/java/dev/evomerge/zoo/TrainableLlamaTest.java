@@ -123,4 +123,43 @@ class TrainableLlamaTest {
             assertTrue(last < 0.5 * first, "30 steps on one batch must at least halve the loss: " + first + " -> " + last);
         }
     }
+
+    /**
+     * A LoRA model starts exactly at its base (B = 0), trains only its adapters, and after training its folded
+     * weights reproduce its own logits in a plain model: what the checkpoint stores is what was trained.
+     */
+    @Test
+    void loraStartsAtTheBaseAndFoldsIntoEquivalentWeights() {
+        ModelConfig c = SPEC.modelConfig();
+        Map<String, float[]> base = bigWeights(c, 21);
+        long[] ids = {1, 40, 41, 42, 43, 2, 1, 60, 61, 62, 63, 2};
+        float[] w = {0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1};
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager();
+             TrainableLlama lora = TrainableLlama.lora(m, c, base, 2, 4.0, 7)) {
+            Map<String, float[]> start = lora.values();
+            base.forEach((name, v) -> assertTrue(java.util.Arrays.equals(v, start.get(name)), name));
+            assertEquals(2 * 7 * c.numLayers(), lora.parameters().size(), "A and B on 7 projections per layer");
+            try (Adam adam = new Adam(m, lora.parameters())) {
+                for (int step = 0; step < 5; step++) {
+                    try (NDManager fm = m.newSubManager();
+                         GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        gc.backward(lora.loss(fm, ids, w, 2, 6));
+                    }
+                    adam.step(1e-2, 1.0);
+                }
+            }
+            Map<String, float[]> folded = lora.values();
+            assertTrue(ZooTrainer.norm(folded, base) > 1e-3, "training moved the weights");
+            assertEquals(0.0, ZooTrainer.norm(Map.of("e", folded.get("model.embed_tokens.weight")),
+                    Map.of("e", base.get("model.embed_tokens.weight"))), "embeddings are frozen");
+            long[] in = {1, 40, 41, 42, 43, 50};
+            try (TrainableLlama plain = TrainableLlama.of(m, c, folded); NDManager fm = m.newSubManager()) {
+                float[] expected = lora.logits(fm, in, 1, in.length).toFloatArray();
+                float[] got = plain.logits(fm, in, 1, in.length).toFloatArray();
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(expected[i], got[i], 1e-4 + 1e-4 * Math.abs(expected[i]), "logit " + i);
+                }
+            }
+        }
+    }
 }

@@ -62,6 +62,34 @@ class ZooTrainerTest {
     }
 
     @Test
+    void reusingTheBaseGivesTheSpecialistsOfAFullRun(@TempDir Path dir) throws Exception {
+        tiny(dir.resolve("a"), 4);
+        new ZooTrainer(ZooSpec.tiny(), 4, new PrintWriter(new StringWriter()))
+                .train(dir.resolve("b/models"), dir.resolve("b/suite"), false, dir.resolve("a/models/base"));
+        for (String n : List.of("base", "add", "rev", "sort", "next")) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a/models").resolve(n).resolve("model.safetensors")),
+                    Files.readAllBytes(dir.resolve("b/models").resolve(n).resolve("model.safetensors")), n);
+        }
+    }
+
+    @Test
+    void echoKeywordsAreNeverASkillsKeywordOrAlias() {
+        java.util.Random rnd = new java.util.Random(3);
+        java.util.Set<String> reserved = new java.util.HashSet<>();
+        for (Skill s : Skill.values()) {
+            reserved.add(s.keyword());
+            reserved.add(s.alias());
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 20_000; i++) {
+            String k = ZooTrainer.echoKeyword(rnd);
+            assertTrue(k.length() >= 2 && k.length() <= 5 && !reserved.contains(k), k);
+            seen.add(k);
+        }
+        assertTrue(seen.size() > 10_000, "keywords vary: " + seen.size());
+    }
+
+    @Test
     void learningRateWarmsUpThenDecaysToATenth() {
         assertEquals(0.5, ZooTrainer.learningRate(5, 100, 10, 1.0), 1e-12);
         assertEquals(1.0, ZooTrainer.learningRate(10, 100, 10, 1.0), 1e-12);
