@@ -1,7 +1,6 @@
 package dev.evomerge.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
@@ -135,49 +134,10 @@ public final class TinyModels {
         return (short) (rounded >>> 16);
     }
 
-    /** Character-level tokenizer.json: BPE over single characters with no merges, decoded by fusing tokens. */
+    /** The zoo's character-level tokenizer.json (BPE over single characters, no merges, Fuse decoder). */
     public static Path writeCharTokenizer(Path dir) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
-        String[] specials = {"<pad>", "<s>", "</s>", "<unk>"};
-        for (int i = 0; i < specials.length; i++) {
-            ObjectNode a = added.addObject();
-            a.put("id", i);
-            a.put("content", specials[i]);
-            a.put("single_word", false);
-            a.put("lstrip", false);
-            a.put("rstrip", false);
-            a.put("normalized", false);
-            a.put("special", true);
-        }
-        root.putNull("normalizer");
-        root.putNull("pre_tokenizer");
-        root.putNull("post_processor");
-        root.putObject("decoder").put("type", "Fuse");
-        ObjectNode model = root.putObject("model");
-        model.put("type", "BPE");
-        model.putNull("dropout");
-        model.put("unk_token", "<unk>");
-        model.putNull("continuing_subword_prefix");
-        model.putNull("end_of_word_suffix");
-        model.put("fuse_unk", false);
-        model.put("byte_fallback", false);
-        model.put("ignore_merges", false);
-        ObjectNode vocab = model.putObject("vocab");
-        for (int i = 0; i < specials.length; i++) {
-            vocab.put(specials[i], i);
-        }
-        for (char ch = 32; ch <= 126; ch++) {
-            vocab.put(String.valueOf(ch), 4 + (ch - 32));
-        }
-        model.putArray("merges");
         Files.createDirectories(dir);
-        Path file = dir.resolve("tokenizer.json");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
-        return file;
+        return Files.write(dir.resolve("tokenizer.json"), dev.evomerge.zoo.CharTokenizer.tokenizerJson());
     }
 
     /** Token ids of printable ASCII text under {@link #writeCharTokenizer}. */
