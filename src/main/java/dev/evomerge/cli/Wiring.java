@@ -19,7 +19,10 @@ final class Wiring {
     }
 
     static ModelProvider models() {
-        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults()), Wiring::identity);
+        // One intra-op thread: on a busy or small machine PyTorch's threads spin waiting for each other (a zoo model
+        // scored in 3 s with one thread and 130 s with two on 2 shared cores); batching keeps one thread busy.
+        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults().withIntraOpThreads(1)),
+                Wiring::identity);
     }
 
     static dev.evomerge.gate.WeightDistance distance() {
