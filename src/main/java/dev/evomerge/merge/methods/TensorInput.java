@@ -1,7 +1,6 @@
 package dev.evomerge.merge.methods;
 
 import dev.evomerge.UserError;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,25 +25,13 @@ public record TensorInput(String tensorName, long[] shape, float[] base, float[]
         List<Map<String, Double>> modelParams, Map<String, Double> globalParams, long seed) {
 
     public TensorInput {
-        Objects.requireNonNull(tensorName, "tensorName");
-        Objects.requireNonNull(shape, "shape");
-        Objects.requireNonNull(models, "models");
-        Objects.requireNonNull(modelParams, "modelParams");
-        Objects.requireNonNull(globalParams, "globalParams");
-        shape = shape.clone();
-        models = models.clone();
-        long numel = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("Tensor " + tensorName + " has a negative dimension in shape "
-                        + Arrays.toString(shape));
-            }
-            numel = Math.multiplyExact(numel, d);
-        }
-        if (numel > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("Tensor " + tensorName + " has " + numel
-                    + " elements, more than one Java array can hold; split it before merging");
-        }
+        // The spec checks name, shape and parameters and makes the defensive copies; only the arrays are left here.
+        TensorSpec spec = new TensorSpec(tensorName, shape, base != null, modelParams, globalParams, seed);
+        shape = spec.shape();
+        modelParams = spec.modelParams();
+        globalParams = spec.globalParams();
+        models = Objects.requireNonNull(models, "models").clone();
+        long numel = spec.numel();
         if (modelParams.size() != models.length) {
             throw new IllegalArgumentException("Tensor " + tensorName + ": " + models.length + " models but "
                     + modelParams.size() + " per-model parameter maps");
@@ -60,12 +47,6 @@ public record TensorInput(String tensorName, long[] shape, float[] base, float[]
                         + " elements but the merged shape " + Arrays.toString(shape) + " needs " + numel);
             }
         }
-        List<Map<String, Double>> copied = new ArrayList<>(modelParams.size());
-        for (Map<String, Double> m : modelParams) {
-            copied.add(Map.copyOf(m));
-        }
-        modelParams = List.copyOf(copied);
-        globalParams = Map.copyOf(globalParams);
     }
 
     /** Number of elements, the product of {@link #shape()}. */
