@@ -182,7 +182,7 @@ final class TrainableLlama implements AutoCloseable {
                 } else {
                     NDArray delta = ab[1].matMul(ab[0]);
                     delta.attach(tmp);
-                    NDArray w = v.add(delta.mul(loraScale));
+                    NDArray w = v.add(delta.mul(constant(tmp, loraScale)));
                     w.attach(tmp);
                     out.put(k, w.toFloatArray());
                 }
@@ -240,7 +240,7 @@ final class TrainableLlama implements AutoCloseable {
             NDArray q = linear(h, pre + "self_attn.q_proj.weight").reshape(b, t, nh, d).transpose(0, 2, 1, 3);
             NDArray k = linear(h, pre + "self_attn.k_proj.weight").reshape(b, t, kvh, d).transpose(0, 2, 1, 3);
             NDArray v = linear(h, pre + "self_attn.v_proj.weight").reshape(b, t, kvh, d).transpose(0, 2, 1, 3);
-            q = rope(q, cos, sin, d).mul(qScale);
+            q = rope(q, cos, sin, d).mul(constant(fm, qScale));
             k = rope(k, cos, sin, d);
             // Query head h uses kv head h / G: the G heads of a group are stacked on the query axis.
             NDArray scores = q.reshape(b, kvh, g * t, d).matMul(k.transpose(0, 1, 3, 2))
@@ -275,7 +275,7 @@ final class TrainableLlama implements AutoCloseable {
         }
         NDArray logp = logits(fm, inputs, b, t - 1).logSoftmax(-1);
         NDArray picked = logp.gather(owned(fm, targets, new Shape(b, t - 1, 1)), 2).reshape(b, t - 1);
-        return picked.mul(owned(fm, w, new Shape(b, t - 1))).sum().div(-Math.max(total, 1e-9f));
+        return picked.mul(owned(fm, w, new Shape(b, t - 1))).sum().div(constant(fm, -Math.max(total, 1e-9f)));
     }
 
     /**
@@ -287,6 +287,15 @@ final class TrainableLlama implements AutoCloseable {
         try (NDArray blob = m.create(v, shape)) {
             return blob.duplicate();
         }
+    }
+
+    /**
+     * A scalar for the autograd graph. Never {@code x.mul(2f)}: DJL turns the number into a tensor over a direct
+     * buffer and closes it at once, autograd keeps that tensor for the backward pass, and the collector may have
+     * freed the buffer by then (a test reproduces the garbage gradients).
+     */
+    private static NDArray constant(NDManager m, float v) {
+        return owned(m, new float[] {v}, new Shape());
     }
 
     private static NDArray owned(NDManager m, long[] v, Shape shape) {
@@ -301,13 +310,14 @@ final class TrainableLlama implements AutoCloseable {
 
     private NDArray linear(NDArray x, String name) {
         NDArray[] ab = adapters.get(name);
-        NDArray w = ab == null ? p(name) : p(name).add(ab[1].matMul(ab[0]).mul(loraScale));
+        NDArray w = ab == null ? p(name) : p(name).add(ab[1].matMul(ab[0]).mul(constant(x.getManager(), loraScale)));
         return x.matMul(w.transpose());
     }
 
     /** RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * w. */
     private NDArray rmsNorm(NDArray x, NDArray w) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(constant(x.getManager(), (float) config.rmsNormEps()))
+                .sqrt();
         return x.div(rms).mul(w);
     }
 

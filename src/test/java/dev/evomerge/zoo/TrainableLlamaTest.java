@@ -162,4 +162,62 @@ class TrainableLlamaTest {
             }
         }
     }
+    /**
+     * The backward pass must not read memory that Java may already have freed. DJL's {@code x.mul(2f)} wraps the
+     * scalar in a tensor over a direct buffer and closes it at once, while autograd keeps that tensor to compute
+     * the gradient; once the buffer is collected and its memory reused, the gradient is garbage (it was the cause
+     * of the zoo trainer's rare non-finite steps and of runs that differed with the same seed).
+     */
+    @Test
+    void gradientsDoNotDependOnCollectedJavaBuffers() {
+        ModelConfig c = SPEC.modelConfig();
+        Map<String, float[]> base = bigWeights(c, 31);
+        long[] ids = {1, 40, 41, 42, 43, 2, 1, 60, 61, 62, 63, 2};
+        float[] w = {0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1};
+        Map<String, float[]> clean = gradients(c, base, ids, w, false);
+        Map<String, float[]> disturbed = gradients(c, base, ids, w, true);
+        clean.forEach((name, g) -> assertTrue(java.util.Arrays.equals(g, disturbed.get(name)), name));
+    }
+
+    private static Map<String, float[]> gradients(ModelConfig c, Map<String, float[]> base, long[] ids, float[] w,
+                                                  boolean reuseFreedMemory) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager();
+             TrainableLlama lora = TrainableLlama.lora(m, c, base, 2, 4.0, 7)) {
+            for (int step = 0; step < 2; step++) {  // B = 0 at the first step: the second sees every path
+                try (NDManager fm = m.newSubManager();
+                     GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    NDArray loss = lora.loss(fm, ids, w, 2, 6);
+                    List<java.nio.ByteBuffer> claimed = reuseFreedMemory ? overwriteFreedDirectMemory() : List.of();
+                    gc.backward(loss);
+                    java.lang.ref.Reference.reachabilityFence(claimed);
+                }
+                lora.parameters().forEach((name, p) -> {
+                    NDArray g = p.getGradient();
+                    out.put(name, g.toFloatArray());
+                    p.subi(g.mul(0.5f));
+                    g.subi(g);
+                    g.close();
+                });
+            }
+        }
+        return out;
+    }
+
+    /** Lets the collector free unreachable direct buffers, then claims small blocks and fills them with NaN. */
+    private static List<java.nio.ByteBuffer> overwriteFreedDirectMemory() {
+        List<java.nio.ByteBuffer> keep = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            for (int i = 0; i < 2000; i++) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 + (i % 4) * 4)
+                        .order(java.nio.ByteOrder.nativeOrder());
+                while (b.remaining() >= 4) {
+                    b.putFloat(Float.NaN);
+                }
+                keep.add(b);
+            }
+        }
+        return keep;
+    }
 }
