@@ -45,6 +45,13 @@ final class ZooCommand implements Runnable {
         @Option(names = "--steps", split = ",", description = "Override PRETRAIN,FINETUNE step counts.")
         int[] steps;
 
+        @Option(names = "--lora-rank", description = "Rank of the specialists' low-rank updates; 0 fine-tunes every "
+                + "weight (default: the spec's).")
+        Integer loraRank;
+
+        @Option(names = "--finetune-lr", description = "Peak learning rate of the specialists (default: the spec's).")
+        Double finetuneLr;
+
         @Option(names = "--base", description = "Reuse this base checkpoint (written by the same spec and seed) "
                 + "instead of pretraining; only the specialists are trained.")
         Path base;
@@ -62,6 +69,14 @@ final class ZooCommand implements Runnable {
                             "--steps takes two positive counts PRETRAIN,FINETUNE");
                 }
                 zs = zs.withSteps(steps[0], steps[1]);
+            }
+            if (loraRank != null || finetuneLr != null) {
+                if ((loraRank != null && loraRank < 0) || (finetuneLr != null && !(finetuneLr > 0))) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--lora-rank must be 0 or positive and --finetune-lr positive");
+                }
+                zs = zs.withFinetuning(loraRank == null ? zs.loraRank() : loraRank,
+                        finetuneLr == null ? zs.finetuneLr() : finetuneLr);
             }
             ZooTrainer.Report r = new ZooTrainer(zs, seed, out).train(this.out, suiteOut, !noEval, base);
             out.printf("trained %,d-parameter base and %d specialists in %.1f s%n", r.parameters(),

@@ -65,6 +65,11 @@ public record ZooSpec(int hidden, int intermediate, int layers, int heads, int k
         return new ZooSpec(32, 64, 2, 4, 2, 64, new Skill.TaskShape(3, 4, 7), 8, 6, 2e-3, 3, 3e-4, 2, 12, 1);
     }
 
+    public ZooSpec withFinetuning(int rank, double lr) {
+        return new ZooSpec(hidden, intermediate, layers, heads, kvHeads, maxPositions, shape, batchSize, pretrainSteps,
+                pretrainLr, finetuneSteps, lr, rank, evalPerSlice, threads);
+    }
+
     public ZooSpec withSteps(int pretrain, int finetune) {
         return new ZooSpec(hidden, intermediate, layers, heads, kvHeads, maxPositions, shape, batchSize, pretrain,
                 pretrainLr, finetune, finetuneLr, loraRank, evalPerSlice, threads);
