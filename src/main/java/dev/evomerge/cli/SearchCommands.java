@@ -38,7 +38,8 @@ final class SearchCommands {
         settings.put("gates", String.valueOf(r.options().gates()));
         settings.put("workers", Integer.toString(r.options().workers()));
         List<ReportData.FinishResult> finish = new ArrayList<>();
-        Map<String, Double> weights = SearchSpaces.load(r.options().space()).objective().weights();
+        var objective = SearchSpaces.load(r.options().space()).objective();
+        Map<String, Double> weights = objective.weights();
         Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
         if (r.finish() != null) {
             for (Finisher.Outcome f : r.finish().outcomes()) {
@@ -63,12 +64,60 @@ final class SearchCommands {
                 f.checkpoint())).toList();
         ReportData data = new ReportData(r.runId(), r.strategy(), r.options().budget(), settings,
                 new ReportData.Timings(r.searchSeconds(), r.finishSeconds()), tasks, r.entries(),
-                Math.max(10, r.options().topK()), unitSources, unitFinish, sweep, null);
+                Math.max(10, r.options().topK()), unitSources, unitFinish, sweep,
+                objective.pareto() ? paretoPoints(r.entries(), tasks) : null);
         try {
             RunReport.write(r.runDir(), data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The search-slice scores of every evaluated candidate on the two tasks that trade off most (the pair with the
+     * lowest correlation across candidates): a plane has room for two of a multi-objective run's tasks.
+     */
+    static ReportData.ParetoPoints paretoPoints(List<JournalEntry> entries, List<String> tasks) {
+        List<JournalEntry> done = entries.stream().filter(e -> e.status().equals(JournalEntry.EVALUATED)
+                && e.scores().keySet().containsAll(tasks)).toList();
+        if (tasks.size() < 2 || done.size() < 2) {
+            return null;
+        }
+        String x = tasks.get(0);
+        String y = tasks.get(1);
+        double lowest = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < tasks.size(); i++) {
+            for (int j = i + 1; j < tasks.size(); j++) {
+                String a = tasks.get(i);
+                String b = tasks.get(j);
+                double c = correlation(done.stream().mapToDouble(e -> e.scores().get(a)).toArray(),
+                        done.stream().mapToDouble(e -> e.scores().get(b)).toArray());
+                if (c < lowest) {
+                    lowest = c;
+                    x = a;
+                    y = b;
+                }
+            }
+        }
+        String fx = x;
+        String fy = y;
+        return new ReportData.ParetoPoints(x, y, done.stream().map(e -> new double[] {e.scores().get(fx),
+                e.scores().get(fy)}).toList(), done.stream().map(e -> "#" + e.index()).toList());
+    }
+
+    /** Pearson's r; 0 when either side is constant (no trade-off to show). */
+    static double correlation(double[] a, double[] b) {
+        double ma = java.util.Arrays.stream(a).average().orElse(0);
+        double mb = java.util.Arrays.stream(b).average().orElse(0);
+        double sab = 0;
+        double saa = 0;
+        double sbb = 0;
+        for (int i = 0; i < a.length; i++) {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+        return saa == 0 || sbb == 0 ? 0 : sab / Math.sqrt(saa * sbb);
     }
 
     /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */
