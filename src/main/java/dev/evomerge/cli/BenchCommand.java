@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Parent of the benchmarks; each reports ratios against a baseline measured in the same process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks (ratios against a baseline measured in the same run).",
-        subcommands = {BenchMergeCommand.class, BenchModelCommand.class})
+        subcommands = {BenchMergeCommand.class, BenchModelCommand.class, BenchClusterCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

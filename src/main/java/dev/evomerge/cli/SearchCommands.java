@@ -24,9 +24,19 @@ final class SearchCommands {
     }
 
     static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err) {
+        return run(o, out, runId, resume, err, null);
+    }
+
+    /** Runs locally, or with {@code --cluster} on its workers (the cluster classes load only then). */
+    static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err,
+                                 SearchOptions cluster) {
         Path runDir = out.resolve(runId);
         err.println("evomerge: run " + runDir + (resume ? " (resuming)" : ""));
         err.flush();
+        if (cluster != null && cluster.cluster != null) {
+            return ClusterRuns.run(o, runDir, resume, err, cluster.cluster, cluster.clusterName,
+                    cluster.clusterTimeout);
+        }
         return SearchRun.run(o, runDir, resume, err);
     }
 

@@ -65,6 +65,20 @@ final class SearchOptions {
     @Option(names = "--run-id", description = "Name of the run directory (default: date-time-strategy).")
     String runId;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT[,HOST:PORT]",
+            description = "Evaluate candidates on the workers of this cluster ('evomerge worker'); this process keeps "
+                    + "the journal, scores the sources and runs the finish. Default: worker threads in this process.")
+    String cluster;
+
+    @Option(names = "--cluster-name", defaultValue = "evomerge",
+            description = "The workers' cluster name (default: ${DEFAULT-VALUE}).")
+    String clusterName;
+
+    @Option(names = "--cluster-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "How long to wait for the cluster, or for a worker when none is left "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int clusterTimeout;
+
     SearchRun.Options options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
         if (suite == null) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--suite is required");

@@ -48,7 +48,8 @@ public final class SweepCommand implements Callable<Integer> {
         }
         SearchRun.Options o = opts.options(space, "grid", steps, axes);
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
-        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr());
+        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
+                opts);
         SearchCommands.report(r, heatmap(r));
         SearchCommands.summary(r, spec.commandLine().getOut());
         spec.commandLine().getOut().println("Sweep table: " + r.runDir().resolve("sweep.csv"));

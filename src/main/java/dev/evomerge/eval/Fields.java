@@ -42,10 +42,15 @@ public final class Fields {
 
     /** Parses a YAML file (JSON is YAML too) with duplicate keys refused. */
     public static JsonNode readYaml(Path file) {
+        return readYaml(file, null);
+    }
+
+    /** Parses {@code content} (or, when null, the file's bytes) as YAML; {@code file} names it in errors. */
+    public static JsonNode readYaml(Path file, byte[] content) {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         try {
-            JsonNode root = yaml.readTree(Files.readAllBytes(file));
+            JsonNode root = yaml.readTree(content != null ? content : Files.readAllBytes(file));
             if (root == null || root.isMissingNode() || root.isNull()) {
                 throw new UserError(file + " is empty");
             }

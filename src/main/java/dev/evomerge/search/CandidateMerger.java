@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns candidates into runtime weights in memory, for every worker of a run: source checkpoints are mapped once per
@@ -62,6 +63,7 @@ public final class CandidateMerger implements AutoCloseable {
     private final TensorCache cache;
     private final Path base;
     private final L2Ceiling ceiling;
+    private final UnaryOperator<Path> locate;
     private final Map<Path, Checkpoint> opened = new HashMap<>();
 
     /**
@@ -72,6 +74,16 @@ public final class CandidateMerger implements AutoCloseable {
      * @param ceiling         the L2 ceiling, or null for none
      */
     public CandidateMerger(Path recipeDirectory, int mergeThreads, TensorCache cache, Path base, L2Ceiling ceiling) {
+        this(recipeDirectory, mergeThreads, cache, base, ceiling, UnaryOperator.identity());
+    }
+
+    /**
+     * A merger whose model paths (as the recipes and the search space name them) are found at {@code locate(path)}:
+     * on a cluster worker, the coordinator's paths map to where this machine holds the same checkpoints.
+     */
+    public CandidateMerger(Path recipeDirectory, int mergeThreads, TensorCache cache, Path base, L2Ceiling ceiling,
+                           UnaryOperator<Path> locate) {
+        this.locate = Objects.requireNonNull(locate, "locate");
         this.recipeDirectory = recipeDirectory.toAbsolutePath().normalize();
         this.engine = new MergeEngine(mergeThreads);
         this.cache = Objects.requireNonNull(cache, "cache");
@@ -96,7 +108,7 @@ public final class CandidateMerger implements AutoCloseable {
 
     /** The checkpoint at {@code dir}, opened on first use and kept open until this merger is closed. */
     public synchronized Checkpoint checkpoint(Path dir) {
-        Path key = dir.toAbsolutePath().normalize();
+        Path key = locate.apply(dir.toAbsolutePath().normalize());
         Checkpoint c = opened.get(key);
         if (c == null) {
             c = Checkpoint.open(key);
@@ -114,7 +126,7 @@ public final class CandidateMerger implements AutoCloseable {
         Map<ModelRef, Checkpoint> map = new LinkedHashMap<>();
         for (ModelRef ref : recipe.recipe().referencedModels()) {
             Path dir = recipe.resolve(ref);
-            if (!java.nio.file.Files.isDirectory(dir)) {
+            if (!java.nio.file.Files.isDirectory(locate.apply(dir))) {
                 throw new UserError(recipe.sourceName() + ": model '" + ref + "' not found at " + dir);
             }
             map.put(ref, checkpoint(dir));

@@ -14,16 +14,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The candidate loop: ask the strategy, decode, evaluate new genomes on {@code workers} threads, journal each finished
- * candidate (fsync'd) and tell the strategy. Resuming replays the journal through a freshly created strategy: since
+ * The candidate loop: ask the strategy, hand the new genomes of each generation to an {@link EvaluationBackend} (worker
+ * threads of this process, or a cluster), journal each finished candidate (fsync'd) and tell the strategy. The loop
+ * alone writes the journal, whichever backend evaluates. Resuming replays the journal through a freshly created strategy: since
  * strategies are deterministic given their seed and the fitness they were told, it asks for the same genomes again,
  * and every genome the journal holds gets its recorded fitness instead of an evaluation.
  *
@@ -35,7 +30,7 @@ public final class SearchLoop {
 
     /**
      * @param budget  most candidates evaluated in the run (journal lines), resumed ones included
-     * @param workers parallel evaluators
+     * @param workers parallel evaluators of the local backend
      * @param topK    the k of "k-th best" for pruning (and the number of candidates the finish re-scores)
      */
     public record Settings(int budget, int workers, int topK) {
@@ -61,15 +56,29 @@ public final class SearchLoop {
 
     private final SearchSpace space;
     private final Strategy strategy;
-    private final CandidateEvaluator.Factory evaluators;
+    private final EvaluationBackend backend;
+    private final boolean ownsBackend;
     private final Settings settings;
     private final PrintWriter log;
 
+    /** A loop on the {@link LocalBackend}: {@code settings.workers()} threads with evaluators from {@code evaluators}. */
     public SearchLoop(SearchSpace space, Strategy strategy, CandidateEvaluator.Factory evaluators, Settings settings,
                       PrintWriter log) {
+        this(space, strategy, new LocalBackend(space, evaluators, settings.workers()), true, settings, log);
+    }
+
+    /** A loop on {@code backend}, which the caller keeps and closes. */
+    public SearchLoop(SearchSpace space, Strategy strategy, EvaluationBackend backend, Settings settings,
+                      PrintWriter log) {
+        this(space, strategy, backend, false, settings, log);
+    }
+
+    private SearchLoop(SearchSpace space, Strategy strategy, EvaluationBackend backend, boolean ownsBackend,
+                       Settings settings, PrintWriter log) {
         this.space = Objects.requireNonNull(space, "space");
         this.strategy = Objects.requireNonNull(strategy, "strategy");
-        this.evaluators = Objects.requireNonNull(evaluators, "evaluators");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.ownsBackend = ownsBackend;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.log = log;
     }
@@ -104,15 +113,8 @@ public final class SearchLoop {
         int evaluatedNow = 0;
         Progress progress = new Progress("search", settings.budget(), null, System::nanoTime, Duration.ZERO, false);
         progress.advance(Math.min(previous.size(), settings.budget()));
-        BlockingQueue<CandidateEvaluator> pool = new ArrayBlockingQueue<>(settings.workers());
-        ExecutorService executor = Executors.newFixedThreadPool(settings.workers(), r -> {
-            Thread t = new Thread(r, "evomerge-worker");
-            t.setDaemon(true);
-            return t;
-        });
         try {
             int generation = 0;
-            boolean started = false;
             while (!strategy.finished()) {
                 List<Genome> asked = strategy.ask();
                 if (asked.isEmpty()) {
@@ -131,14 +133,8 @@ public final class SearchLoop {
                 }
                 double threshold = kthBest(entries, generation);
                 if (!fresh.isEmpty()) {
-                    if (!started) {
-                        started = true;
-                        for (int w = 0; w < settings.workers(); w++) {
-                            pool.add(evaluators.create(w, settings.workers()));
-                        }
-                    }
-                    evaluatedNow += evaluate(fresh, generation, threshold, executor, pool, journal, entries, known,
-                            progress);
+                    evaluatedNow += evaluate(new EvaluationBackend.Batch(generation, fresh, threshold), journal,
+                            entries, known, progress);
                 }
                 if (truncated) {
                     break;
@@ -154,9 +150,8 @@ public final class SearchLoop {
                 }
             }
         } finally {
-            executor.shutdownNow();
-            for (CandidateEvaluator e : pool) {
-                e.close();
+            if (ownsBackend) {
+                backend.close();
             }
             progress.close();
         }
@@ -168,60 +163,38 @@ public final class SearchLoop {
         return new Result(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
     }
 
-    private int evaluate(List<Genome> fresh, int generation, double threshold, ExecutorService executor,
-                         BlockingQueue<CandidateEvaluator> pool, Journal journal, List<JournalEntry> entries,
+    private int evaluate(EvaluationBackend.Batch batch, Journal journal, List<JournalEntry> entries,
                          Map<Genome, JournalEntry> known, Progress progress) {
-        List<Future<?>> futures = new ArrayList<>();
-        for (Genome g : fresh) {
-            futures.add(executor.submit(() -> {
-                CandidateEvaluator ev = pool.take();
-                try {
-                    Candidate c = decodeOrNull(g);
-                    CandidateEvaluator.Outcome o = c == null
-                            ? CandidateEvaluator.Outcome.rejected("cannot decode the genome: " + decodeError(g), 0)
-                            : ev.evaluate(c, threshold);
-                    synchronized (entries) {
-                        JournalEntry e = new JournalEntry(entries.size(), generation, strategy.name(), g,
-                                c == null || c.recipe() == null ? null : c.recipe().toYaml(),
-                                c == null || c.layerPath() == null ? null : c.layerPath().toString(), o.scores(),
-                                o.fitness(), o.status(), o.reason(), o.mergeSeconds(), o.evalSeconds(),
-                                System.currentTimeMillis());
-                        journal.write(e);
-                        entries.add(e);
-                        known.put(g, e);
-                        progress.advance(1);
-                        report(progress, entries);
-                    }
-                } finally {
-                    pool.add(ev);
+        boolean[] reported = new boolean[batch.genomes().size()];
+        backend.evaluate(batch, (index, o) -> {
+            Genome g = batch.genomes().get(index);
+            Candidate c = decodeOrNull(g);
+            synchronized (entries) {
+                if (reported[index]) {
+                    throw new IllegalStateException("the backend reported candidate " + g + " twice");
                 }
-                return null;
-            }));
-        }
-        try {
-            for (Future<?> f : futures) {
-                f.get();
+                reported[index] = true;
+                JournalEntry e = new JournalEntry(entries.size(), batch.generation(), strategy.name(), g,
+                        c == null || c.recipe() == null ? null : c.recipe().toYaml(),
+                        c == null || c.layerPath() == null ? null : c.layerPath().toString(), o.scores(),
+                        o.fitness(), o.status(), o.reason(), o.mergeSeconds(), o.evalSeconds(),
+                        System.currentTimeMillis());
+                journal.write(e);
+                entries.add(e);
+                known.put(g, e);
+                progress.advance(1);
+                report(progress, entries);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while evaluating candidates", e);
-        } catch (ExecutionException e) {
-            futures.forEach(f -> f.cancel(true));
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
+        });
+        synchronized (entries) {
+            for (int i = 0; i < reported.length; i++) {
+                if (!reported[i]) {
+                    throw new IllegalStateException(backend.describe() + " returned without evaluating candidate "
+                            + batch.genomes().get(i));
+                }
             }
-            throw new IllegalStateException(e.getCause());
         }
-        return fresh.size();
-    }
-
-    private String decodeError(Genome g) {
-        try {
-            space.decode(g);
-            return "unknown";
-        } catch (UserError | IllegalArgumentException e) {
-            return e.getMessage();
-        }
+        return reported.length;
     }
 
     private Candidate decodeOrNull(Genome g) {

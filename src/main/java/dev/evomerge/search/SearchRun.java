@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * One search or sweep from files to a finished run directory: load the space, suite and gates, create (or, resuming,
@@ -133,20 +134,18 @@ public final class SearchRun {
     }
 
     public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log) {
+        return run(o, runDir, resume, log, null);
+    }
+
+    /**
+     * Runs with candidates evaluated by {@code cluster.apply(context)} (closed at the end), or, when {@code cluster}
+     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way.
+     */
+    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
+                              Function<RunContext, EvaluationBackend> cluster) {
         MergeSpace space = SearchSpaces.load(o.space());
         Suite suite = Suite.load(o.suite());
         GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
-        SearchSlice slice = SearchSlice.of(suite);
-        Map<String, Double> weights = new LinkedHashMap<>(space.objective().weights());
-        for (String t : weights.keySet()) {
-            suite.task(t);
-        }
-        Path spaceDir = o.space().toAbsolutePath().getParent();
-        Map<String, Path> references = new LinkedHashMap<>();
-        if (space.base() != null) {
-            references.put(SearchSpaces.BASE, spaceDir.resolve(space.base()).normalize());
-        }
-        space.sources().forEach((n, p) -> references.put(n, spaceDir.resolve(p).normalize()));
 
         List<String> gridNames = new ArrayList<>(o.grid().keySet());
         List<List<Double>> axes = o.strategy().equals("grid") ? gridAxes(space, o) : List.of();
@@ -158,14 +157,15 @@ public final class SearchRun {
         Strategy strategy = Strategies.create(o.strategy(), config, space.dimension(), o.seed());
 
         CandidateMerger.L2Ceiling ceiling = ceiling(o, gates);
-        Path base = references.get(SearchSpaces.BASE);
         int cores = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
         int intraOp = Math.max(1, cores / o.workers());
-        Path tokenizer = base != null ? base : references.values().iterator().next();
-        try (CandidateMerger merger = new CandidateMerger(spaceDir, cores, new TensorCache(o.tensorCacheMb() << 20),
-                ceiling == null ? null : base, ceiling)) {
-            RuntimeEvaluator.Shared shared = new RuntimeEvaluator.Shared(merger, slice, weights, o.stageFraction(),
-                    tokenizer, RuntimeOptions.defaults().withIntraOpThreads(intraOp), 16);
+        Path spaceDir = o.space().toAbsolutePath().getParent();
+        try (RunEvaluators wiring = RunEvaluators.local(space, suite, o.space(), ceiling, o.stageFraction(),
+                o.tensorCacheMb(), cores, intraOp)) {
+            CandidateMerger merger = wiring.merger();
+            RuntimeEvaluator.Shared shared = wiring.shared();
+            SearchSlice slice = wiring.slice();
+            Map<String, Path> references = wiring.references();
 
             Map<String, Map<String, Double>> sourceScores = new LinkedHashMap<>();
             try (RuntimeEvaluator ev = new RuntimeEvaluator(shared)) {
@@ -180,23 +180,21 @@ public final class SearchRun {
                 sourceScores.forEach((n, s) -> log.println("evomerge: source " + n + " search-slice scores " + s));
             }
 
-            SearchLoop loop = new SearchLoop(space, strategy, RuntimeEvaluator.factory(shared),
+            EvaluationBackend backend = cluster == null
+                    ? new LocalBackend(space, RuntimeEvaluator.factory(shared), o.workers())
+                    : cluster.apply(wiring.context(o.space(), o.suite()));
+            SearchLoop loop = new SearchLoop(space, strategy, backend,
                     new SearchLoop.Settings(o.budget(), o.workers(), o.topK()), log);
+            if (log != null) {
+                log.println("evomerge: candidates are evaluated on " + backend.describe());
+                log.flush();
+            }
             long t0 = System.nanoTime();
             SearchLoop.Result result;
             String runId = runDir.getFileName().toString();
-            if (resume) {
-                result = loop.resume(runDir, Journal.read(runDir.resolve(Journal.FILE)));
-            } else {
-                ObjectNode header = JsonNodeFactory.instance.objectNode();
-                header.put("run_id", runId);
-                header.put("strategy", strategy.name());
-                header.put("seed", o.seed());
-                header.put("budget", o.budget());
-                ArrayNode genes = header.putArray("gene_names");
-                space.geneNames().forEach(genes::add);
-                header.set("run", o.toJson());
-                result = loop.start(runDir, header);
+            try (backend) {
+                result = resume ? loop.resume(runDir, Journal.read(runDir.resolve(Journal.FILE)))
+                        : loop.start(runDir, header(runId, strategy, o, space));
             }
             double searchSeconds = (System.nanoTime() - t0) / 1e9;
             RunOutputs.write(runDir, runId, result.entries(), o.topK(), spaceDir);
@@ -228,6 +226,18 @@ public final class SearchRun {
             RunOutputs.writeJson(runDir.resolve(RunOutputs.RUN_JSON), runJson(out, merger.cache(), result));
             return out;
         }
+    }
+
+    private static ObjectNode header(String runId, Strategy strategy, Options o, MergeSpace space) {
+        ObjectNode header = JsonNodeFactory.instance.objectNode();
+        header.put("run_id", runId);
+        header.put("strategy", strategy.name());
+        header.put("seed", o.seed());
+        header.put("budget", o.budget());
+        ArrayNode genes = header.putArray("gene_names");
+        space.geneNames().forEach(genes::add);
+        header.set("run", o.toJson());
+        return header;
     }
 
     /** Content identity for the gate scorer (no cache is used, so any stable string per directory would do). */

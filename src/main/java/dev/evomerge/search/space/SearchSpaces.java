@@ -55,7 +55,19 @@ public final class SearchSpaces {
     }
 
     public static MergeSpace load(Path file) {
-        Fields root = Fields.of(Fields.readYaml(file), "search space " + file);
+        return load(file, Fields.readYaml(file));
+    }
+
+    /**
+     * The space whose YAML text is {@code content}, as if read from {@code file}: relative model paths resolve against
+     * the file's directory even where the file itself is absent (a cluster worker decoding a coordinator's genomes).
+     */
+    public static MergeSpace load(Path file, String content) {
+        return load(file, Fields.readYaml(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static MergeSpace load(Path file, com.fasterxml.jackson.databind.JsonNode yaml) {
+        Fields root = Fields.of(yaml, "search space " + file);
         root.requireFormat(FORMAT, VERSION);
         Path dir = file.toAbsolutePath().getParent();
         String baseRel = root.string("base", null);

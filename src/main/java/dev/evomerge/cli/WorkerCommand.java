@@ -1,0 +1,71 @@
+package dev.evomerge.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code evomerge worker}: one evaluation worker of a cluster (an embedded Hazelcast member), until killed. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = {"Starts an evaluation worker for 'evomerge search --cluster': a Hazelcast member that "
+                + "evaluates candidates, one at a time per GPU (or one on CPU), and keeps each run's source models "
+                + "mapped between candidates. Runs until killed. See docs/cluster.md."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:shut down", "2:usage error", "3:bad input", "4:internal error"})
+public final class WorkerCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "5701", description = "Member port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "Address to bind and advertise (e.g. 127.0.0.1, or this machine's LAN address).")
+    String host;
+
+    @Option(names = "--join", split = ",", paramLabel = "HOST:PORT",
+            description = "Other workers to join (TCP-IP discovery); none: this worker starts the cluster.")
+    List<String> join;
+
+    @Option(names = "--models", arity = "1..*", paramLabel = "DIR",
+            description = "Directories searched for a source by content hash when it is not at the coordinator's "
+                    + "path.")
+    List<Path> models;
+
+    @Option(names = "--gpus", split = ",", paramLabel = "ID",
+            description = "GPU ids, one slot (candidate at a time) each (default: one CPU slot).")
+    List<Integer> gpus;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "CPU threads for merging, divided among the slots for inference (default: all).")
+    int threads;
+
+    @Option(names = "--cluster-name", defaultValue = "evomerge",
+            description = "Cluster name; the coordinator's --cluster-name must match (default: ${DEFAULT-VALUE}).")
+    String clusterName;
+
+    @Option(names = "--hazelcast-config", paramLabel = "FILE",
+            description = "A Hazelcast member config (XML/YAML) for other discovery: multicast, Kubernetes, cloud. "
+                    + "--port, --host and --join are then the file's.")
+    Path hazelcastConfig;
+
+    @Override
+    public Integer call() throws Exception {
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        var options = new dev.evomerge.cluster.Worker.Options(clusterName, host, port, join == null ? List.of() : join,
+                models == null ? List.of() : models, gpus == null ? List.of() : gpus, n, hazelcastConfig);
+        try (var worker = dev.evomerge.cluster.Worker.start(options)) {
+            var out = spec.commandLine().getOut();
+            out.println("evomerge worker ready: " + worker.address() + " in cluster '" + worker.clusterName() + "' ("
+                    + worker.clusterSize() + (worker.clusterSize() == 1 ? " member), " : " members), ")
+                    + worker.slots() + (worker.slots() == 1 ? " slot" : " slots")
+                    + (gpus == null || gpus.isEmpty() ? " (CPU)" : " (GPUs " + gpus + ")")
+                    + (models == null ? "" : ", models under " + models));
+            out.flush();
+            worker.awaitShutdown();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.evomerge.search;
+
+import dev.evomerge.UserError;
+import dev.evomerge.eval.Suite;
+import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.SearchSpaces;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A run's evaluation wiring, built the same way on the coordinator and on every cluster worker: the decoded space,
+ * the merger over the run's open sources, and what the {@link RuntimeEvaluator}s share. Closing it unmaps the sources.
+ */
+public final class RunEvaluators implements AutoCloseable {
+    private final MergeSpace space;
+    private final Suite suite;
+    private final SearchSlice slice;
+    private final Map<String, Path> references;
+    private final CandidateMerger merger;
+    private final RuntimeEvaluator.Shared shared;
+    private final CandidateMerger.L2Ceiling ceiling;
+    private final long tensorCacheMb;
+
+    private RunEvaluators(MergeSpace space, Suite suite, Path spaceFile, Double maxL2, boolean maxL2Relative,
+                          double stageFraction, long tensorCacheMb, int batchSize, UnaryOperator<Path> locate,
+                          int mergeThreads, int intraOpThreads) {
+        this.space = space;
+        this.suite = suite;
+        this.slice = SearchSlice.of(suite);
+        Map<String, Double> weights = new LinkedHashMap<>(space.objective().weights());
+        for (String t : weights.keySet()) {
+            suite.task(t);
+        }
+        Path spaceDir = spaceFile.toAbsolutePath().getParent();
+        references = new LinkedHashMap<>();
+        if (space.base() != null) {
+            references.put(SearchSpaces.BASE, spaceDir.resolve(space.base()).normalize());
+        }
+        space.sources().forEach((n, p) -> references.put(n, spaceDir.resolve(p).normalize()));
+        this.ceiling = maxL2 == null ? null : new CandidateMerger.L2Ceiling(maxL2, maxL2Relative);
+        this.tensorCacheMb = tensorCacheMb;
+        Path base = references.get(SearchSpaces.BASE);
+        this.merger = new CandidateMerger(spaceDir, mergeThreads, new TensorCache(tensorCacheMb << 20),
+                ceiling == null ? null : base, ceiling, locate);
+        Path tokenizer = locate.apply(base != null ? base : references.values().iterator().next());
+        this.shared = new RuntimeEvaluator.Shared(merger, slice, weights, stageFraction, tokenizer,
+                RuntimeOptions.defaults().withIntraOpThreads(intraOpThreads), batchSize);
+    }
+
+    /** The coordinator's (and local mode's) wiring, from the run's own files. */
+    public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
+                                      double stageFraction, long tensorCacheMb, int mergeThreads, int intraOpThreads) {
+        return new RunEvaluators(space, suite, spaceFile, ceiling == null ? null : ceiling.max(),
+                ceiling != null && ceiling.relative(), stageFraction, tensorCacheMb, 16, UnaryOperator.identity(),
+                mergeThreads, intraOpThreads);
+    }
+
+    /**
+     * A worker's wiring for {@code context}: the space from its text, the suite from its path (refused if its bytes
+     * differ from the coordinator's), model paths through {@code locate}.
+     */
+    public static RunEvaluators remote(RunContext context, UnaryOperator<Path> locate, int mergeThreads,
+                                       int intraOpThreads, String worker) {
+        Path suiteFile = Path.of(context.suiteFile());
+        if (!Files.isRegularFile(suiteFile)) {
+            throw new UserError("worker " + worker + " has no suite at " + suiteFile
+                    + " (every worker reads the suite at the coordinator's path)");
+        }
+        if (!RunContext.sha256(suiteFile).equals(context.suiteSha256())) {
+            throw new UserError("worker " + worker + ": the suite " + suiteFile + " differs from the coordinator's");
+        }
+        MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
+        return new RunEvaluators(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
+                context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(), context.batchSize(), locate,
+                mergeThreads, intraOpThreads);
+    }
+
+    /** What a worker needs to rebuild this wiring; hashes every source (cached across runs by path, size, mtime). */
+    public RunContext context(Path spaceFile, Path suiteFile) {
+        Path abs = spaceFile.toAbsolutePath().normalize();
+        List<RunContext.Source> sources = new ArrayList<>();
+        references.forEach((n, p) -> sources.add(new RunContext.Source(n, p.toString(),
+                merger.checkpoint(p).contentHash())));
+        CandidateMerger.L2Ceiling c = ceiling;
+        return new RunContext(abs.toString(), RunContext.read(abs), suiteFile.toAbsolutePath().normalize().toString(),
+                RunContext.sha256(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
+                c == null ? null : c.max(), c != null && c.relative(), shared.batchSize());
+    }
+
+    public MergeSpace space() {
+        return space;
+    }
+
+    public Suite suite() {
+        return suite;
+    }
+
+    public SearchSlice slice() {
+        return slice;
+    }
+
+    /** Source names (base first) and their directories, as the coordinator names them. */
+    public Map<String, Path> references() {
+        return references;
+    }
+
+    public CandidateMerger merger() {
+        return merger;
+    }
+
+    public RuntimeEvaluator.Shared shared() {
+        return shared;
+    }
+
+    /** One {@link RuntimeEvaluator} per worker thread. */
+    public CandidateEvaluator.Factory factory() {
+        return RuntimeEvaluator.factory(shared);
+    }
+
+    @Override
+    public void close() {
+        merger.close();
+    }
+}

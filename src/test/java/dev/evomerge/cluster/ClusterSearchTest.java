@@ -1,0 +1,205 @@
+package dev.evomerge.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.cli.Main;
+import dev.evomerge.eval.Suite;
+import dev.evomerge.model.TinyModels;
+import dev.evomerge.search.EvaluationBackend;
+import dev.evomerge.search.Genome;
+import dev.evomerge.search.Journal;
+import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunContext;
+import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.space.SearchSpaces;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A real search (merge engine, runtime, toy suite, tiny random checkpoints) on two loopback workers started here,
+ * against the same search on the local backend.
+ */
+class ClusterSearchTest {
+    private static final Path SUITE = Path.of("eval-suites/examples/toy.yaml").toAbsolutePath();
+
+    @TempDir
+    static Path dir;
+
+    private static final String CLUSTER = "evomerge-test-" + ProcessHandle.current().pid();
+    private static final List<Worker> WORKERS = new ArrayList<>();
+    private static String addresses;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        var dims = new SyntheticCheckpoints.Dims(99, 16, 32, 2, 4, 2, false, false);
+        var base = SyntheticCheckpoints.Model.base(dims, DType.F32, 5);
+        base.write(dir.resolve("models/base"), Long.MAX_VALUE, 1);
+        base.fineTune(1, 0.05).write(dir.resolve("models/a"), Long.MAX_VALUE, 1);
+        base.fineTune(2, 0.05).write(dir.resolve("models/b"), Long.MAX_VALUE, 1);
+        for (String m : new String[] {"base", "a", "b"}) {
+            TinyModels.writeCharTokenizer(dir.resolve("models").resolve(m));
+        }
+        Files.writeString(dir.resolve("space.yaml"), """
+                format: evomerge-search-space
+                version: 1
+                base: models/base
+                sources:
+                  a: models/a
+                  b: models/b
+                layers: 2
+                method: task_arithmetic
+                parameters:
+                  weight: [0, 1]
+                  lambda: {values: [0.5, 1.0]}
+                objective:
+                  tasks: [arith, capitals, choice]
+                """);
+        List<String> joined = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            Worker worker = Worker.start(new Worker.Options(CLUSTER, "127.0.0.1", ClusterBenchmark.freePort(),
+                    joined, List.of(), List.of(), 1, null));
+            WORKERS.add(worker);
+            joined.add(worker.address());
+        }
+        addresses = String.join(",", joined);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        WORKERS.forEach(Worker::close);
+    }
+
+    private static SearchRun.Options options(int workers) {
+        return new SearchRun.Options(dir.resolve("space.yaml"), SUITE, null, "random", 6, workers, 11, 3, 0, 2, 0.5,
+                null, false, 64, 5, Map.of(), 2);
+    }
+
+    private static ClusterBackend connect() {
+        return ClusterBackend.connect(new ClusterBackend.Settings(List.of(addresses.split(",")), CLUSTER,
+                Duration.ofSeconds(20)), null);
+    }
+
+    /** Genome to (status, scores, fitness): what must not depend on where a candidate was evaluated. */
+    private static Map<Genome, String> outcomes(List<JournalEntry> entries) {
+        Map<Genome, String> m = new HashMap<>();
+        for (JournalEntry e : entries) {
+            assertTrue(m.put(e.genome(), e.status() + " " + new java.util.TreeMap<>(e.scores()) + " "
+                    + Double.doubleToLongBits(e.fitness()) + " " + e.recipeYaml()) == null, "journaled once");
+        }
+        return m;
+    }
+
+    @Test
+    void twoWorkersGiveTheLocalBackendsScoresBitForBit() {
+        SearchRun.Outcome local = SearchRun.run(options(2), dir.resolve("local"), false, null);
+        SearchRun.Outcome remote;
+        try (ClusterBackend backend = connect()) {
+            assertEquals(2, backend.slots());
+            remote = SearchRun.run(options(2), dir.resolve("cluster"), false, null, backend::forRun);
+        }
+        assertEquals(6, local.entries().size());
+        assertEquals(6, remote.evaluatedNow());
+        assertEquals(outcomes(local.entries()), outcomes(remote.entries()));
+        assertEquals(local.entries().stream().map(JournalEntry::generation).sorted().toList(),
+                remote.entries().stream().map(JournalEntry::generation).sorted().toList());
+    }
+
+    @Test
+    void resumeWithClusterEvaluatesOnlyWhatTheJournalLacks() throws IOException {
+        Path out = dir.resolve("resumed");
+        String[] common = {"--suite", SUITE.toString(), "--strategy", "random", "--budget", "6", "--population", "3",
+                "--threads", "2", "--top", "2", "--seed", "3", "--out", out.toString()};
+        Run full = run(concat(new String[] {"search", dir.resolve("space.yaml").toString(), "--run-id", "full",
+                "--cluster", addresses, "--cluster-name", CLUSTER}, common));
+        assertEquals(0, full.exit(), full.err());
+        List<String> lines = Files.readAllLines(out.resolve("full").resolve(Journal.FILE));
+        assertEquals(1 + 6, lines.size());
+        // The coordinator stopped after the first generation: its journal holds the header and three candidates.
+        Path stopped = out.resolve("stopped");
+        Files.createDirectories(stopped);
+        Files.write(stopped.resolve(Journal.FILE), lines.subList(0, 1 + 3));
+        Run resumed = run("search", "--resume", "stopped", "--out", out.toString(), "--cluster", addresses,
+                "--cluster-name", CLUSTER);
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(resumed.out().contains("(3 evaluated now, 3 from the journal)"), resumed.out());
+        List<String> after = Files.readAllLines(stopped.resolve(Journal.FILE));
+        assertEquals(lines.subList(0, 4), after.subList(0, 4), "journaled lines are kept as they were");
+        assertEquals(outcomes(Journal.read(out.resolve("full").resolve(Journal.FILE)).entries()),
+                outcomes(Journal.read(stopped.resolve(Journal.FILE)).entries()));
+    }
+
+    @Test
+    void aWorkerWithoutASourceNamesItAndTheWorker() {
+        RunContext good;
+        try (RunEvaluators w = RunEvaluators.local(SearchSpaces.load(dir.resolve("space.yaml")), Suite.load(SUITE),
+                dir.resolve("space.yaml"), null, 1, 0, 1, 1)) {
+            good = w.context(dir.resolve("space.yaml"), SUITE);
+        }
+        List<RunContext.Source> sources = new ArrayList<>(good.sources());
+        RunContext.Source a = sources.get(1);
+        sources.set(1, new RunContext.Source(a.name(), dir.resolve("elsewhere/a").toString(), a.contentHash()));
+        RunContext missing = new RunContext(good.spaceFile(), good.spaceYaml().replace("models/a", "elsewhere/a"),
+                good.suiteFile(), good.suiteSha256(), sources, 1, 0, null, false, 16);
+        try (ClusterBackend backend = connect()) {
+            EvaluationBackend run = backend.forRun(missing);
+            UserError e = assertThrows(UserError.class, () -> run.evaluate(new EvaluationBackend.Batch(0,
+                    List.of(new Genome(new double[] {0.5, 0.5, 0.5})), Double.NEGATIVE_INFINITY), (i, o) -> { }));
+            assertTrue(e.getMessage().startsWith("worker 127.0.0.1:"), e.getMessage());
+            assertTrue(e.getMessage().contains("cannot find source 'a' (" + dir.resolve("elsewhere/a")),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line");
+        }
+    }
+
+    @Test
+    void unreachableOrMalformedClusterIsAOneLineUserError() {
+        Run bad = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--out",
+                dir.resolve("bad").toString(), "--cluster", "localhost");
+        assertEquals(3, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--cluster must look like HOST:PORT"), bad.err());
+        Run none = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--out",
+                dir.resolve("none").toString(), "--cluster", "127.0.0.1:" + ClusterBenchmark.freePort(),
+                "--cluster-timeout", "2");
+        assertEquals(3, none.exit(), none.err());
+        assertTrue(none.err().contains("no evomerge cluster 'evomerge' answered at 127.0.0.1:"), none.err());
+        assertEquals(2, none.err().strip().lines().count(), "the run line and one error line: " + none.err());
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}
