@@ -135,4 +135,21 @@ class SourceRelocationTest {
         assertEquals(scores(local), scores(remote));
         assertTrue(local.stream().anyMatch(o -> !o.scores().isEmpty()), "candidates were scored");
     }
+
+    @Test
+    void aModelsRootThatIsASymlinkIsSearched() throws IOException {
+        // --models /data/models where /data/models links to the disk that holds them, a common layout.
+        Path disk = dir.resolve("nvme/models");
+        copyTree(dir.resolve("models/base"), disk.resolve("base-copy"));
+        copyTree(dir.resolve("models/a"), disk.resolve("a-copy"));
+        copyTree(dir.resolve("models/b"), disk.resolve("deeper/b-copy"));
+        Path link = Files.createSymbolicLink(dir.resolve("linked-models"), disk);
+        Files.createSymbolicLink(disk.resolve("deeper/loop"), disk); // followed links may loop: skipped, not fatal
+        Files.createSymbolicLink(disk.resolve("dangling"), dir.resolve("unmounted"));
+        Path gone = dir.resolve("coordinator-only-2");
+        RunContext moved = movedTo(gone, coordinators.spaceYaml(), List.of(gone.resolve("models/base"),
+                gone.resolve("models/a"), gone.resolve("models/b")));
+
+        assertEquals(scores(local), scores(onWorker(List.of(link), moved)));
+    }
 }
