@@ -5,8 +5,13 @@ import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.search.RunContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,22 +61,48 @@ final class SourceLocator {
 
     private Map<String, Path> index(boolean refresh) {
         if (index == null || refresh) {
-            index = new HashMap<>();
+            Map<String, Path> found = new HashMap<>();
             for (Path root : roots) {
                 if (!Files.isDirectory(root)) {
                     continue;
                 }
-                try (Stream<Path> dirs = Files.walk(root, MAX_DEPTH)) {
-                    dirs.filter(SourceLocator::looksLikeCheckpoint).forEach(d -> {
-                        String h = hashAt(d);
-                        if (h != null) {
-                            index.putIfAbsent(h, d.toAbsolutePath().normalize());
-                        }
-                    });
+                try {
+                    // Links followed: model roots and model directories are often links to the disk that holds
+                    // them. A directory that cannot be read (lost+found on a mount point) or a link loop is skipped,
+                    // not a reason to search nothing.
+                    Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), MAX_DEPTH,
+                            new SimpleFileVisitor<>() {
+                                @Override
+                                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                                    add(d); // and below: a training run's checkpoints nest in its output
+                                    return FileVisitResult.CONTINUE;
+                                }
+
+                                @Override
+                                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                                    if (attrs.isDirectory()) {
+                                        add(f); // a directory at the depth limit
+                                    }
+                                    return FileVisitResult.CONTINUE;
+                                }
+
+                                @Override
+                                public FileVisitResult visitFileFailed(Path f, IOException e) {
+                                    return FileVisitResult.CONTINUE;
+                                }
+
+                                private void add(Path d) {
+                                    String h = looksLikeCheckpoint(d) ? hashAt(d) : null;
+                                    if (h != null) {
+                                        found.putIfAbsent(h, d.toAbsolutePath().normalize());
+                                    }
+                                }
+                            });
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
+            index = found;
         }
         return index;
     }
