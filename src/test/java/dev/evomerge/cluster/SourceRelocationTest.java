@@ -137,6 +137,33 @@ class SourceRelocationTest {
     }
 
     @Test
+    void aCheckpointReplacedUnderTheRootsBetweenRunsIsNotUsedForItsOldHash() throws IOException {
+        Path root = dir.resolve("changing-models");
+        copyTree(dir.resolve("models/base"), root.resolve("base"));
+        copyTree(dir.resolve("models/a"), root.resolve("current"));
+        copyTree(dir.resolve("models/b"), root.resolve("b"));
+        String cluster = "evomerge-relocate-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try (Worker worker = Worker.start(new Worker.Options(cluster, "127.0.0.1", ClusterBenchmark.freePort(),
+                List.of(), List.of(root), List.of(), 1, null));
+             ClusterBackend backend = ClusterBackend.connect(new ClusterBackend.Settings(List.of(worker.address()),
+                     cluster, Duration.ofSeconds(20)), null)) {
+            Path gone1 = dir.resolve("run-1");
+            assertEquals(scores(local), scores(evaluate(backend.forRun(movedTo(gone1, coordinators.spaceYaml(),
+                    List.of(gone1.resolve("models/base"), gone1.resolve("models/a"), gone1.resolve("models/b")))))));
+            // Between runs, 'current' is replaced by another model (a re-download, a newer fine-tune); a's weights
+            // now live in 'previous'.
+            try (Stream<Path> files = Files.walk(root.resolve("current"))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            copyTree(dir.resolve("models/b"), root.resolve("current"));
+            copyTree(dir.resolve("models/a"), root.resolve("previous"));
+            Path gone2 = dir.resolve("run-2");
+            assertEquals(scores(local), scores(evaluate(backend.forRun(movedTo(gone2, coordinators.spaceYaml(),
+                    List.of(gone2.resolve("models/base"), gone2.resolve("models/a"), gone2.resolve("models/b")))))));
+        }
+    }
+
+    @Test
     void aModelsRootThatIsASymlinkIsSearched() throws IOException {
         // --models /data/models where /data/models links to the disk that holds them, a common layout.
         Path disk = dir.resolve("nvme/models");
