@@ -44,7 +44,8 @@ final class SourceLocator {
                 continue;
             }
             Path match = index(false).get(s.contentHash());
-            if (match == null) {
+            if (match == null || !s.contentHash().equals(hashAt(match))) {
+                // Not indexed, or the directory indexed for it holds other weights now: look again.
                 match = index(true).get(s.contentHash());
             }
             if (match == null) {

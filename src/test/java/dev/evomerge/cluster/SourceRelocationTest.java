@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +74,7 @@ class SourceRelocationTest {
 
     /** What must not depend on where the checkpoints lie (timings may). */
     private static List<String> scores(List<CandidateEvaluator.Outcome> outcomes) {
-        return outcomes.stream().map(o -> o.status() + " " + new java.util.TreeMap<>(o.scores()) + " "
+        return outcomes.stream().map(o -> o.status() + " " + new TreeMap<>(o.scores()) + " "
                 + Double.doubleToLongBits(o.fitness()) + " " + o.reason()).toList();
     }
 
@@ -153,7 +155,7 @@ class SourceRelocationTest {
             // Between runs, 'current' is replaced by another model (a re-download, a newer fine-tune); a's weights
             // now live in 'previous'.
             try (Stream<Path> files = Files.walk(root.resolve("current"))) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
             copyTree(dir.resolve("models/b"), root.resolve("current"));
             copyTree(dir.resolve("models/a"), root.resolve("previous"));
