@@ -55,9 +55,9 @@ public record ZooSpec(int hidden, int intermediate, int layers, int heads, int k
         }
     }
 
-    /** The shipped zoo: 1.13 M parameters, 6 layers, LoRA rank 4 specialists. */
+    /** The shipped zoo: 0.63 M parameters, 6 layers, 8,000 pretraining steps, LoRA rank 4 specialists. */
     public static ZooSpec full() {
-        return new ZooSpec(96, 256, 6, 4, 2, 64, new Skill.TaskShape(2, 4, 7), 32, 4000, 1e-3, 300, 1e-3, 0, 150, 1);
+        return new ZooSpec(96, 256, 6, 4, 2, 64, new Skill.TaskShape(2, 4, 7), 32, 8000, 1e-3, 400, 3e-3, 4, 150, 1);
     }
 
     /** A few steps of a small variant: checks in seconds that the trainer still runs end to end (CI). */
