@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--root", defaultValue = ".", description = "The evomerge checkout (default: current directory).")
     Path root;
 
-    @Option(names = "--budget", defaultValue = "24",
+    @Option(names = "--budget", defaultValue = "48",
             description = "Candidates to evaluate (default: ${DEFAULT-VALUE}).")
     int budget;
 
@@ -51,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         SearchRun.Options o = new SearchRun.Options(root.resolve(SPACE), root.resolve(SUITE), root.resolve(GATES),
-                "cmaes", budget, workers, 1, 0, 0, 2, 0.25, null, false, 512, 5, Map.of(), 0);
+                "cmaes", budget, workers, 1, 0, 0, 3, 0.25, null, false, 512, 5, Map.of(), 0);
         String runId = SearchRun.newRunId("demo");
         SearchRun.Outcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
         SearchCommands.report(r, null);
