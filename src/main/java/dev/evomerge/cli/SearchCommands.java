@@ -58,7 +58,7 @@ final class SearchCommands {
                         : f.report().results().stream().mapToDouble(GateResult::margin).min().orElse(Double.NaN);
                 Map<String, Double> held = f.heldout();
                 double combined = held.keySet().containsAll(weights.keySet())
-                        ? dev.evomerge.search.Staging.scalar(held, weights) : Double.NaN;
+                        ? objective.scalar(held) : Double.NaN;
                 finish.add(new ReportData.FinishResult("#" + f.entry().index(), f.entry().index(), held, combined,
                         f.accepted(), failing == null ? null : failing.gate().describe(), margin,
                         f.checkpoint() == null ? null : r.runDir().relativize(f.checkpoint()).toString()));

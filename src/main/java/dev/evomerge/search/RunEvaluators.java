@@ -33,8 +33,7 @@ public final class RunEvaluators implements AutoCloseable {
         this.space = space;
         this.suite = suite;
         this.slice = SearchSlice.of(suite);
-        Map<String, Double> weights = new LinkedHashMap<>(space.objective().weights());
-        for (String t : weights.keySet()) {
+        for (String t : space.objective().tasks()) {
             suite.task(t);
         }
         Path spaceDir = spaceFile.toAbsolutePath().getParent();
@@ -49,7 +48,7 @@ public final class RunEvaluators implements AutoCloseable {
         this.merger = new CandidateMerger(spaceDir, mergeThreads, new TensorCache(tensorCacheMb << 20),
                 ceiling == null ? null : base, ceiling, locate);
         Path tokenizer = locate.apply(base != null ? base : references.values().iterator().next());
-        this.shared = new RuntimeEvaluator.Shared(merger, slice, weights, stageFraction, tokenizer,
+        this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective(), stageFraction, tokenizer,
                 RuntimeOptions.defaults().withIntraOpThreads(intraOpThreads), batchSize);
     }
 

@@ -9,6 +9,7 @@ import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.model.TextTokenizer;
+import dev.evomerge.search.space.Objective;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -33,12 +34,12 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
      * @param options       runtime options; intra-op threads already divided among the workers
      * @param batchSize     examples per evaluator request chunk
      */
-    public record Shared(CandidateMerger merger, SearchSlice slice, Map<String, Double> weights, double stageFraction,
+    public record Shared(CandidateMerger merger, SearchSlice slice, Objective objective, double stageFraction,
                          Path tokenizer, RuntimeOptions options, int batchSize) {
         public Shared {
             Objects.requireNonNull(merger, "merger");
             Objects.requireNonNull(slice, "slice");
-            weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+            Objects.requireNonNull(objective, "objective");
             if (!(stageFraction > 0 && stageFraction <= 1)) {
                 throw new IllegalArgumentException("stage fraction must be in (0, 1], but was " + stageFraction);
             }
@@ -58,7 +59,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     public RuntimeEvaluator(Shared shared) {
         this.shared = shared;
         this.evaluator = new Evaluator(shared.batchSize(), Progress.Factory.NONE);
-        this.staged = shared.stageFraction() < 1 && Staging.stageable(shared.slice().suite(), shared.weights());
+        this.staged = shared.stageFraction() < 1 && Staging.stageable(shared.slice().suite(), shared.objective().weights());
         this.stages = staged ? shared.slice().stages(shared.stageFraction()) : null;
         if (staged && stages.tail() != null) {
             for (Task t : stages.tail().tasks()) {
@@ -88,7 +89,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
         String reason = null;
         if (staged && stages.tail() != null && pruneBelow > Double.NEGATIVE_INFINITY) {
             SuiteResult head = score(stages.head());
-            double bound = Staging.upperBound(head, tailSizes, shared.weights());
+            double bound = Staging.upperBound(head, tailSizes, shared.objective());
             if (Staging.prune(bound, pruneBelow)) {
                 scores = Staging.scores(head);
                 status = JournalEntry.PRUNED;
@@ -101,7 +102,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
             scores = Staging.scores(score(full));
         }
         double evalSeconds = (System.nanoTime() - t0) / 1e9;
-        return new Outcome(status, scores, Staging.scalar(scores, shared.weights()), reason, merged.seconds(),
+        return new Outcome(status, scores, shared.objective().scalar(scores), reason, merged.seconds(),
                 evalSeconds);
     }
 

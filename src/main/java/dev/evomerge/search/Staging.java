@@ -6,6 +6,7 @@ import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.eval.Task;
 import dev.evomerge.eval.TaskResult;
 import dev.evomerge.eval.TaskType;
+import dev.evomerge.search.space.Objective;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,22 +44,6 @@ public final class Staging {
         return out;
     }
 
-    /** The weighted mean of {@code scores} over the weighted tasks; a weighted task without a score is an error. */
-    public static double scalar(Map<String, Double> scores, Map<String, Double> weights) {
-        double sum = 0;
-        double norm = 0;
-        for (Map.Entry<String, Double> w : weights.entrySet()) {
-            Double s = scores.get(w.getKey());
-            if (s == null) {
-                throw new IllegalArgumentException("no score for objective task " + w.getKey() + " (scores: "
-                        + scores.keySet() + ")");
-            }
-            sum += w.getValue() * s;
-            norm += w.getValue();
-        }
-        return sum / norm;
-    }
-
     private static long correct(TaskResult t) {
         return Math.round(t.primary().value() * t.evaluated());
     }
@@ -67,13 +52,13 @@ public final class Staging {
      * The highest fitness the whole slice can still reach after {@code head}, given {@code tailSizes} examples left
      * per task (absent: none left).
      */
-    public static double upperBound(SuiteResult head, Map<String, Integer> tailSizes, Map<String, Double> weights) {
+    public static double upperBound(SuiteResult head, Map<String, Integer> tailSizes, Objective objective) {
         Map<String, Double> best = new LinkedHashMap<>();
         for (TaskResult t : head.tasks()) {
             int nb = tailSizes.getOrDefault(t.task(), 0);
             best.put(t.task(), (double) (correct(t) + nb) / (t.evaluated() + nb));
         }
-        return scalar(best, weights);
+        return objective.scalar(best);
     }
 
     /** Per-task scores over head and tail together (proportions: pooled counts, so exactly the one-pass value). */

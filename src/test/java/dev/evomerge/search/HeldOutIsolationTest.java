@@ -56,7 +56,7 @@ class HeldOutIsolationTest {
                 var r = new Evaluator(4, Progress.Factory.NONE).evaluate(m, "x", slice.suite(), SearchSlice.SLICE, 0);
                 prompts.addAll(m.prompts);
                 var scores = Staging.scores(r);
-                return new Outcome(JournalEntry.EVALUATED, scores, Staging.scalar(scores, Map.of("t1", 1.0)), null,
+                return new Outcome(JournalEntry.EVALUATED, scores, new dev.evomerge.search.space.Objective(Map.of("t1", 1.0), false).scalar(scores), null,
                         0, 0);
             }
 

@@ -10,6 +10,7 @@ import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.eval.Task;
 import dev.evomerge.model.LanguageModel;
+import dev.evomerge.search.space.Objective;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,11 +55,15 @@ class StagingTest {
         SuiteResult head = score(model, st.head());
         double t1 = (2.0 + 15) / 20;
         double t2 = (5.0 + 15) / 20;
-        assertEquals((2 * t1 + t2) / 3, Staging.upperBound(head, tailSizes(st), WEIGHTS), 1e-15);
+        assertEquals((2 * t1 + t2) / 3, Staging.upperBound(head, tailSizes(st), new Objective(WEIGHTS, false)), 1e-15);
         // The full slice: t1 2/20, t2 20/20.
         Map<String, Double> full = Staging.combine(head, score(model, st.tail()));
         assertEquals(Map.of("t1", 0.1, "t2", 1.0), full);
-        assertEquals((2 * 0.1 + 1.0) / 3, Staging.scalar(full, WEIGHTS), 1e-15);
+        assertEquals((2 * 0.1 + 1.0) / 3, new Objective(WEIGHTS, false).scalar(full), 1e-15);
+        // The worst task: t1's bound 17/20 against t2's 20/20; finally t1's 0.1.
+        Objective worst = new Objective(WEIGHTS, false, Objective.Aggregate.MIN);
+        assertEquals(t1, Staging.upperBound(head, tailSizes(st), worst), 1e-15);
+        assertEquals(0.1, worst.scalar(full), 1e-15);
     }
 
     /**
@@ -71,6 +76,8 @@ class StagingTest {
         SplittableRandom r = new SplittableRandom(2024);
         int pruned = 0;
         for (int trial = 0; trial < 300; trial++) {
+            Objective objective = new Objective(WEIGHTS, false,
+                    trial % 2 == 0 ? Objective.Aggregate.MEAN : Objective.Aggregate.MIN);
             double p = r.nextDouble();
             double fraction = List.of(0.1, 0.25, 0.5, 0.9).get(r.nextInt(4));
             long salt = r.nextLong();
@@ -80,10 +87,11 @@ class StagingTest {
             Map<String, Double> staged = Staging.combine(head, score(model, st.tail()));
             Map<String, Double> onePass = Staging.scores(score(model, slice.suite()));
             assertEquals(new LinkedHashMap<>(onePass), new LinkedHashMap<>(staged));
-            double fitness = Staging.scalar(onePass, WEIGHTS);
-            double bound = Staging.upperBound(head, tailSizes(st), WEIGHTS);
+            double fitness = objective.scalar(onePass);
+            double bound = Staging.upperBound(head, tailSizes(st), objective);
             assertTrue(bound >= fitness - 1e-15, bound + " < " + fitness);
-            double threshold = r.nextBoolean() ? fitness : (2 * r.nextInt(21) / 20.0 + r.nextInt(21) / 20.0) / 3;
+            double threshold = r.nextBoolean() ? fitness : objective.aggregate() == Objective.Aggregate.MIN
+                    ? r.nextInt(21) / 20.0 : (2 * r.nextInt(21) / 20.0 + r.nextInt(21) / 20.0) / 3;
             if (Staging.prune(bound, threshold)) {
                 pruned++;
                 assertTrue(fitness < threshold, "pruned a candidate with fitness " + fitness + " >= " + threshold);

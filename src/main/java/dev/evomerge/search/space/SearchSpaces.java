@@ -36,7 +36,7 @@ import java.util.Map;
  *   lambda: {values: [0.5, 1.0, 1.5]}   # discrete values
  * fixed: {normalize: true, seed: 1, dtype: bfloat16}
  * dfs: {sources: [merged, add], repeats: 1, length: 8, scale: [0.5, 1.5]}
- * objective: {weights: {add: 1, rev: 1}, pareto: false}
+ * objective: {weights: {add: 1, rev: 1}, pareto: false, aggregate: mean}   # or aggregate: min (worst task)
  * }</pre>
  *
  * Unknown keys and versions are refused with one line naming the file and the key path.
@@ -398,8 +398,15 @@ public final class SearchSpaces {
             }
         }
         boolean pareto = obj.bool("pareto", false);
+        String aggregate = obj.string("aggregate", "mean");
+        Objective.Aggregate agg = switch (aggregate) {
+            case "mean" -> Objective.Aggregate.MEAN;
+            case "min" -> Objective.Aggregate.MIN;
+            default -> throw obj.invalid("aggregate", "must be 'mean' (weighted mean of the tasks) or 'min' (the worst "
+                    + "task), but was '" + aggregate + "'");
+        };
         obj.done();
-        return new Objective(weights, pareto);
+        return new Objective(weights, pareto, agg);
     }
 
     private static int layersFromConfig(Fields root, String modelDir) {

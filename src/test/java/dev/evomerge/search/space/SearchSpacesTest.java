@@ -240,6 +240,17 @@ class SearchSpacesTest {
     }
 
     @Test
+    void worstTaskObjectiveIsTheMinimumAndUnknownAggregatesAreRefused() throws IOException {
+        Path f = dir.resolve("min.yaml");
+        String head = HEAD.replace("objective: {weights: {add: 2, rev: 1}}", "objective: {tasks: [add, rev], aggregate: %s}");
+        Files.writeString(f, head.formatted("min") + "method: ties\nparameters: {weight: [0, 1]}\n");
+        assertEquals(0.3, SearchSpaces.load(f).objective().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)));
+        Files.writeString(f, head.formatted("max") + "method: ties\nparameters: {weight: [0, 1]}\n");
+        UserError e = assertThrows(UserError.class, () -> SearchSpaces.load(f));
+        assertTrue(e.getMessage().contains("min.yaml") && e.getMessage().contains("but was 'max'"), e.getMessage());
+    }
+
+    @Test
     void dfsDecodesIncludeSkipAndScales() throws IOException {
         MergeSpace s = load("""
                 layers: 3
