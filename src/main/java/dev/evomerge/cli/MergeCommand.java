@@ -55,10 +55,10 @@ final class MergeCommand implements Callable<Integer> {
                     (done, total, n, count) -> progress.update(done, total, n + "/" + count + " tensors"));
             progress.finish();
             double seconds = (System.nanoTime() - start) / 1e9;
-            spec.commandLine().getOut().printf("merged %d tensors (%s, %d layers) into %s in %.1f s (%.2f GB/s of source bytes)%n",
+            spec.commandLine().getOut().printf("merged %d tensors (%s, %d layers) into %s in %.1f s (%s of source bytes)%n",
                     plan.tasks().size(), plan.recipe().recipe().mergeMethod(),
                     plan.config().path("num_hidden_layers").asInt(), written, seconds,
-                    plan.sourceBytes() / seconds / 1e9);
+                    Sizes.rate(plan.sourceBytes() / seconds));
             return 0;
         }
     }

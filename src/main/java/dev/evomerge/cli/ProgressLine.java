@@ -26,8 +26,8 @@ final class ProgressLine {
         double seconds = (now - start) / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
         String eta = rate > 0 && done < total ? " ETA " + duration((total - done) / rate) : "";
-        err.printf("\r%s %3d%% %s %.2f GB/s%s   ", label, total == 0 ? 100 : (int) (100 * done / total), detail,
-                rate / 1e9, eta);
+        err.printf("\r%s %3d%% %s %s%s   ", label, total == 0 ? 100 : (int) (100 * done / total), detail,
+                Sizes.rate(rate), eta);
         err.flush();
         printed = true;
     }
