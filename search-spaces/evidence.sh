@@ -55,8 +55,10 @@ for key, label in rows:
     lines, finish = runs[key]
     best = max((e["fitness"] for e in lines if e["status"] == "evaluated"), default=float("nan"))
     top = finish["candidates"][0]
-    h = top["heldout_scores"]
+    h = top.get("heldout_scores") or {}
     passed = sum(1 for c in finish["candidates"] if c["accepted"])
-    print("| %s | %d | %.3f | %s | %s | %.3f | %d of %d pass |" % (label, len(lines), best, reach(lines, target),
-          " / ".join("%.2f" % h[t] for t in tasks), sum(h[t] for t in tasks) / 4, passed, len(finish["candidates"])))
+    held = (" / ".join("%.2f" % h[t] for t in tasks), "%.3f" % (sum(h[t] for t in tasks) / 4)) if h else \
+        ("not scored: " + top["failed_gates"][0]["gate"] + " failed first", "–")
+    print("| %s | %d | %.3f | %s | %s | %s | %d of %d pass |" % (label, len(lines), best, reach(lines, target),
+          held[0], held[1], passed, len(finish["candidates"])))
 PY
