@@ -57,8 +57,9 @@ public final class DemoCommand implements Callable<Integer> {
         SearchCommands.report(r, null);
         var pw = spec.commandLine().getOut();
         pw.println();
-        pw.println("evomerge demo: task arithmetic over the zoo's four specialists (add, rev, sort, next),");
-        pw.println("searched with CMA-ES on the search slice, then gated on held-out problems it never saw.");
+        pw.println("evomerge demo: task arithmetic over the zoo's four specialists (add, rev, sort, next), one weight");
+        pw.println("each, searched with CMA-ES for the best worst-task score on the search slice, then gated on");
+        pw.println("held-out problems the search never saw: a candidate must keep half of every specialist's skill.");
         SearchCommands.summary(r, pw);
         return 0;
     }

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.UserError;
-import dev.evomerge.checkpoint.DType;
-import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.cli.Main;
 import dev.evomerge.eval.Suite;
-import dev.evomerge.model.TinyModels;
 import dev.evomerge.search.EvaluationBackend;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.Journal;
@@ -26,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +36,7 @@ import picocli.CommandLine;
  * against the same search on the local backend.
  */
 class ClusterSearchTest {
-    private static final Path SUITE = Path.of("eval-suites/examples/toy.yaml").toAbsolutePath();
+    private static final Path SUITE = TinyRun.SUITE;
 
     @TempDir
     static Path dir;
@@ -51,29 +47,7 @@ class ClusterSearchTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        var dims = new SyntheticCheckpoints.Dims(99, 16, 32, 2, 4, 2, false, false);
-        var base = SyntheticCheckpoints.Model.base(dims, DType.F32, 5);
-        base.write(dir.resolve("models/base"), Long.MAX_VALUE, 1);
-        base.fineTune(1, 0.05).write(dir.resolve("models/a"), Long.MAX_VALUE, 1);
-        base.fineTune(2, 0.05).write(dir.resolve("models/b"), Long.MAX_VALUE, 1);
-        for (String m : new String[] {"base", "a", "b"}) {
-            TinyModels.writeCharTokenizer(dir.resolve("models").resolve(m));
-        }
-        Files.writeString(dir.resolve("space.yaml"), """
-                format: evomerge-search-space
-                version: 1
-                base: models/base
-                sources:
-                  a: models/a
-                  b: models/b
-                layers: 2
-                method: task_arithmetic
-                parameters:
-                  weight: [0, 1]
-                  lambda: {values: [0.5, 1.0]}
-                objective:
-                  tasks: [arith, capitals, choice]
-                """);
+        TinyRun.write(dir);
         List<String> joined = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
             Worker worker = Worker.start(new Worker.Options(CLUSTER, "127.0.0.1", ClusterBenchmark.freePort(),
@@ -99,16 +73,6 @@ class ClusterSearchTest {
                 Duration.ofSeconds(20)), null);
     }
 
-    /** Genome to (status, scores, fitness): what must not depend on where a candidate was evaluated. */
-    private static Map<Genome, String> outcomes(List<JournalEntry> entries) {
-        Map<Genome, String> m = new HashMap<>();
-        for (JournalEntry e : entries) {
-            assertTrue(m.put(e.genome(), e.status() + " " + new java.util.TreeMap<>(e.scores()) + " "
-                    + Double.doubleToLongBits(e.fitness()) + " " + e.recipeYaml()) == null, "journaled once");
-        }
-        return m;
-    }
-
     @Test
     void twoWorkersGiveTheLocalBackendsScoresBitForBit() {
         SearchRun.Outcome local = SearchRun.run(options(2), dir.resolve("local"), false, null);
@@ -119,7 +83,7 @@ class ClusterSearchTest {
         }
         assertEquals(6, local.entries().size());
         assertEquals(6, remote.evaluatedNow());
-        assertEquals(outcomes(local.entries()), outcomes(remote.entries()));
+        assertEquals(TinyRun.outcomes(local.entries()), TinyRun.outcomes(remote.entries()));
         assertEquals(local.entries().stream().map(JournalEntry::generation).sorted().toList(),
                 remote.entries().stream().map(JournalEntry::generation).sorted().toList());
     }
@@ -144,8 +108,8 @@ class ClusterSearchTest {
         assertTrue(resumed.out().contains("(3 evaluated now, 3 from the journal)"), resumed.out());
         List<String> after = Files.readAllLines(stopped.resolve(Journal.FILE));
         assertEquals(lines.subList(0, 4), after.subList(0, 4), "journaled lines are kept as they were");
-        assertEquals(outcomes(Journal.read(out.resolve("full").resolve(Journal.FILE)).entries()),
-                outcomes(Journal.read(stopped.resolve(Journal.FILE)).entries()));
+        assertEquals(TinyRun.outcomes(Journal.read(out.resolve("full").resolve(Journal.FILE)).entries()),
+                TinyRun.outcomes(Journal.read(stopped.resolve(Journal.FILE)).entries()));
     }
 
     @Test
