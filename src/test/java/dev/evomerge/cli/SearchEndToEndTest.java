@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.evomerge.checkpoint.DType;
-import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.merge.recipe.LoadedRecipe;
-import dev.evomerge.model.TinyModels;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.TinySearchFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,36 +22,14 @@ import picocli.CommandLine;
 
 /** search and sweep through the real merge engine and runtime on random tiny checkpoints and the toy suite. */
 class SearchEndToEndTest {
-    private static final Path SUITE = Path.of("eval-suites/examples/toy.yaml").toAbsolutePath();
+    private static final Path SUITE = TinySearchFiles.SUITE;
 
     @TempDir
     static Path dir;
 
     @BeforeAll
     static void models() throws IOException {
-        var dims = new SyntheticCheckpoints.Dims(99, 16, 32, 2, 4, 2, false, false);
-        var base = SyntheticCheckpoints.Model.base(dims, DType.F32, 5);
-        base.write(dir.resolve("models/base"), Long.MAX_VALUE, 1);
-        base.fineTune(1, 0.05).write(dir.resolve("models/a"), Long.MAX_VALUE, 1);
-        base.fineTune(2, 0.05).write(dir.resolve("models/b"), Long.MAX_VALUE, 1);
-        for (String m : new String[] {"base", "a", "b"}) {
-            TinyModels.writeCharTokenizer(dir.resolve("models").resolve(m));
-        }
-        Files.writeString(dir.resolve("space.yaml"), """
-                format: evomerge-search-space
-                version: 1
-                base: models/base
-                sources:
-                  a: models/a
-                  b: models/b
-                layers: 2
-                method: task_arithmetic
-                parameters:
-                  weight: [0, 1]
-                  lambda: {values: [0.5, 1.0]}
-                objective:
-                  tasks: [arith, capitals, choice]
-                """);
+        TinySearchFiles.write(dir);
         Files.writeString(dir.resolve("gates.yaml"), """
                 format: evomerge-gates
                 version: 1

@@ -1,13 +1,10 @@
 package dev.evomerge.cluster;
 
-import dev.evomerge.checkpoint.DType;
-import dev.evomerge.checkpoint.SyntheticCheckpoints;
-import dev.evomerge.model.TinyModels;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.TinySearchFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -16,38 +13,14 @@ import java.util.TreeMap;
 
 /** A real search's files for cluster tests: three tiny random checkpoints, a task-arithmetic space, the toy suite. */
 final class TinyRun {
-    static final Path SUITE = Path.of("eval-suites/examples/toy.yaml").toAbsolutePath();
+    static final Path SUITE = TinySearchFiles.SUITE;
 
     private TinyRun() {
     }
 
     /** Writes {@code models/base}, {@code models/a}, {@code models/b} and {@code space.yaml} under {@code dir}. */
     static Path write(Path dir) throws IOException {
-        var dims = new SyntheticCheckpoints.Dims(99, 16, 32, 2, 4, 2, false, false);
-        var base = SyntheticCheckpoints.Model.base(dims, DType.F32, 5);
-        base.write(dir.resolve("models/base"), Long.MAX_VALUE, 1);
-        base.fineTune(1, 0.05).write(dir.resolve("models/a"), Long.MAX_VALUE, 1);
-        base.fineTune(2, 0.05).write(dir.resolve("models/b"), Long.MAX_VALUE, 1);
-        for (String m : new String[] {"base", "a", "b"}) {
-            TinyModels.writeCharTokenizer(dir.resolve("models").resolve(m));
-        }
-        Path space = dir.resolve("space.yaml");
-        Files.writeString(space, """
-                format: evomerge-search-space
-                version: 1
-                base: models/base
-                sources:
-                  a: models/a
-                  b: models/b
-                layers: 2
-                method: task_arithmetic
-                parameters:
-                  weight: [0, 1]
-                  lambda: {values: [0.5, 1.0]}
-                objective:
-                  tasks: [arith, capitals, choice]
-                """);
-        return space;
+        return TinySearchFiles.write(dir);
     }
 
     /** One random generation of {@code candidates}, evaluated {@code workers} at a time. */
