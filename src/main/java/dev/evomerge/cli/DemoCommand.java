@@ -50,8 +50,9 @@ public final class DemoCommand implements Callable<Integer> {
                         + "(./evomerge zoo train --out models/zoo --suite-out eval-suites/zoo)");
             }
         }
+        // One intra-op thread per worker: the zoo's models are tiny, and PyTorch's threads only spin on them.
         SearchRun.Options o = new SearchRun.Options(root.resolve(SPACE), root.resolve(SUITE), root.resolve(GATES),
-                "cmaes", budget, workers, 1, 0, 0, 3, 0.25, null, false, 512, 5, Map.of(), 0);
+                "cmaes", budget, workers, 1, 0, 0, 3, 0.25, null, false, 512, 5, Map.of(), 1);
         String runId = SearchRun.newRunId("demo");
         SearchRun.Outcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
         SearchCommands.report(r, null);
