@@ -225,6 +225,33 @@ public final class MergeSpace implements SearchSpace {
         return c;
     }
 
+    /**
+     * Where a search should start, or null for the centre of the box (the strategies' default). The centre of a
+     * data-flow space includes every position (all include genes are 0.5), a stack of every source's layers that no
+     * model survives; a data-flow search starts instead from the first source's own layers in order at scale 1 (the
+     * parameter-space model itself in PS+DFS, whose first path source is {@code merged}), with parameter genes at the
+     * centre.
+     */
+    public Genome start() {
+        if (dfs == null) {
+            return null;
+        }
+        double[] genes = new double[dimension];
+        Arrays.fill(genes, 0.5);
+        int per = dfs.genesPerPosition();
+        double unit = dfs.scaleMin() <= 1 && 1 <= dfs.scaleMax() && dfs.hasScaleGenes()
+                ? (1 - dfs.scaleMin()) / (dfs.scaleMax() - dfs.scaleMin()) : 0.5;
+        for (int p = 0; p < dfs.length(); p++) {
+            // The first round over the first source's layers; later repeats start excluded.
+            boolean own = dfs.sourceAt(p) == 0 && p < dfs.sources().size() * dfs.numLayers();
+            genes[dfsOffset + p * per] = own ? 0.75 : 0.25;
+            if (dfs.hasScaleGenes()) {
+                genes[dfsOffset + p * per + 1] = unit;
+            }
+        }
+        return new Genome(genes);
+    }
+
     // ---------------------------------------------------------------------------------------------- decode
 
     @Override

@@ -280,6 +280,32 @@ class SearchSpacesTest {
     }
 
     @Test
+    void dataFlowSearchesStartFromTheFirstSourcesOwnLayers() throws IOException {
+        MergeSpace ps = load("""
+                method: task_arithmetic
+                parameters: {weight: [0, 2]}
+                """);
+        assertNull(ps.start(), "parameter spaces start at the centre");
+        MergeSpace s = load("""
+                layers: 3
+                method: task_arithmetic
+                parameters: {weight: [0, 2]}
+                dfs: {sources: [merged, a], repeats: 2, scale: [0.5, 1.5]}
+                """);
+        Candidate c = s.decode(s.start());
+        assertEquals(1.0, num(c.recipe().models().get(0).parameters().get("weight")), 1e-12,
+                "parameter genes at the centre");
+        assertEquals(List.of(new LayerPath.Step(0, 0, 1.0), new LayerPath.Step(0, 1, 1.0), new LayerPath.Step(0, 2, 1.0)),
+                c.layerPath().steps(), "the merged model's layers once, at scale 1: the PS model itself");
+        MergeSpace fixedScale = load("""
+                layers: 2
+                dfs: {sources: [b, a]}
+                """);
+        assertEquals(List.of(new LayerPath.Step(0, 0, 1.0), new LayerPath.Step(0, 1, 1.0)),
+                fixedScale.decode(fixedScale.start()).layerPath().steps());
+    }
+
+    @Test
     void psPlusDfsDecodesBothWithTheMergedModelAsPathSource() throws IOException {
         MergeSpace s = load("""
                 layers: 2
