@@ -9,14 +9,11 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.model.TinyModels;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** eval and gate through the real runtime on random tiny checkpoints (no fakes): outputs, JSON and exit codes. */
 class EvalGateEndToEndTest {
@@ -37,22 +34,14 @@ class EvalGateEndToEndTest {
         }
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
+    static CommandRun run(String... args) {
+        return CommandRun.main(args);
     }
 
     @Test
     void evalScoresEveryTaskAndWritesHarnessShapedJson() throws IOException {
         Path json = dir.resolve("eval.json");
-        Run r = run("eval", dir.resolve("tuned").toString(), "--suite", SUITE.toString(), "--slice", "heldout",
+        CommandRun r = run("eval", dir.resolve("tuned").toString(), "--suite", SUITE.toString(), "--slice", "heldout",
                 "--limit", "2", "--no-cache", "-o", json.toString());
         assertEquals(0, r.exit(), r.err());
         for (String task : new String[] {"arith", "capitals", "choice", "text"}) {
@@ -83,10 +72,10 @@ class EvalGateEndToEndTest {
     @Test
     void gatePassesANearbyCandidateAndRejectsOneThatLeftTheBasin() throws IOException {
         Path g = gates("l2", "  - l2_distance: {max: 0.5, relative: true}\n");
-        Run near = run("gate", dir.resolve("tuned").toString(), "--gates", g.toString(), "--no-cache",
+        CommandRun near = run("gate", dir.resolve("tuned").toString(), "--gates", g.toString(), "--no-cache",
                 "--report", dir.resolve("near.json").toString());
         assertEquals(0, near.exit(), near.out() + near.err());
-        Run far = run("gate", dir.resolve("far").toString(), "--gates", g.toString(), "--no-cache",
+        CommandRun far = run("gate", dir.resolve("far").toString(), "--gates", g.toString(), "--no-cache",
                 "--report", dir.resolve("far.json").toString());
         assertEquals(1, far.exit(), far.out() + far.err());
         assertTrue(far.out().toLowerCase().contains("fail"), far.out());
@@ -96,7 +85,7 @@ class EvalGateEndToEndTest {
     @Test
     void gateOnAPerplexityCeilingUsesRealInference() throws IOException {
         Path g = gates("ppl", "  - task: text\n    metric: token_perplexity\n    max: 1.5\n");
-        Run r = run("gate", dir.resolve("tuned").toString(), "--gates", g.toString(), "--no-cache", "--limit", "2",
+        CommandRun r = run("gate", dir.resolve("tuned").toString(), "--gates", g.toString(), "--no-cache", "--limit", "2",
                 "--report", dir.resolve("ppl.json").toString());
         assertEquals(1, r.exit(), "a random model cannot reach perplexity 1.5: " + r.out() + r.err());
     }

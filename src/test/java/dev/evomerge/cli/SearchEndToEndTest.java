@@ -10,15 +10,12 @@ import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.TinySearchFiles;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** search and sweep through the real merge engine and runtime on random tiny checkpoints and the toy suite. */
 class SearchEndToEndTest {
@@ -43,22 +40,14 @@ class SearchEndToEndTest {
                 """.formatted(SUITE));
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
+    static CommandRun run(String... args) {
+        return CommandRun.main(args);
     }
 
     @Test
     void searchWritesTheRunDirectoryAndGatesTheTopK() throws IOException {
         Path results = dir.resolve("results");
-        Run r = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--gates",
+        CommandRun r = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--gates",
                 dir.resolve("gates.yaml").toString(), "--strategy", "random", "--budget", "6", "--population", "3",
                 "--workers", "2", "--threads", "2", "--top", "2", "--out", results.toString(), "--run-id", "r1");
         assertEquals(0, r.exit(), r.err() + r.out());
@@ -98,7 +87,7 @@ class SearchEndToEndTest {
         assertTrue(!Files.exists(run.resolve(".finish")), "no half-finished checkpoints left");
 
         // Resuming a finished run evaluates nothing more.
-        Run again = run("search", "--resume", "r1", "--out", results.toString());
+        CommandRun again = run("search", "--resume", "r1", "--out", results.toString());
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.out().contains("(0 evaluated now, 6 from the journal)"), again.out());
         assertEquals(6, Journal.read(run.resolve("journal.jsonl")).entries().size());
@@ -107,7 +96,7 @@ class SearchEndToEndTest {
     @Test
     void sweepWritesAHeatmapReadyTable() throws IOException {
         Path results = dir.resolve("sweeps");
-        Run r = run("sweep", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--grid",
+        CommandRun r = run("sweep", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--grid",
                 "lambda=0.5,1.0", "--grid", "weight=0.0,1.0", "--out", results.toString(), "--run-id", "s1",
                 "--stage", "1");
         assertEquals(0, r.exit(), r.err() + r.out());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.UserError;
-import dev.evomerge.cli.Main;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.search.EvaluationBackend;
 import dev.evomerge.search.Genome;
@@ -17,8 +16,6 @@ import dev.evomerge.search.RunEvaluators;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import dev.evomerge.cli.CommandRun;
 
 /**
  * A real search (merge engine, runtime, toy suite, tiny random checkpoints) on two loopback workers started here,
@@ -93,7 +90,7 @@ class ClusterSearchTest {
         Path out = dir.resolve("resumed");
         String[] common = {"--suite", SUITE.toString(), "--strategy", "random", "--budget", "6", "--population", "3",
                 "--threads", "2", "--top", "2", "--seed", "3", "--out", out.toString()};
-        Run full = run(concat(new String[] {"search", dir.resolve("space.yaml").toString(), "--run-id", "full",
+        CommandRun full = run(concat(new String[] {"search", dir.resolve("space.yaml").toString(), "--run-id", "full",
                 "--cluster", addresses, "--cluster-name", CLUSTER}, common));
         assertEquals(0, full.exit(), full.err());
         List<String> lines = Files.readAllLines(out.resolve("full").resolve(Journal.FILE));
@@ -102,7 +99,7 @@ class ClusterSearchTest {
         Path stopped = out.resolve("stopped");
         Files.createDirectories(stopped);
         Files.write(stopped.resolve(Journal.FILE), lines.subList(0, 1 + 3));
-        Run resumed = run("search", "--resume", "stopped", "--out", out.toString(), "--cluster", addresses,
+        CommandRun resumed = run("search", "--resume", "stopped", "--out", out.toString(), "--cluster", addresses,
                 "--cluster-name", CLUSTER);
         assertEquals(0, resumed.exit(), resumed.err());
         assertTrue(resumed.out().contains("(3 evaluated now, 3 from the journal)"), resumed.out());
@@ -137,11 +134,11 @@ class ClusterSearchTest {
 
     @Test
     void unreachableOrMalformedClusterIsAOneLineUserError() {
-        Run bad = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--out",
+        CommandRun bad = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--out",
                 dir.resolve("bad").toString(), "--cluster", "localhost");
         assertEquals(3, bad.exit(), bad.err());
         assertTrue(bad.err().contains("--cluster must look like HOST:PORT"), bad.err());
-        Run none = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--out",
+        CommandRun none = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--out",
                 dir.resolve("none").toString(), "--cluster", "127.0.0.1:" + ClusterBenchmark.freePort(),
                 "--cluster-timeout", "2");
         assertEquals(3, none.exit(), none.err());
@@ -149,16 +146,8 @@ class ClusterSearchTest {
         assertEquals(2, none.err().strip().lines().count(), "the run line and one error line: " + none.err());
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
+    static CommandRun run(String... args) {
+        return CommandRun.main(args);
     }
 
     private static String[] concat(String[] a, String[] b) {
