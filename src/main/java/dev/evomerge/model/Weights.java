@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
 import java.lang.foreign.Arena;
@@ -24,10 +26,9 @@ import java.util.Map;
  * one BLAS call with no copy. Nothing here is ever modified in place.
  */
 final class Weights implements AutoCloseable {
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     final NDManager manager;
+    /** Float32 copies of F16/BF16 tensors, wrapped by the arrays; freed with them. */
+    private final Arena arena;
     final NDArray embed;      // [V, H]
     final NDArray finalNorm;  // [H]
     final NDArray lmHeadT;    // [H, V]
@@ -37,8 +38,10 @@ final class Weights implements AutoCloseable {
     record Layer(NDArray inputNorm, NDArray qT, NDArray kT, NDArray vT, NDArray qBias, NDArray kBias, NDArray vBias,
                  NDArray oT, NDArray postNorm, NDArray gateT, NDArray upT, NDArray downT, float scale) {}
 
-    private Weights(NDManager manager, NDArray embed, NDArray finalNorm, NDArray lmHeadT, List<Layer> layers) {
+    private Weights(NDManager manager, Arena arena, NDArray embed, NDArray finalNorm, NDArray lmHeadT,
+                    List<Layer> layers) {
         this.manager = manager;
+        this.arena = arena;
         this.embed = embed;
         this.finalNorm = finalNorm;
         this.lmHeadT = lmHeadT;
@@ -55,8 +58,9 @@ final class Weights implements AutoCloseable {
                     + " source(s) were given");
         }
         NDManager m = parent.newSubManager();
+        Arena arena = Arena.ofShared();
         try {
-            Loader loader = new Loader(m, config, sources);
+            Loader loader = new Loader(m, arena, sources);
             int h = config.hiddenSize();
             int v = config.vocabSize();
             NDArray embed = loader.get(0, "model.embed_tokens.weight", v, h);
@@ -98,20 +102,23 @@ final class Weights implements AutoCloseable {
                         loader.getT(s, p + "mlp.down_proj.weight", h, f),
                         (float) step.scale()));
             }
-            return new Weights(m, embed, norm, lmHeadT, List.copyOf(layers));
+            return new Weights(m, arena, embed, norm, lmHeadT, List.copyOf(layers));
         } catch (RuntimeException e) {
             m.close();
+            arena.close();
             throw e;
         }
     }
 
     private static final class Loader {
         private final NDManager m;
+        private final Arena arena;
         private final List<? extends TensorSource> sources;
         private final Map<String, NDArray> loaded = new HashMap<>();
 
-        Loader(NDManager m, ModelConfig config, List<? extends TensorSource> sources) {
+        Loader(NDManager m, Arena arena, List<? extends TensorSource> sources) {
             this.m = m;
+            this.arena = arena;
             this.sources = sources;
         }
 
@@ -131,14 +138,20 @@ final class Weights implements AutoCloseable {
             if (cached != null) {
                 return cached;
             }
-            NDArray a = wrap(m, sources.get(source), name, shape);
+            NDArray a = wrap(m, arena, sources.get(source), name, shape);
             loaded.put(key, a);
             return a;
         }
     }
 
-    /** The tensor as a float32 NDArray of the expected shape; F32 in native memory is wrapped, not copied. */
-    static NDArray wrap(NDManager m, TensorSource src, String name, long... expected) {
+    /**
+     * The tensor as a float32 NDArray of the expected shape. F32 in native memory is wrapped, not copied; F16 and
+     * BF16 are widened once into {@code arena} (memory the weights own) and that buffer is wrapped, so a tensor costs
+     * 4 bytes per element and no transient second copy. The source's mapped pages are then dropped from this
+     * process's resident set: they are clean page cache the kernel can reclaim anyway, and keeping them mapped would
+     * add the checkpoint's size to RSS for nothing (docs/memory.md).
+     */
+    static NDArray wrap(NDManager m, Arena arena, TensorSource src, String name, long... expected) {
         if (!src.contains(name)) {
             throw new UserError("tensor '" + name + "' is missing from the checkpoint");
         }
@@ -147,47 +160,48 @@ final class Weights implements AutoCloseable {
             throw new UserError("tensor '" + name + "' has shape " + info.shapeString() + " but config.json implies "
                     + Arrays.toString(expected));
         }
-        DataType dt = switch (info.dtype()) {
-            case F32 -> DataType.FLOAT32;
-            case F16 -> DataType.FLOAT16;
-            case BF16 -> DataType.BFLOAT16;
+        MemorySegment bytes = src.bytes(name);
+        Shape shape = new Shape(expected);
+        switch (info.dtype()) {
+            case F32 -> {
+                // A native segment becomes a direct buffer that the engine wraps in place; DJL copies a heap one.
+                return m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32);
+            }
+            case F16, BF16 -> {
+                NDArray widened = widen(m, arena, info.dtype(), bytes, shape);
+                if (bytes.isMapped()) {
+                    bytes.unload();
+                }
+                return widened;
+            }
             default -> throw new UserError("tensor '" + name + "' has dtype " + info.dtype()
                     + "; the runtime loads F32, F16 and BF16");
-        };
-        MemorySegment bytes = src.bytes(name);
-        if (dt == DataType.BFLOAT16) {
-            return bf16ToFloat(m, bytes, new Shape(expected));
         }
-        // A native segment becomes a direct buffer that the engine wraps in place; DJL copies a heap one.
-        NDArray raw = m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), new Shape(expected), dt);
-        if (dt == DataType.FLOAT32) {
-            return raw;
-        }
-        NDArray f = raw.toType(DataType.FLOAT32, true);
-        raw.close();
-        return f;
     }
 
+    /** Elements widened per step: bounds the heap scratch while the float32 result is written straight to native. */
+    private static final int WIDEN_CHUNK = 1 << 16;
+
     /**
-     * BF16 is the top half of a float32, so widening is a 16-bit shift. Done here because DJL 0.35's PyTorch engine
-     * aborts the process when asked to wrap a bfloat16 buffer.
+     * Widens F16/BF16 to float32 in Java (DJL 0.35's PyTorch engine aborts the process when asked to wrap a bfloat16
+     * buffer) into {@code arena}, and wraps the result without a copy: the arena must outlive the array.
      */
-    static NDArray bf16ToFloat(NDManager m, MemorySegment bf16, Shape shape) {
+    static NDArray widen(NDManager m, Arena arena, DType dtype, MemorySegment src, Shape shape) {
         long n = shape.size();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment f32 = arena.allocate(n * Float.BYTES, 64);
-            for (long i = 0; i < n; i++) {
-                f32.setAtIndex(INT_LE, i, (bf16.getAtIndex(SHORT_LE, i) & 0xFFFF) << 16);
-            }
-            // Wrap the scratch buffer, then clone into engine-owned memory before the arena frees it.
-            try (NDArray view = m.create(f32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32)) {
-                return view.duplicate();
-            }
+        MemorySegment f32 = arena.allocate(n * Float.BYTES, 64);
+        float[] chunk = new float[(int) Math.min(n, WIDEN_CHUNK)];
+        for (long i = 0; i < n; i += chunk.length) {
+            int len = (int) Math.min(chunk.length, n - i);
+            FloatCodec.decode(dtype, src, i * dtype.byteSize(), chunk, 0, len);
+            MemorySegment.copy(chunk, 0, f32, ValueLayout.JAVA_FLOAT_UNALIGNED, i * Float.BYTES, len);
         }
+        return m.create(f32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32);
     }
 
     @Override
     public void close() {
+        // Arrays first: they wrap the arena's memory.
         manager.close();
+        arena.close();
     }
 }
