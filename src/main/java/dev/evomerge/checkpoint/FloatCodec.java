@@ -80,6 +80,31 @@ public final class FloatCodec {
         }
     }
 
+    /**
+     * Writes {@code src[srcOff .. srcOff+len)} as float32 into {@code dst} at byte {@code dstByteOffset}, each value
+     * first rounded to {@code rounding} (what {@code decode(encode(rounding, x))} gives, without the detour):
+     * float32 weights that equal, bit for bit, a {@code rounding} checkpoint's once widened.
+     */
+    public static void encodeRounded(DType rounding, float[] src, int srcOff, MemorySegment dst, long dstByteOffset,
+                                     int len) {
+        MemorySegment d = slice(DType.F32, dst, dstByteOffset, len);
+        Objects.checkFromIndexSize(srcOff, len, src.length);
+        switch (rounding) {
+            case F32, F64 -> MemorySegment.copy(src, srcOff, d, F32, 0, len);
+            case BF16 -> {
+                for (int i = 0; i < len; i++) {
+                    d.set(F32, 4L * i, bf16ToFloat(floatToBf16(src[srcOff + i])));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < len; i++) {
+                    d.set(F32, 4L * i, Float.float16ToFloat(Float.floatToFloat16(src[srcOff + i])));
+                }
+            }
+            default -> throw notConvertible(rounding);
+        }
+    }
+
     // ---- fast paths ---------------------------------------------------------------------------------------------
 
     static void decodeFast(DType dtype, MemorySegment src, long off, float[] dst, int dstOff, int len) {

@@ -23,6 +23,8 @@ public final class InMemoryTensors implements TensorSource, AutoCloseable {
     private final Map<String, MemorySegment> owned = new LinkedHashMap<>();
     /** Segments handed over by {@link #recycle()}, by byte size, reused before allocating. */
     private final Map<Long, ArrayDeque<MemorySegment>> spare = new HashMap<>();
+    /** Shares of memory owned elsewhere, let go of on close. */
+    private final List<AutoCloseable> releases = new ArrayList<>();
     private boolean handedOver;
 
     public InMemoryTensors() {
@@ -63,6 +65,15 @@ public final class InMemoryTensors implements TensorSource, AutoCloseable {
         }
         infos.put(info.name(), info);
         data.put(info.name(), bytes);
+    }
+
+    /**
+     * Adds a view of memory owned elsewhere that this object holds a share of: {@code release} runs once, when this
+     * object is closed (e.g. a candidate's lease on a merged tensor that a cache may still keep).
+     */
+    public synchronized void putView(TensorInfo info, MemorySegment bytes, AutoCloseable release) {
+        putView(info, bytes);
+        releases.add(release);
     }
 
     /** Adds an F32 tensor copied from {@code values}; convenient for tests and small tensors. */
@@ -123,6 +134,14 @@ public final class InMemoryTensors implements TensorSource, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        for (AutoCloseable r : releases) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("releasing a shared tensor", e);
+            }
+        }
+        releases.clear();
         if (!handedOver) {
             arena.close();
         }

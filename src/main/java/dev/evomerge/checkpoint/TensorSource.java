@@ -23,6 +23,18 @@ public interface TensorSource {
     MemorySegment bytes(String name);
 
     /**
+     * Drops the tensor's pages from this process's resident set when it is memory-mapped: they are clean page cache,
+     * read again on the next use. Called after a tensor has been consumed (widened, merged, measured), so a process
+     * that streams through checkpoints is not charged their whole size (docs/memory.md).
+     */
+    default void releasePages(String name) {
+        MemorySegment b = bytes(name);
+        if (b.isMapped()) {
+            b.unload();
+        }
+    }
+
+    /**
      * Decodes elements {@code [fromElem, fromElem+len)} of the flattened tensor into {@code dst[dstOff..)},
      * converting F32/F16/BF16/F64 to float (see {@link FloatCodec}).
      */

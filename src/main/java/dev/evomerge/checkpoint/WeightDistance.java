@@ -49,6 +49,8 @@ public final class WeightDistance {
                     norm += (double) b[i] * b[i];
                 }
             }
+            candidate.releasePages(name);
+            base.releasePages(name);
         }
         return new Result(Math.sqrt(diff), Math.sqrt(norm));
     }

@@ -201,7 +201,8 @@ public final class MergeBenchmark {
         }
     }
 
-    private static void ensureModels(Path dir, SyntheticCheckpoints.Dims dims, List<String> models, int threads,
+    /** Generates the named models (base first, then fine-tunes of it) under {@code dir}, reusing those already there. */
+    public static void ensureModels(Path dir, SyntheticCheckpoints.Dims dims, List<String> models, int threads,
                                      Consumer<String> log) {
         SyntheticCheckpoints.Model base = SyntheticCheckpoints.Model.base(dims, DType.BF16, 2024);
         for (int i = 0; i < models.size(); i++) {
@@ -236,7 +237,8 @@ public final class MergeBenchmark {
                 .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 
-    private static String machine() {
+    /** CPU model, cores, JDK and vector width, for benchmark headers. */
+    public static String machine() {
         String cpu = "unknown CPU";
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             cpu = lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())

@@ -67,6 +67,9 @@ public final class MergeEngine implements AutoCloseable {
                 public void copy(TensorInfo out, MemorySegment src) {
                     blocks(src.byteSize(), (long) BLOCK * 4, (from, len) ->
                             writer.writeBytes(out.name(), from, src.asSlice(from, len)));
+                    if (src.isMapped()) {
+                        src.unload(); // written out: no reason to keep the source's pages resident
+                    }
                 }
 
                 @Override
@@ -148,6 +151,27 @@ public final class MergeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Merges one tensor into a float32 segment from {@code arena}, for the runtime to wrap in place: every value is
+     * rounded to the task's output dtype first, so the runtime scores exactly the model a checkpoint would hold.
+     * Fused methods stream block by block (no whole-tensor arrays on the heap); the others merge whole tensors.
+     */
+    public MemorySegment mergeToFloat32(TensorTask task, Arena arena) {
+        DType rounding = task.output().dtype();
+        long numel = task.output().numel();
+        MemorySegment dst = arena.allocate(numel * Float.BYTES, 64);
+        ChunkedMerge fused = chunked(task);
+        if (fused != null) {
+            blocks(numel, ChunkedMerge.BLOCK, (from, len) -> fused.mergeBlock((int) from, (int) (from + len),
+                    (at, values, n) -> FloatCodec.encodeRounded(rounding, values, 0, dst, (long) at * Float.BYTES, n)));
+        } else {
+            float[] values = merge(task);
+            blocks(values.length, BLOCK, (from, len) ->
+                    FloatCodec.encodeRounded(rounding, values, (int) from, dst, from * Float.BYTES, (int) len));
+        }
+        return dst;
+    }
+
     /** Merges one tensor to float32 (also what tests compare against the method formulas). */
     public float[] merge(TensorTask task) {
         int numel = Math.toIntExact(task.output().numel());
@@ -221,8 +245,10 @@ public final class MergeEngine implements AutoCloseable {
                 sink.copy(task.output(), first.source().bytes(first.name()));
             } else if ((fused = chunked(task)) != null) {
                 sink.stream(task.output(), fused);
+                task.releaseInputPages();
             } else {
                 sink.put(task.output(), merge(task));
+                task.releaseInputPages();
             }
             done += task.sourceBytes();
             progress.update(done, total, ++i, plan.tasks().size());

@@ -45,6 +45,16 @@ public record TensorTask(TensorInfo output, MergeMethod method, Input base, List
     }
 
     /** Whether the output is a byte copy of one input (passthrough with no scaling, or a non-float tensor). */
+    /** Drops the inputs' mapped pages from the resident set once the task has read them. */
+    public void releaseInputPages() {
+        if (base != null) {
+            base.source().releasePages(base.name());
+        }
+        for (Input in : models) {
+            in.source().releasePages(in.name());
+        }
+    }
+
     public boolean isCopy() {
         return method == null;
     }

@@ -44,6 +44,8 @@ public final class LlamaModel implements LanguageModel {
     private final NDManager manager;
     private final float[] invFreq;
     private Weights weights;
+    /** Test seam: runs after every decoder layer of every forward pass (null: nothing). */
+    private Runnable afterLayer;
 
     private LlamaModel(ModelConfig sourceConfig, List<? extends TensorSource> sources, LayerPath path,
                        TextTokenizer tokenizer, RuntimeOptions options, List<AutoCloseable> owned) {
@@ -115,6 +117,16 @@ public final class LlamaModel implements LanguageModel {
         }
     }
 
+    /** Engine arrays alive under this model (weights, caches and intermediates not yet freed); for leak tests. */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    /** Runs {@code probe} after each decoder layer of every forward pass; for tests that watch memory per layer. */
+    void afterEachLayer(Runnable probe) {
+        this.afterLayer = probe;
+    }
+
     /** The running model's config (num_hidden_layers is the layer path's length). */
     public ModelConfig config() {
         return config;
@@ -134,7 +146,20 @@ public final class LlamaModel implements LanguageModel {
         Weights next = Weights.load(manager, sourceConfig, sources, path);
         Weights old = weights;
         weights = next;
-        old.close();
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /**
+     * Frees the weights now, so the next candidate can be built before they would otherwise be swapped out (one
+     * candidate's weights in memory instead of two); the model needs {@link #swapWeights} before its next use.
+     */
+    public void releaseWeights() {
+        if (weights != null) {
+            weights.close();
+            weights = null;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -315,6 +340,9 @@ public final class LlamaModel implements LanguageModel {
                 x.close(); // the previous layer's output, which no scope owns
             }
             x = next;
+            if (afterLayer != null) {
+                afterLayer.run();
+            }
         }
         NDArray out = rmsNorm(x, weights.finalNorm);
         if (!weights.layers.isEmpty()) {
@@ -767,7 +795,7 @@ public final class LlamaModel implements LanguageModel {
 
     @Override
     public void close() {
-        weights.close();
+        releaseWeights();
         manager.close();
         for (AutoCloseable c : owned) {
             try {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.FloatCodec;
+import dev.evomerge.checkpoint.NativeMemory;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
 import java.lang.foreign.Arena;
@@ -169,9 +170,7 @@ final class Weights implements AutoCloseable {
             }
             case F16, BF16 -> {
                 NDArray widened = widen(m, arena, info.dtype(), bytes, shape);
-                if (bytes.isMapped()) {
-                    bytes.unload();
-                }
+                src.releasePages(name);
                 return widened;
             }
             default -> throw new UserError("tensor '" + name + "' has dtype " + info.dtype()
@@ -203,5 +202,6 @@ final class Weights implements AutoCloseable {
         // Arrays first: they wrap the arena's memory.
         manager.close();
         arena.close();
+        NativeMemory.releaseFreed();
     }
 }

@@ -3,8 +3,8 @@ package dev.evomerge.search;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
-import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.InMemoryTensors;
+import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
 import dev.evomerge.checkpoint.WeightDistance;
 import dev.evomerge.merge.MergeEngine;
@@ -17,7 +17,6 @@ import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.merge.recipe.Recipe;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.model.ModelConfig;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -145,6 +145,18 @@ public final class CandidateMerger implements AutoCloseable {
      * L2 ceiling is exceeded), before any inference.
      */
     public Merged materialize(Candidate candidate, String name) {
+        return materialize(candidate, name, this::materialize);
+    }
+
+    /**
+     * As {@link #materialize(Candidate, String)}, but merged tensors are in the recipe's output dtype, as a written
+     * checkpoint holds them (for exporting a layer path over the merged model).
+     */
+    public Merged materializeAsWritten(Candidate candidate, String name) {
+        return materialize(candidate, name, plan -> engine.materialize(plan, MergeEngine.Progress.NONE));
+    }
+
+    private Merged materialize(Candidate candidate, String name, Function<MergePlan, InMemoryTensors> merge) {
         long t0 = System.nanoTime();
         InMemoryTensors merged = null;
         ModelConfig mergedConfig = null;
@@ -156,7 +168,7 @@ public final class CandidateMerger implements AutoCloseable {
                 } catch (UserError e) {
                     throw new Rejected("invalid recipe: " + e.getMessage());
                 }
-                merged = materialize(plan);
+                merged = merge.apply(plan);
                 mergedConfig = ModelConfig.fromJson(plan.config());
                 checkCeiling(merged);
             }
@@ -209,37 +221,30 @@ public final class CandidateMerger implements AutoCloseable {
     }
 
     /**
-     * {@link MergeEngine#materialize} with the run's tensor cache: copies stay views of the mapped sources, merged
-     * tensors come from the cache when an earlier candidate made the same tensor from the same inputs.
+     * The candidate's weights for the runtime. Tensors the recipe copies unchanged in their own dtype stay views of
+     * the mapped sources; every other tensor is merged (or taken from the run's cache when an earlier candidate made
+     * it from the same inputs) into float32 rounded to the recipe's output dtype, which the runtime wraps without a
+     * copy: exactly the values the written checkpoint would give, at 4 bytes per parameter in all. Sources' pages a
+     * merge read are dropped from the resident set afterwards (clean page cache; docs/memory.md).
      */
     InMemoryTensors materialize(MergePlan plan) {
-        if (!cache.enabled()) {
-            return engine.materialize(plan, MergeEngine.Progress.NONE);
-        }
         InMemoryTensors out = new InMemoryTensors();
         try {
             for (TensorTask t : plan.tasks()) {
                 TensorTask.Input first = t.models().getFirst();
                 if (t.isCopy() && first.info().dtype() == t.output().dtype()) {
                     out.putView(t.output(), first.source().bytes(first.name()));
-                } else if (t.isCopy()) {
-                    out.putView(t.output(), encode(t, engine.merge(t)));
-                } else {
-                    out.putView(t.output(), cache.get(t, () -> encode(t, engine.merge(t))));
+                    continue;
                 }
+                TensorCache.Lease lease = cache.lease(t, arena -> engine.mergeToFloat32(t, arena));
+                out.putView(new TensorInfo(t.output().name(), DType.F32, t.output().shape()), lease.bytes(), lease);
+                t.releaseInputPages();
             }
             return out;
         } catch (RuntimeException e) {
             out.close();
             throw e;
         }
-    }
-
-    private static MemorySegment encode(TensorTask t, float[] values) {
-        DType dtype = t.output().dtype();
-        MemorySegment seg = Arena.ofAuto().allocate(t.output().byteSize(), 64);
-        FloatCodec.encode(dtype, values, 0, seg, 0, values.length);
-        return seg;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.evomerge.search;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,10 +62,50 @@ class TensorCacheTest {
         }
     }
 
-    private static void assertSameBytes(InMemoryTensors a, InMemoryTensors b) {
-        assertEquals(a.names(), b.names());
-        for (String n : a.names()) {
-            assertEquals(-1L, a.bytes(n).mismatch(b.bytes(n)), n);
+    @Test
+    void mergedTensorsAreFreedWhenTheirLastHolderLetsGo() {
+        var dims = new SyntheticCheckpoints.Dims(99, 16, 32, 3, 4, 2, false, false);
+        var base = SyntheticCheckpoints.Model.base(dims, DType.BF16, 5);
+        base.write(dir.resolve("base"), Long.MAX_VALUE, 1);
+        base.fineTune(1, 0.05).write(dir.resolve("a"), Long.MAX_VALUE, 1);
+        base.fineTune(2, 0.05).write(dir.resolve("b"), Long.MAX_VALUE, 1);
+        TensorCache off = new TensorCache(0);
+        TensorCache kept = new TensorCache(64L << 20);
+        try (CandidateMerger noCache = new CandidateMerger(dir, 1, off, null, null);
+             CandidateMerger cached = new CandidateMerger(dir, 1, kept, null, null)) {
+            MergePlan p1 = noCache.plan(RecipeParser.parse(RECIPE.formatted("0.2"), "first"), "first");
+            try (InMemoryTensors candidate = noCache.materialize(p1)) {
+                assertTrue(off.liveBytes() > 0, "the candidate's merged tensors are alive while it is");
+            }
+            assertEquals(0, off.liveBytes(), "freed with the candidate, not when the GC runs");
+
+            MergePlan p2 = cached.plan(RecipeParser.parse(RECIPE.formatted("0.2"), "first"), "first");
+            MergePlan p3 = cached.plan(RecipeParser.parse(RECIPE.formatted("0.7"), "second"), "second");
+            try (InMemoryTensors first = cached.materialize(p2)) {
+                assertEquals(kept.bytes(), kept.liveBytes(), "kept tensors are the candidate's");
+            }
+            assertEquals(kept.bytes(), kept.liveBytes(), "kept after the candidate");
+            try (InMemoryTensors second = cached.materialize(p3)) {
+                kept.clear();
+                assertTrue(kept.liveBytes() > 0, "a cleared tensor a candidate holds stays alive");
+            }
+            assertEquals(0, kept.liveBytes(), "freed once neither the cache nor a candidate holds it");
+        }
+    }
+
+    /**
+     * The runtime's tensors are the engine's, widened: float32 for what was merged (bit-equal to the BF16 output once
+     * widened), the source's own bytes for what was copied.
+     */
+    private static void assertSameBytes(InMemoryTensors reference, InMemoryTensors runtime) {
+        assertEquals(reference.names(), runtime.names());
+        for (String n : reference.names()) {
+            if (runtime.info(n).dtype() == reference.info(n).dtype()) {
+                assertEquals(-1L, reference.bytes(n).mismatch(runtime.bytes(n)), n);
+            } else {
+                assertEquals(DType.F32, runtime.info(n).dtype(), n);
+                assertArrayEquals(reference.readFloats(n), runtime.readFloats(n), n);
+            }
         }
     }
 }
