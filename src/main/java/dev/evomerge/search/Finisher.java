@@ -94,6 +94,11 @@ public final class Finisher {
             }
             rank++;
             String name = "rank-" + rank + "-c" + e.index();
+            if (log != null) {
+                log.println("evomerge: finish: writing candidate #" + e.index() + " (rank " + rank + " of the top "
+                        + k + ") and scoring it on the " + gateFile.slice() + " slice");
+                log.flush();
+            }
             Path dir = write(space.decode(e.genome()), work.resolve(name), name);
             GateReport report = gates.run(gateFile, dir, 0, false, log);
             Path kept = null;
@@ -128,7 +133,7 @@ public final class Finisher {
             MergePlan plan = merger.plan(c.recipe(), name);
             return merger.engine().write(plan, dir, 4L << 30, true, MergeEngine.Progress.NONE);
         }
-        try (CandidateMerger.Merged m = merger.materialize(c, name)) {
+        try (CandidateMerger.Merged m = merger.materializeAsWritten(c, name)) {
             ModelConfig config = m.config();
             m.path().exportAsCheckpoint(config, m.sources(), dir, true);
             Path tokenizerFrom = tokenizerDirectory(c);

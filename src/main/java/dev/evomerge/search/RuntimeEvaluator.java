@@ -57,8 +57,13 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     private int counter;
 
     public RuntimeEvaluator(Shared shared) {
+        this(shared, Progress.Factory.NONE);
+    }
+
+    /** With scoring progress reported through {@code progress} (the source baselines; candidates report none). */
+    public RuntimeEvaluator(Shared shared, Progress.Factory progress) {
         this.shared = shared;
-        this.evaluator = new Evaluator(shared.batchSize(), Progress.Factory.NONE);
+        this.evaluator = new Evaluator(shared.batchSize(), progress);
         this.staged = shared.stageFraction() < 1 && Staging.stageable(shared.slice().suite(), shared.objective().weights());
         this.stages = staged ? shared.slice().stages(shared.stageFraction()) : null;
         if (staged && stages.tail() != null) {
@@ -75,6 +80,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
 
     @Override
     public Outcome evaluate(Candidate candidate, double pruneBelow) {
+        releaseCurrent();
         CandidateMerger.Merged merged;
         try {
             merged = shared.merger().materialize(candidate, "candidate " + (++counter));
@@ -108,6 +114,20 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
 
     private SuiteResult score(Suite suite) {
         return evaluator.evaluate(model, "search-candidate", suite, SearchSlice.SLICE, 0);
+    }
+
+    /**
+     * Lets go of the last candidate's weights before the next is merged, so one candidate per worker is in memory
+     * (merged tensors the run's cache keeps are reused, not freed).
+     */
+    private void releaseCurrent() {
+        if (model != null) {
+            model.releaseWeights();
+        }
+        if (loaded != null) {
+            loaded.close();
+            loaded = null;
+        }
     }
 
     /** Swaps this worker's model onto the candidate's weights (a new model only if the shape changed). */

@@ -171,16 +171,25 @@ public final class SearchRun {
             Map<String, Path> references = wiring.references();
 
             Map<String, Map<String, Double>> sourceScores = new LinkedHashMap<>();
-            try (RuntimeEvaluator ev = new RuntimeEvaluator(shared)) {
+            // Scoring the sources and the finish's held-out re-scoring take minutes on real-size models: show progress.
+            Progress.Factory progress = log == null ? Progress.Factory.NONE
+                    : Progress.Factory.to(log, System.console() != null);
+            try (RuntimeEvaluator ev = new RuntimeEvaluator(shared, progress)) {
                 for (var ref : references.entrySet()) {
                     int layers = merger.checkpoint(ref.getValue()).numHiddenLayers();
                     Candidate c = new Candidate(null, LayerPath.identity(layers),
                             List.of(ref.getValue().toString()));
-                    sourceScores.put(ref.getKey(), ev.evaluate(c, Double.NEGATIVE_INFINITY).scores());
+                    if (log != null) {
+                        log.println("evomerge: scoring source " + ref.getKey() + " on the search slice");
+                        log.flush();
+                    }
+                    Map<String, Double> scores = ev.evaluate(c, Double.NEGATIVE_INFINITY).scores();
+                    sourceScores.put(ref.getKey(), scores);
+                    if (log != null) {
+                        log.println("evomerge: source " + ref.getKey() + " search-slice scores " + scores);
+                        log.flush();
+                    }
                 }
-            }
-            if (log != null) {
-                sourceScores.forEach((n, s) -> log.println("evomerge: source " + n + " search-slice scores " + s));
             }
 
             EvaluationBackend backend = cluster == null
@@ -205,13 +214,14 @@ public final class SearchRun {
                 RunOutputs.writeSweep(runDir, result.entries(), space, gridNames);
             }
 
+            merger.cache().clear(); // the finish merges each candidate once: kept tensors would only hold memory
             Finisher.Result finish = null;
             long f0 = System.nanoTime();
             if (gates != null) {
                 Scorer scorer = new Scorer(new dev.evomerge.eval.ModelProvider(
                         dir -> dev.evomerge.model.LlamaModel.load(dir, RuntimeOptions.defaults()
                                 .withIntraOpThreads(cores)), SearchRun::identity),
-                        new Evaluator(16, Progress.Factory.NONE), null);
+                        new Evaluator(16, progress), null);
                 GateRunner runner = new GateRunner(scorer, (cand, b) -> {
                     try (var c = dev.evomerge.checkpoint.Checkpoint.open(cand);
                          var bb = dev.evomerge.checkpoint.Checkpoint.open(b)) {
