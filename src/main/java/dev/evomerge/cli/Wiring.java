@@ -4,6 +4,7 @@ import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.WeightDistance;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.model.LlamaModel;
+import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,10 +20,21 @@ final class Wiring {
     }
 
     static ModelProvider models() {
-        // One intra-op thread: on a busy or small machine PyTorch's threads spin waiting for each other (a zoo model
-        // scored in 3 s with one thread and 130 s with two on 2 shared cores); batching keeps one thread busy.
-        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults().withIntraOpThreads(1)),
-                Wiring::identity);
+        // Threads by model size: small models on one intra-op thread (on a busy or small machine PyTorch's threads spin
+        // waiting for each other: a zoo model scored in 3 s with one thread and 130 s with two on 2 shared cores),
+        // large ones on every core, where each matmul has enough work to share.
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults()
+                .withIntraOpThreads(RuntimeOptions.intraOpThreadsFor(config(dir), cores))), Wiring::identity);
+    }
+
+    private static ModelConfig config(Path dir) {
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            if (!c.hasConfig()) {
+                throw new dev.evomerge.UserError(dir + ": config.json is missing");
+            }
+            return ModelConfig.fromJson(c.config());
+        }
     }
 
     static dev.evomerge.gate.WeightDistance distance() {

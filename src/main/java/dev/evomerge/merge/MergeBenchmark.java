@@ -250,7 +250,8 @@ public final class MergeBenchmark {
                 + ", " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors";
     }
 
-    static void deleteTree(Path p) {
+    /** Deletes a directory tree (or a file); nothing if absent. */
+    public static void deleteTree(Path p) {
         if (!Files.exists(p)) {
             return;
         }

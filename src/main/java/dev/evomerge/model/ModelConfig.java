@@ -125,6 +125,14 @@ public record ModelConfig(
         }
     }
 
+    /** Weights multiplied per token in a forward pass: the decoder layers' projections plus the output head. */
+    public long matmulParameters() {
+        long q = (long) numHeads * headDim;
+        long kv = (long) numKvHeads * headDim;
+        long perLayer = hiddenSize * (q + 2 * kv) + q * hiddenSize + 3L * hiddenSize * intermediateSize;
+        return numLayers * perLayer + (long) vocabSize * hiddenSize;
+    }
+
     /** Query heads per key/value head (grouped-query attention). */
     public int groupSize() {
         return numHeads / numKvHeads;

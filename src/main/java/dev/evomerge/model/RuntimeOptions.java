@@ -29,6 +29,18 @@ public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchT
         }
     }
 
+    /**
+     * Matmul parameters from which PyTorch's intra-op threads pay off. Measured with {@code bench model} on 2 cores:
+     * a 0.2M-parameter model scores 1.7x faster on one thread than on two (per-op overhead and threads spinning on
+     * each other), a 100M one 1.5x faster on two; {@code bench scale} gives the 0.5B-1B figures (README).
+     */
+    public static final long PARALLEL_FROM_PARAMETERS = 10_000_000L;
+
+    /** Intra-op threads for scoring {@code config}: one for small models, all {@code cores} for large ones. */
+    public static int intraOpThreadsFor(ModelConfig config, int cores) {
+        return config.matmulParameters() >= PARALLEL_FROM_PARAMETERS ? Math.max(1, cores) : 1;
+    }
+
     public static RuntimeOptions defaults() {
         return new RuntimeOptions(0, 32, 8192, 0, true);
     }
