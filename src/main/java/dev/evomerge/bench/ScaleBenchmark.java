@@ -112,6 +112,9 @@ public final class ScaleBenchmark {
                 speeds.add(speed(dir, threads, log));
             }
             rows.add(new Row(layers, params, eval, search, speeds));
+            // Each size's row as soon as it is measured: a long run interrupted later keeps what it found.
+            String table = markdown(new Report("", o.budget(), List.of(rows.getLast())));
+            log.accept(table.lines().skip(2).findFirst().orElse(""));
         }
         return new Report(MergeBenchmark.machine(), o.budget(), rows);
     }
