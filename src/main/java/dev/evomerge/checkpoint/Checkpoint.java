@@ -9,8 +9,12 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -69,10 +73,11 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
      * transformers does) or a single {@code .safetensors} file (its directory is then the checkpoint directory).
      */
     public static Checkpoint open(Path path) {
-        if (!Files.exists(path)) {
-            throw new UserError("checkpoint " + path + " does not exist");
-        }
-        if (Files.isRegularFile(path)) {
+        if (!Files.isDirectory(path)) {
+            String problem = notAFile(path);
+            if (problem != null) {
+                throw new UserError("checkpoint " + problem);
+            }
             String fn = path.getFileName().toString();
             if (isPickle(fn)) {
                 throw pickleRefusal(path, fn);
@@ -83,11 +88,15 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
             Path parent = path.toAbsolutePath().getParent();
             return single(parent, path.toString(), path, fn);
         }
-        if (Files.isRegularFile(path.resolve(SINGLE_FILE))) {
-            return single(path, path.toString(), path.resolve(SINGLE_FILE), SINGLE_FILE);
-        }
-        if (Files.isRegularFile(path.resolve(INDEX_FILE))) {
-            return sharded(path);
+        for (String weights : List.of(SINGLE_FILE, INDEX_FILE)) {
+            Path p = path.resolve(weights);
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                String problem = notAFile(p);
+                if (problem != null) {
+                    throw new UserError("checkpoint " + path + " cannot be read: " + problem);
+                }
+                return weights.equals(SINGLE_FILE) ? single(path, path.toString(), p, SINGLE_FILE) : sharded(path);
+            }
         }
         List<String> listing;
         try (Stream<Path> s = Files.list(path)) {
@@ -101,6 +110,29 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
             }
         }
         throw new UserError("checkpoint directory " + path + " has neither " + SINGLE_FILE + " nor " + INDEX_FILE);
+    }
+
+    /**
+     * Null if {@code p} is a regular file (following links), else what it is instead, naming it: a directory, a FIFO
+     * or device (opening one for reading could block forever), a symbolic link loop, a dangling link, or missing.
+     */
+    static String notAFile(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            if (a.isRegularFile()) {
+                return null;
+            }
+            return p + (a.isDirectory() ? " is a directory, not a file" : " is a FIFO or device, not a file");
+        } catch (NoSuchFileException e) {
+            return p + (Files.isSymbolicLink(p) ? " is a dangling symbolic link" : " does not exist");
+        } catch (FileSystemException e) {
+            if (e.getReason() != null && e.getReason().contains("Too many levels of symbolic links")) {
+                return p + " is a symbolic link loop";
+            }
+            return p + " cannot be read (" + e.getReason() + ")";
+        } catch (IOException e) {
+            return p + " cannot be read (" + e.getMessage() + ")";
+        }
     }
 
     private static boolean isPickle(String fileName) {
@@ -150,9 +182,10 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
         try {
             for (String shard : new java.util.TreeSet<>(weightMap.values())) {
                 Path p = dir.resolve(shard);
-                if (!Files.isRegularFile(p)) {
+                String problem = notAFile(p);
+                if (problem != null) {
                     throw new UserError(indexPath + " lists shard " + shard + " (for tensor '"
-                            + firstTensorOf(weightMap, shard) + "'), but " + p + " does not exist");
+                            + firstTensorOf(weightMap, shard) + "'), but " + problem);
                 }
                 files.put(shard, SafetensorsFile.open(p));
             }

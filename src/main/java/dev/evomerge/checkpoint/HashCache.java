@@ -80,13 +80,24 @@ final class HashCache {
     private static void save(Path dir) {
         StringBuilder sb = new StringBuilder();
         CACHES.get(dir).forEach((k, v) -> sb.append(v).append('\t').append(k).append('\n'));
+        Path tmp = null;
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, FILE, ".tmp");
+            tmp = Files.createTempFile(dir, FILE, ".tmp");
             Files.writeString(tmp, sb, StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            tmp = null;
         } catch (IOException e) {
-            // A cache that cannot be written only costs time on the next run.
+            // A cache that cannot be written only costs time on the next run (a full disk is reported by the write
+            // that matters), but it must not leave its temporary file behind.
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // Nothing more can be done; the next successful save replaces the cache anyway.
+                }
+            }
         }
     }
 }

@@ -131,16 +131,32 @@ public final class SafetensorsFile implements TensorSource, AutoCloseable {
             list.add(entry(file, name, v, dataSize));
         }
         list.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        // The specification requires the offsets to tile the data area exactly: no overlap, no hole, and the last
+        // tensor ends the file. A header length one short of its padding shifts every tensor by a byte and is caught
+        // here as a trailing byte.
         Map<String, Entry> entries = new LinkedHashMap<>();
         Entry prev = null;
         for (Entry e : list) {
-            if (prev != null && e.begin() < prev.end()) {
+            long covered = prev == null ? 0 : prev.end();
+            if (e.begin() < covered) {
                 throw new UserError(file + " has a corrupt safetensors header: tensors '" + prev.info().name()
                         + "' and '" + e.info().name() + "' overlap (bytes [" + prev.begin() + ", " + prev.end()
                         + ") and [" + e.begin() + ", " + e.end() + "))");
             }
+            if (e.begin() > covered) {
+                throw new UserError(file + " has a corrupt safetensors header: " + (e.begin() - covered)
+                        + "-byte hole before tensor '" + e.info().name() + "' (data bytes [" + covered + ", " + e.begin()
+                        + ") belong to no tensor)");
+            }
             entries.put(e.info().name(), e);
             prev = e;
+        }
+        long covered = prev == null ? 0 : prev.end();
+        if (covered != dataSize) {
+            throw new UserError(file + " has a corrupt safetensors header: " + (dataSize - covered)
+                    + " trailing " + (dataSize - covered == 1 ? "byte" : "bytes") + " after the last tensor"
+                    + (prev == null ? "" : " '" + prev.info().name() + "'")
+                    + " (the data area has " + dataSize + " bytes; is the header length off?)");
         }
         return new SafetensorsFile(file, arena, seg, dataStart, entries, metadata);
     }

@@ -48,10 +48,28 @@ public final class WeightDistance {
                     diff += d * d;
                     norm += (double) b[i] * b[i];
                 }
+                if (!Double.isFinite(diff + norm)) {
+                    throw nonFinite(name, from, x, b, len, candidate, base);
+                }
             }
             candidate.releasePages(name);
             base.releasePages(name);
         }
         return new Result(Math.sqrt(diff), Math.sqrt(norm));
+    }
+
+    /** Squares of finite floats cannot overflow a double sum, so a non-finite sum means a NaN or Inf weight. */
+    private static UserError nonFinite(String name, long from, float[] x, float[] b, int len, TensorSource candidate,
+            TensorSource base) {
+        for (int i = 0; i < len; i++) {
+            boolean inCandidate = !Float.isFinite(x[i]);
+            if (inCandidate || !Float.isFinite(b[i])) {
+                float v = inCandidate ? x[i] : b[i];
+                return new UserError("tensor '" + name + "' of " + (inCandidate ? "the candidate " + candidate
+                        : "the base " + base) + " holds " + (Float.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf")
+                        + " at element " + (from + i) + "; the weight distance needs finite weights");
+            }
+        }
+        return new UserError("tensor '" + name + "' makes the weight distance non-finite");
     }
 }

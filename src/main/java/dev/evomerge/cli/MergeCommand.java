@@ -1,8 +1,10 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.MergePlanner;
+import dev.evomerge.merge.NonFinite;
 import dev.evomerge.merge.Sources;
 import dev.evomerge.merge.recipe.LoadedRecipe;
 import java.io.PrintWriter;
@@ -39,6 +41,10 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--allow-nonfinite",
+            description = "write a merge whose output holds NaN or Inf (warning once per tensor) instead of refusing it")
+    boolean allowNonFinite;
+
     @Override
     public Integer call() {
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
@@ -47,19 +53,23 @@ final class MergeCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         LoadedRecipe loaded = LoadedRecipe.load(recipe);
-        try (Sources sources = Sources.open(loaded); MergeEngine engine = new MergeEngine(threads)) {
+        try (Sources sources = Sources.open(loaded);
+                MergeEngine engine = new MergeEngine(threads, allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             ProgressLine progress = new ProgressLine(err, "merging", quiet);
             long start = System.nanoTime();
             Path written = engine.write(plan, out, maxShard, overwrite,
                     (done, total, n, count) -> progress.update(done, total, n + "/" + count + " tensors"));
             progress.finish();
+            err.flush();
             double seconds = (System.nanoTime() - start) / 1e9;
             spec.commandLine().getOut().printf("merged %d tensors (%s, %d layers) into %s in %.1f s (%s of source bytes)%n",
                     plan.tasks().size(), plan.recipe().recipe().mergeMethod(),
                     plan.config().path("num_hidden_layers").asInt(), written, seconds,
                     Sizes.rate(plan.sourceBytes() / seconds));
             return 0;
+        } catch (NonFinite.Error e) {
+            throw new UserError(e.getMessage() + "; nothing was written (--allow-nonfinite writes it anyway)", e);
         }
     }
 }

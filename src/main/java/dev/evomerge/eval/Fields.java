@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.UserError;
+import dev.evomerge.YamlErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -58,8 +59,12 @@ public final class Fields {
         } catch (NoSuchFileException e) {
             throw new UserError(file + " does not exist");
         } catch (JsonProcessingException e) {
-            throw new UserError(file + " is not valid YAML: " + e.getOriginalMessage().replace('\n', ' ')
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+            String why = YamlErrors.reason(e);
+            String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
+            if (why.startsWith("value '")) {
+                throw new UserError(file + line + ": " + why);
+            }
+            throw new UserError(file + " is not valid YAML: " + why + line);
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
         }

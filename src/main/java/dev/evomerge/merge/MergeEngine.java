@@ -5,6 +5,7 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.checkpoint.TensorSource;
 import dev.evomerge.merge.methods.ChunkedMerge;
 import dev.evomerge.merge.methods.Execution;
 import dev.evomerge.merge.methods.TensorInput;
@@ -14,7 +15,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
@@ -43,20 +50,40 @@ public final class MergeEngine implements AutoCloseable {
 
     private final ForkJoinPool pool;
     private final Execution execution;
+    /** Where non-finite outputs are reported when they are allowed; null refuses them. */
+    private final Consumer<String> nonFiniteWarnings;
+    /** Tensors already warned about, so that each is reported once. */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    /** Source tensors copied unchanged that were found finite (a search copies the same ones for every candidate). */
+    private final Map<TensorSource, Set<String>> finiteCopies = Collections.synchronizedMap(new WeakHashMap<>());
     /** Per-thread native staging for one encoded block on its way to a checkpoint file (F64 at most). */
     private final ThreadLocal<MemorySegment> staging =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) ChunkedMerge.BLOCK * Double.BYTES, 64));
 
     /** @param threads worker threads; 0 or less means one per available processor */
     public MergeEngine(int threads) {
-        this(threads, Execution.simdFromProperty());
+        this(threads, Execution.simdFromProperty(), null);
+    }
+
+    /**
+     * @param threads           worker threads; 0 or less means one per available processor
+     * @param nonFiniteWarnings null to refuse a merge whose output holds NaN or ±Inf with {@link NonFinite.Error}
+     *                          naming the tensor; else non-finite outputs are written and reported here, once per tensor
+     */
+    public MergeEngine(int threads, Consumer<String> nonFiniteWarnings) {
+        this(threads, Execution.simdFromProperty(), nonFiniteWarnings);
     }
 
     /** With SIMD or scalar method kernels forced (tests compare the two). */
     MergeEngine(int threads, boolean simd) {
+        this(threads, simd, null);
+    }
+
+    private MergeEngine(int threads, boolean simd, Consumer<String> nonFiniteWarnings) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         this.pool = new ForkJoinPool(n);
         this.execution = new Execution(pool, simd);
+        this.nonFiniteWarnings = nonFiniteWarnings;
     }
 
     /** Writes the merged checkpoint atomically: nothing is visible under {@code outDir} until it is complete. */
@@ -160,12 +187,13 @@ public final class MergeEngine implements AutoCloseable {
         DType rounding = task.output().dtype();
         long numel = task.output().numel();
         MemorySegment dst = arena.allocate(numel * Float.BYTES, 64);
-        ChunkedMerge fused = chunked(task);
-        if (fused != null) {
+        ChunkedMerge chunked = chunked(task);
+        if (chunked != null) {
+            ChunkedMerge fused = checked(task, chunked);
             blocks(numel, ChunkedMerge.BLOCK, (from, len) -> fused.mergeBlock((int) from, (int) (from + len),
                     (at, values, n) -> FloatCodec.encodeRounded(rounding, values, 0, dst, (long) at * Float.BYTES, n)));
         } else {
-            float[] values = merge(task);
+            float[] values = checked(task, merge(task));
             blocks(values.length, BLOCK, (from, len) ->
                     FloatCodec.encodeRounded(rounding, values, (int) from, dst, from * Float.BYTES, (int) len));
         }
@@ -242,16 +270,96 @@ public final class MergeEngine implements AutoCloseable {
             TensorTask.Input first = task.models().getFirst();
             ChunkedMerge fused;
             if (task.isCopy() && first.info().dtype() == task.output().dtype()) {
+                checkCopy(task);
                 sink.copy(task.output(), first.source().bytes(first.name()));
             } else if ((fused = chunked(task)) != null) {
-                sink.stream(task.output(), fused);
+                sink.stream(task.output(), checked(task, fused));
                 task.releaseInputPages();
             } else {
-                sink.put(task.output(), merge(task));
+                sink.put(task.output(), checked(task, merge(task)));
                 task.releaseInputPages();
             }
             done += task.sourceBytes();
             progress.update(done, total, ++i, plan.tasks().size());
+        }
+    }
+
+    /** {@code fused}, checking every merged chunk for NaN/Inf while it is in cache. */
+    private ChunkedMerge checked(TensorTask task, ChunkedMerge fused) {
+        return new ChunkedMerge() {
+            @Override
+            public int numel() {
+                return fused.numel();
+            }
+
+            @Override
+            public void mergeBlock(int lo, int hi, Sink sink) {
+                fused.mergeBlock(lo, hi, (from, values, len) -> {
+                    if (!NonFinite.allFinite(values, 0, len)) {
+                        nonFinite(task, from + NonFinite.first(values, 0, len), values[NonFinite.first(values, 0, len)]);
+                    }
+                    sink.accept(from, values, len);
+                });
+            }
+        };
+    }
+
+    /**
+     * Checks a tensor merged whole (or converted) for NaN/Inf and returns it; also for callers that merge through
+     * {@link #merge(TensorTask)} themselves (the search's tensor cache).
+     */
+    public float[] checked(TensorTask task, float[] values) {
+        blocks(values.length, BLOCK, (from, len) -> {
+            if (!NonFinite.allFinite(values, (int) from, (int) len)) {
+                int at = (int) from + NonFinite.first(values, (int) from, (int) len);
+                nonFinite(task, at, values[at]);
+            }
+        });
+        return values;
+    }
+
+    /**
+     * Checks a source tensor that is copied unchanged (its bytes are written or viewed as they are): one decoding pass,
+     * remembered per source so that a search pays it once.
+     */
+    public void checkCopy(TensorTask task) {
+        TensorTask.Input in = task.models().getFirst();
+        Set<String> known = finiteCopies.computeIfAbsent(in.source(), s -> ConcurrentHashMap.newKeySet());
+        if (known.contains(in.name())) {
+            return;
+        }
+        MemorySegment bytes = in.source().bytes(in.name());
+        DType dtype = in.source().info(in.name()).dtype();
+        long size = dtype.byteSize();
+        long numel = bytes.byteSize() / size;
+        long[] firstBad = {Long.MAX_VALUE};
+        blocks(numel, BLOCK, (from, len) -> {
+            long at = NonFinite.first(dtype, bytes.asSlice(from * size, len * size));
+            if (at >= 0) {
+                synchronized (firstBad) {
+                    firstBad[0] = Math.min(firstBad[0], from + at);
+                }
+            }
+        });
+        in.source().releasePages(in.name());
+        if (firstBad[0] == Long.MAX_VALUE) {
+            known.add(in.name());
+            return;
+        }
+        float[] one = new float[1];
+        FloatCodec.decode(dtype, bytes, firstBad[0] * size, one, 0, 1);
+        nonFinite(task, firstBad[0], one[0]);
+    }
+
+    private void nonFinite(TensorTask task, long element, float value) {
+        String name = task.output().name();
+        String what = "merged tensor '" + name + "' has " + NonFinite.describe(value) + " at element " + element + ": "
+                + NonFinite.blame(task);
+        if (nonFiniteWarnings == null) {
+            throw new NonFinite.Error(what);
+        }
+        if (warned.add(name)) {
+            nonFiniteWarnings.accept(what);
         }
     }
 

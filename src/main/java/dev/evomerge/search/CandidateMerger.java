@@ -10,6 +10,7 @@ import dev.evomerge.checkpoint.WeightDistance;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.MergePlanner;
+import dev.evomerge.merge.NonFinite;
 import dev.evomerge.merge.Sources;
 import dev.evomerge.merge.TensorTask;
 import dev.evomerge.merge.recipe.LoadedRecipe;
@@ -141,8 +142,8 @@ public final class CandidateMerger implements AutoCloseable {
     }
 
     /**
-     * Materializes a candidate. Throws {@link Rejected} for cheap rejections (the planner refuses the recipe, or the
-     * L2 ceiling is exceeded), before any inference.
+     * Materializes a candidate. Throws {@link Rejected} for cheap rejections (the planner refuses the recipe, the
+     * merge produces NaN/Inf, or the L2 ceiling is exceeded), before any inference.
      */
     public Merged materialize(Candidate candidate, String name) {
         return materialize(candidate, name, this::materialize);
@@ -168,7 +169,11 @@ public final class CandidateMerger implements AutoCloseable {
                 } catch (UserError e) {
                     throw new Rejected("invalid recipe: " + e.getMessage());
                 }
-                merged = merge.apply(plan);
+                try {
+                    merged = merge.apply(plan);
+                } catch (NonFinite.Error e) {
+                    throw new Rejected("non-finite weights: " + e.getMessage());
+                }
                 mergedConfig = ModelConfig.fromJson(plan.config());
                 checkCeiling(merged);
             }
@@ -233,6 +238,7 @@ public final class CandidateMerger implements AutoCloseable {
             for (TensorTask t : plan.tasks()) {
                 TensorTask.Input first = t.models().getFirst();
                 if (t.isCopy() && first.info().dtype() == t.output().dtype()) {
+                    engine.checkCopy(t);
                     out.putView(t.output(), first.source().bytes(first.name()));
                     continue;
                 }

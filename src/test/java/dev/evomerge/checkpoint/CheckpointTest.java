@@ -162,6 +162,39 @@ class CheckpointTest {
     }
 
     @Test
+    void weightPathsThatAreNotFilesAreReportedAsWhatTheyAre() throws Exception {
+        Path dirNamed = Files.createDirectories(tmp.resolve("d1/model.safetensors"));
+        assertMessage(dirNamed.getParent(), dirNamed.toString(), "is a directory, not a file");
+
+        Path loopDir = Files.createDirectories(tmp.resolve("d2"));
+        Path loop = loopDir.resolve("model.safetensors");
+        Files.createSymbolicLink(loop, loop.getFileName());
+        assertMessage(loopDir, loop.toString(), "symbolic link loop");
+        assertMessage(loop, loop.toString(), "symbolic link loop");
+
+        Path dangling = Files.createDirectories(tmp.resolve("d3")).resolve("model.safetensors");
+        Files.createSymbolicLink(dangling, tmp.resolve("gone"));
+        assertMessage(dangling.getParent(), dangling.toString(), "dangling symbolic link");
+
+        Path fifoDir = Files.createDirectories(tmp.resolve("d4"));
+        Path fifo = fifoDir.resolve("model.safetensors");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        if (mk.waitFor() == 0) {
+            assertMessage(fifoDir, fifo.toString(), "is a FIFO or device, not a file");
+            assertMessage(fifo, fifo.toString(), "is a FIFO or device, not a file");
+        }
+    }
+
+    @Test
+    void aShardThatIsADirectoryIsReportedAsSuch() throws IOException {
+        Path dir = sharded();
+        Path shard = dir.resolve("model-00002-of-00002.safetensors");
+        Files.delete(shard);
+        Files.createDirectories(shard);
+        assertMessage(dir, "lists shard model-00002-of-00002.safetensors (for tensor 'c')", "is a directory");
+    }
+
+    @Test
     void singleFileOpensDirectlyAndConfigErrorsAreClear() throws IOException {
         Path dir = tmp.resolve("one");
         try (InMemoryTensors t = new InMemoryTensors()) {

@@ -57,4 +57,17 @@ class HashCacheTest {
         HashCache.sha256(f, () -> String.valueOf(computed.incrementAndGet()));
         assertEquals(2, computed.get());
     }
+
+    @Test
+    void aFailedSaveLeavesNoTemporaryFile() throws IOException {
+        Path cache = dir.resolve("cache-blocked");
+        System.setProperty("evomerge.cache.dir", cache.toString());
+        // The cache file's name is taken by a non-empty directory, so the final rename fails.
+        Files.createDirectories(cache.resolve("file-hashes.tsv/x"));
+        Path f = Files.writeString(dir.resolve("y"), "y");
+        assertEquals("c".repeat(64), HashCache.sha256(f, () -> "c".repeat(64)));
+        try (var s = Files.list(cache)) {
+            assertEquals(java.util.List.of("file-hashes.tsv"), s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
 }

@@ -130,6 +130,32 @@ class SafetensorsFileTest {
         }
     }
 
+    /** The safetensors specification: offsets tile the data area exactly, and the last tensor ends the file. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}} | 4-byte hole before tensor 'a'",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F16\",\"shape\":[1],"
+            + "\"data_offsets\":[6,8]}} | 2-byte hole before tensor 'b'",
+        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}} | 4 trailing bytes after the last tensor 'a'",
+        "{\"__metadata__\":{}} | 8 trailing bytes after the last tensor",
+    })
+    void offsetsMustTileTheDataArea(String header, String fragment) throws IOException {
+        Path p = raw(tmp.resolve("gap.safetensors"), header.strip(), 8);
+        assertMessage(p, fragment);
+    }
+
+    @Test
+    void headerLengthOneShortOfItsPaddingIsRefused() throws IOException {
+        String json = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        String padded = json + "    ";
+        Path p = raw(tmp.resolve("pad.safetensors"), padded, 4);
+        SafetensorsFile.open(p).close();
+        byte[] all = Files.readAllBytes(p);
+        ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded.length() - 1);
+        Files.write(p, all);
+        assertMessage(p, "1 trailing byte after the last tensor 'a'");
+    }
+
     @Test
     void missingFileIsAUserError() {
         assertMessage(tmp.resolve("nope.safetensors"), "does not exist");

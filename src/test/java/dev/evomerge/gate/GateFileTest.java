@@ -92,4 +92,10 @@ class GateFileTest {
         Path s = TestFiles.write(dir.resolve("sl.yaml"), TestFiles.read(f).replace("gates:", "slice: test\ngates:"));
         assertTrue(message(s).contains("'slice' names 'test'"), message(s));
     }
+
+    @Test
+    void nanInYamlIsNamedNotCalledInvalidYaml() {
+        Path f = gates("gates:\n  - {task: arith, min: .nan}\n");
+        assertEquals(f + " (line 7): value '.nan' is NaN, but numbers must be finite", message(f));
+    }
 }

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.UserError;
+import dev.evomerge.YamlErrors;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +52,8 @@ public final class RecipeParser {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new UserError(file + " is not a recipe: it is not UTF-8 text (a binary file?)", e);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read the recipe (" + e.getMessage() + ")", e);
         }
@@ -74,7 +78,10 @@ public final class RecipeParser {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String why = e.getOriginalMessage().lines().findFirst().orElse("syntax error");
+            String why = YamlErrors.reason(e);
+            if (why.startsWith("value '")) {
+                throw new UserError(sourceName + where + ": " + why, e);
+            }
             throw new UserError(sourceName + ": not valid YAML" + where + " (" + why + ")", e);
         }
     }

@@ -282,11 +282,9 @@ class RecipeParserTest {
                         "recipe.yaml: parameters.t: mixes"
                     + " {filter, value} entries with plain values; use one or the other"),
                 arguments("merge_method: linear\nmodels: [{model: a}]\nparameters: {t: .inf}",
-                        "recipe.yaml: not valid YAML at line 3, column 21"
-                    + " (Malformed numeric value '.inf')"),
+                        "recipe.yaml at line 3, column 21: value '.inf' is infinite, but numbers must be finite"),
                 arguments("merge_method: linear\nmodels: [{model: a}]\nparameters: {t: [0, .nan]}",
-                        "recipe.yaml: not valid YAML at line 3, column 25"
-                    + " (Malformed numeric value '.nan')"),
+                        "recipe.yaml at line 3, column 25: value '.nan' is NaN, but numbers must be finite"),
                 arguments("merge_method: linear\nmodels: [{model: a}]\nparameters: {t: [0, \"-Infinity\"]}",
                         "recipe.yaml: parameters.t[1]: must be a finite number, but was -Infinity"),
                 arguments("merge_method: linear\nmodels: [{model: a}]\nparameters: {t: [{filter: 3, value: 1}]}",
@@ -328,6 +326,14 @@ class RecipeParserTest {
         assertTrue(error("merge_method: linear\nmodels: [{model: a}]\n---\nmerge_method: ties\n")
                 .startsWith("recipe.yaml: not valid YAML"));
         assertEquals("recipe.yaml: the recipe is empty", error("# nothing\n"));
+    }
+
+    @Test
+    void aBinaryFileIsNotARecipe(@org.junit.jupiter.api.io.TempDir Path tmp) throws java.io.IOException {
+        Path bin = java.nio.file.Files.write(tmp.resolve("recipe.yaml"), new byte[] {0x50, 0x4B, 3, 4, (byte) 0xFF,
+            (byte) 0xFE, 0, 1});
+        UserError e = assertThrows(UserError.class, () -> RecipeParser.parse(bin));
+        assertEquals(bin + " is not a recipe: it is not UTF-8 text (a binary file?)", e.getMessage());
     }
 
     @Test
