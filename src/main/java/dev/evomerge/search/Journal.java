@@ -25,8 +25,10 @@ import java.util.Objects;
 /**
  * A run's append-only {@code journal.jsonl} (format {@value #FORMAT}, version {@value #VERSION}): a header line with
  * the run configuration, then one JSON line per finished candidate ({@link JournalEntry}), each forced to disk before
- * the next candidate is told to the strategy. A kill -9 can leave at most a torn last line, which {@link #read}
- * drops and {@link #append} truncates away, so the run resumes from the last complete candidate.
+ * the next candidate is told to the strategy. A kill -9 can leave at most a torn last line (one without its newline),
+ * which {@link #read} drops and {@link #append} truncates away, so the run resumes from the last complete candidate.
+ * Every complete line must be one entry and nothing else, numbered in order, with the header's gene count and
+ * strategy, and no genome twice; anything else is corruption, refused with its line number.
  */
 public final class Journal implements AutoCloseable {
     public static final String FORMAT = "evomerge-journal";
@@ -34,6 +36,9 @@ public final class Journal implements AutoCloseable {
     public static final String FILE = "journal.jsonl";
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads one JSON value per line and nothing after it. */
+    private static final ObjectMapper STRICT = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** What {@link #read} found: the header, the complete entries, and whether a torn last line was dropped. */
     public record Contents(ObjectNode header, List<JournalEntry> entries, boolean tornTail, long validBytes) {
@@ -117,7 +122,7 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Reads a journal. Refuses a file that is not a journal or has another format version; a last line without its
-     * newline or that does not parse is a write torn by a kill and is dropped; any other bad line is corruption.
+     * newline is a write torn by a kill and is dropped; any bad complete line is corruption.
      */
     public static Contents read(Path file) {
         byte[] bytes;
@@ -140,25 +145,48 @@ public final class Journal implements AutoCloseable {
         }
         ObjectNode header = parseHeader(file, new String(bytes, lines.getFirst()[0],
                 lines.getFirst()[1] - lines.getFirst()[0], StandardCharsets.UTF_8));
+        int genes = header.path("gene_names").isArray() ? header.get("gene_names").size() : -1;
+        String strategy = header.path("strategy").isTextual() ? header.get("strategy").asText() : null;
         List<JournalEntry> entries = new ArrayList<>();
+        Map<Genome, Integer> seen = new java.util.HashMap<>();
         long valid = lines.getFirst()[1] + 1L;
-        boolean torn = unterminated;
         for (int k = 1; k < lines.size(); k++) {
             int[] l = lines.get(k);
             String text = new String(bytes, l[0], l[1] - l[0], StandardCharsets.UTF_8);
+            int lineNo = k + 1;
+            JournalEntry e;
             try {
-                entries.add(fromJson(JSON.readTree(text)));
-                valid = l[1] + 1L;
-            } catch (IOException | RuntimeException e) {
-                if (k == lines.size() - 1 && !unterminated) {
-                    torn = true;
-                    break;
-                }
-                throw new UserError("journal " + file + " line " + (k + 1) + " is corrupt (" + e.getMessage()
-                        + "); only a torn last line can be recovered");
+                e = fromJson(STRICT.readTree(text));
+            } catch (JsonProcessingException ex) {
+                throw corrupt(file, lineNo, ex.getOriginalMessage());
+            } catch (IOException | RuntimeException ex) {
+                throw corrupt(file, lineNo, ex.getMessage());
             }
+            if (e.index() != entries.size()) {
+                throw corrupt(file, lineNo, "candidate index " + e.index() + " where index " + entries.size()
+                        + " belongs");
+            }
+            if (genes >= 0 && e.genome().size() != genes) {
+                throw corrupt(file, lineNo, "the genome has " + e.genome().size() + " genes, but the header names "
+                        + genes);
+            }
+            if (strategy != null && !strategy.equals(e.strategy())) {
+                throw corrupt(file, lineNo, "strategy '" + e.strategy() + "' in a '" + strategy + "' run");
+            }
+            Integer before = seen.putIfAbsent(e.genome(), lineNo);
+            if (before != null) {
+                throw corrupt(file, lineNo, "the genome of line " + before + " again");
+            }
+            entries.add(e);
+            valid = l[1] + 1L;
         }
-        return new Contents(header, entries, torn, valid);
+        return new Contents(header, entries, unterminated, valid);
+    }
+
+    private static UserError corrupt(Path file, int line, String what) {
+        String oneLine = String.valueOf(what).replaceAll("\\s*\\R\\s*", " ");
+        return new UserError("journal " + file + " line " + line + " is corrupt (" + oneLine + "); only a torn last "
+                + "line (one without its newline) can be recovered");
     }
 
     private static ObjectNode parseHeader(Path file, String text) {
@@ -208,8 +236,14 @@ public final class Journal implements AutoCloseable {
 
     public static JournalEntry fromJson(JsonNode o) {
         JsonNode genes = required(o, "genome");
+        if (!genes.isArray()) {
+            throw new IllegalArgumentException("field 'genome' is not an array");
+        }
         double[] g = new double[genes.size()];
         for (int i = 0; i < g.length; i++) {
+            if (!genes.get(i).isNumber()) {
+                throw new IllegalArgumentException("genome gene " + i + " is " + genes.get(i) + ", not a number");
+            }
             g[i] = genes.get(i).doubleValue();
         }
         Map<String, Double> scores = new LinkedHashMap<>();

@@ -73,12 +73,61 @@ class JournalTest {
     }
 
     @Test
-    void tornLineWithItsNewlineButGarbageIsAlsoTheTail() throws Exception {
+    void aCompleteLastLineThatDoesNotParseIsCorruptionNotATornWrite() throws Exception {
         Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
         Files.writeString(f, "{\"index\": 1, \"gen\n", StandardOpenOption.APPEND);
-        Journal.Contents c = Journal.read(f);
-        assertTrue(c.tornTail());
-        assertEquals(1, c.entries().size());
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        assertTrue(e.getMessage().contains(f + " line 3"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    private Path withLines(List<String> extra) throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        Files.write(f, extra, StandardOpenOption.APPEND);
+        return f;
+    }
+
+    private static String line(JournalEntry e) throws Exception {
+        return Journal.JSON.writeValueAsString(Journal.toJson(e));
+    }
+
+    private void refused(Path f, String... expected) {
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        for (String x : expected) {
+            assertTrue(e.getMessage().contains(x), e.getMessage());
+        }
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void trailingGarbageAfterAnEntryIsRefused() throws Exception {
+        Path f = withLines(List.of(line(entry(2, 0.7, JournalEntry.EVALUATED)) + " {\"x\": 1}",
+                line(entry(3, 0.8, JournalEntry.EVALUATED))));
+        refused(f, f + " line 4");
+    }
+
+    @Test
+    void duplicateAndOutOfOrderIndicesAreRefused() throws Exception {
+        refused(withLines(List.of(line(entry(1, 0.7, JournalEntry.EVALUATED)))), " line 4", "index 1", "2");
+        Files.delete(dir.resolve(Journal.FILE));
+        refused(withLines(List.of(line(entry(5, 0.7, JournalEntry.EVALUATED)))), " line 4", "index 5");
+    }
+
+    @Test
+    void wrongGeneCountIsRefused() throws Exception {
+        Path f = dir.resolve(Journal.FILE);
+        ObjectNode config = JsonNodeFactory.instance.objectNode().put("strategy", "random");
+        config.putArray("gene_names").add("a").add("b");
+        try (Journal j = Journal.create(f, config)) {
+            j.write(entry(0, 0.5, JournalEntry.EVALUATED));
+        }
+        refused(f, f + " line 2", "3 genes", "2");
+    }
+
+    @Test
+    void aGeneThatIsNotANumberIsRefused() throws Exception {
+        refused(withLines(List.of(line(entry(2, 0.7, JournalEntry.EVALUATED)).replace("\"genome\":[",
+                "\"genome\":[\"x\","))), " line 4", "genome");
     }
 
     @Test
