@@ -67,7 +67,7 @@ public final class Journal implements AutoCloseable {
         header.setAll(config);
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.APPEND);
             Journal j = new Journal(file, ch);
             j.writeLine(header);
             return j;
@@ -79,11 +79,11 @@ public final class Journal implements AutoCloseable {
     /** Opens an existing journal for appending after its last complete line (a torn tail is cut off first). */
     public static Journal append(Path file, Contents contents) {
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
-            ch.truncate(contents.validBytes());
-            ch.position(contents.validBytes());
-            ch.force(true);
-            return new Journal(file, ch);
+            try (FileChannel cut = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                cut.truncate(contents.validBytes());
+                cut.force(true);
+            }
+            return new Journal(file, FileChannel.open(file, StandardOpenOption.APPEND));
         } catch (IOException e) {
             throw new UserError("cannot open journal " + file + " for appending: " + e.getMessage(), e);
         }
@@ -93,7 +93,10 @@ public final class Journal implements AutoCloseable {
         return file;
     }
 
-    /** Appends one finished candidate and forces it to disk. */
+    /**
+     * Appends one finished candidate and forces it to disk. The channel is opened with O_APPEND and a line goes out in
+     * one write, so even a writer that ignored the {@link RunLock} could not overwrite or interleave a line.
+     */
     public synchronized void write(JournalEntry entry) {
         writeLine(toJson(entry));
     }

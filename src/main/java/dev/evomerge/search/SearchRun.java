@@ -139,10 +139,18 @@ public final class SearchRun {
 
     /**
      * Runs with candidates evaluated by {@code cluster.apply(context)} (closed at the end), or, when {@code cluster}
-     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way.
+     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way, all
+     * under the run's {@link RunLock}: a second process on the same run is refused.
      */
     public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            return locked(o, runDir, resume, log, cluster);
+        }
+    }
+
+    private static Outcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
+                                  Function<RunContext, EvaluationBackend> cluster) {
         MergeSpace space = SearchSpaces.load(o.space());
         Suite suite = Suite.load(o.suite());
         GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
