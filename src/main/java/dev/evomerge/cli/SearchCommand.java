@@ -35,7 +35,7 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "RUN",
             description = "Continue run RUN (a directory under --out) after a crash or kill: nothing journaled is "
-                    + "evaluated again.")
+                    + "evaluated again. Refused if its space, suite, gates or options changed; --budget may grow.")
     String resume;
 
     @Override
@@ -45,7 +45,8 @@ public final class SearchCommand implements Callable<Integer> {
         String runId;
         if (resume != null) {
             runId = resume;
-            o = SearchRun.resumeOptions(opts.out.resolve(resume), opts.workers > 1 ? opts.workers : 0);
+            o = opts.resumed(SearchRun.resumeOptions(opts.out.resolve(resume), 0), space, strategy,
+                    spec.commandLine().getParseResult());
         } else {
             if (space == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");

@@ -32,8 +32,10 @@ import java.util.Objects;
  */
 public final class Journal implements AutoCloseable {
     public static final String FORMAT = "evomerge-journal";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final String FILE = "journal.jsonl";
+    /** Header field: SHA-256 of the header line without this field, so an edited seed or strategy is refused. */
+    static final String CHECKSUM = "header_sha256";
 
     static final ObjectMapper JSON = new ObjectMapper();
     /** Reads one JSON value per line and nothing after it. */
@@ -65,6 +67,7 @@ public final class Journal implements AutoCloseable {
         header.put("format", FORMAT);
         header.put("version", VERSION);
         header.setAll(config);
+        sign(header);
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.APPEND);
@@ -86,6 +89,45 @@ public final class Journal implements AutoCloseable {
             return new Journal(file, FileChannel.open(file, StandardOpenOption.APPEND));
         } catch (IOException e) {
             throw new UserError("cannot open journal " + file + " for appending: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Replaces the header of a journal read as {@code contents} (under the run's lock): the new header, signed, then
+     * the complete entries as they were; written to a temporary file and renamed over the journal.
+     */
+    public static Contents replaceHeader(Path file, Contents contents, ObjectNode header) {
+        ObjectNode h = header.deepCopy();
+        h.remove(CHECKSUM);
+        sign(h);
+        try {
+            byte[] old = Files.readAllBytes(file);
+            int firstNewline = 0;
+            while (old[firstNewline] != '\n') {
+                firstNewline++;
+            }
+            byte[] head = (JSON.writeValueAsString(h) + "\n").getBytes(StandardCharsets.UTF_8);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.write(head);
+            out.write(old, firstNewline + 1, (int) contents.validBytes() - firstNewline - 1);
+            dev.evomerge.eval.ResultCache.writeAtomically(file, out.toByteArray());
+        } catch (IOException e) {
+            throw new UserError("cannot rewrite the header of journal " + file + ": " + e.getMessage(), e);
+        }
+        return read(file);
+    }
+
+    private static void sign(ObjectNode header) {
+        header.put(CHECKSUM, checksum(header));
+    }
+
+    private static String checksum(ObjectNode header) {
+        ObjectNode unsigned = header.deepCopy();
+        unsigned.remove(CHECKSUM);
+        try {
+            return RunContext.sha256(JSON.writeValueAsBytes(unsigned));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -203,9 +245,18 @@ public final class Journal implements AutoCloseable {
             throw new UserError(file + " is not an evomerge journal (its first line must have format '" + FORMAT
                     + "')");
         }
+        if (o.path("version").isInt() && o.get("version").asInt() == 1) {
+            throw new UserError("journal " + file + " is format version 1, written before runs recorded their inputs'"
+                    + " identity, so a resume could not tell an edited space, suite or gates file; this evomerge"
+                    + " resumes version " + VERSION + " only: start a new run (the old run's files stay as they are)");
+        }
         if (!o.path("version").isInt() || o.get("version").asInt() != VERSION) {
             throw new UserError("journal " + file + " has format version " + o.path("version")
                     + ", but this evomerge reads version " + VERSION + " only");
+        }
+        if (!o.path(CHECKSUM).isTextual() || !o.get(CHECKSUM).asText().equals(checksum(o))) {
+            throw new UserError("journal " + file + " has an edited header (its " + CHECKSUM + " does not match its"
+                    + " fields); a run's seed, strategy and options cannot change once it has started");
         }
         return o;
     }
