@@ -41,6 +41,8 @@ public final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
+        opts.check(spec);
+        OptionValues.runId(spec, "--resume", resume);
         SearchRun.Options o;
         String runId;
         if (resume != null) {

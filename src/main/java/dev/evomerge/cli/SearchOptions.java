@@ -80,6 +80,21 @@ final class SearchOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int clusterTimeout;
 
+    /** Checks every value given (usage errors, exit 2), before any file is read. */
+    void check(CommandLine.Model.CommandSpec spec) {
+        OptionValues.atLeast(spec, "--budget", budget, 1);
+        OptionValues.atLeast(spec, "--workers", workers, 1);
+        OptionValues.threads(spec, "--threads", threads);
+        OptionValues.atLeast(spec, "--population", population, 0);
+        OptionValues.finiteAtLeast(spec, "--sigma", sigma, 0);
+        OptionValues.atLeast(spec, "--top", top, 1);
+        OptionValues.fraction(spec, "--stage", stage);
+        OptionValues.finiteAtLeast(spec, "--max-l2", maxL2, 0);
+        OptionValues.atLeast(spec, "--tensor-cache-mb", tensorCacheMb, 0);
+        OptionValues.runId(spec, "--run-id", runId);
+        OptionValues.atLeast(spec, "--cluster-timeout", clusterTimeout, 1);
+    }
+
     /**
      * The options of a resumed run: those recorded in its journal, with the ones given on this command line in their
      * place; the run then refuses any that changed, except a larger --budget and the spread of the work.

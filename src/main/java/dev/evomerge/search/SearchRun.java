@@ -144,16 +144,18 @@ public final class SearchRun {
      */
     public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
+        // The inputs are checked before the run directory is locked (and created), so a bad file leaves nothing.
+        MergeSpace space = SearchSpaces.load(o.space());
+        Suite suite = Suite.load(o.suite());
+        GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
         try (RunLock lock = RunLock.acquire(runDir)) {
-            return locked(o, runDir, resume, log, cluster);
+            return locked(o, runDir, resume, log, cluster, space, suite, gates);
         }
     }
 
     private static Outcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
-                                  Function<RunContext, EvaluationBackend> cluster) {
-        MergeSpace space = SearchSpaces.load(o.space());
-        Suite suite = Suite.load(o.suite());
-        GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
+                                  Function<RunContext, EvaluationBackend> cluster, MergeSpace space, Suite suite,
+                                  GateFile gates) {
         ObjectNode inputs = inputs(o, suite, gates);
         Journal.Contents resumed = resume ? resumable(runDir, o, inputs, log) : null;
 
