@@ -25,14 +25,33 @@ class ResumeIdentityTest {
 
     @Test
     void resumeRefusesWhatChangedAndHonoursALargerBudget() throws IOException {
-        TinySearchFiles.write(dir);
+        // The toy suite's multiple-choice task alone: log-likelihoods only, no generation, so the runs are quick.
+        Path space = TinySearchFiles.write(dir);
+        Files.writeString(space, Files.readString(space).replace("[arith, capitals, choice]", "[choice]"));
         Path suiteDir = dir.resolve("suite");
-        copyTree(TinySearchFiles.SUITE.getParent(), suiteDir);
-        Path suite = suiteDir.resolve("toy.yaml");
+        Files.createDirectories(suiteDir.resolve("toy"));
+        Files.copy(TinySearchFiles.SUITE.resolveSibling("toy/choice.jsonl"), suiteDir.resolve("toy/choice.jsonl"));
+        Path suite = Files.writeString(suiteDir.resolve("mini.yaml"), """
+                format: evomerge-eval-suite
+                version: 1
+                name: mini
+                slices: [search, heldout]
+                split:
+                  seed: 20240607
+                  fractions: {search: 0.5, heldout: 0.5}
+                tasks:
+                  - name: choice
+                    type: multiple_choice
+                    data: toy/choice.jsonl
+                    prompt: "{question}\nAnswer:"
+                    choices: choices
+                    gold: gold
+                    metric: acc_norm
+                """);
         Files.writeString(dir.resolve("gates.yaml"), """
                 format: evomerge-gates
                 version: 1
-                suite: suite/toy.yaml
+                suite: suite/mini.yaml
                 slice: heldout
                 gates:
                   - task: choice
@@ -48,8 +67,8 @@ class ResumeIdentityTest {
 
         refusedAfterEdit(dir.resolve("space.yaml"), "weight: [0, 1]", "weight: [0, 0.5]", results,
                 "the search space");
-        refusedAfterEdit(suite, "max_tokens: 24", "max_tokens: 23", results, "the suite");
-        refusedAfterEdit(suiteDir.resolve("toy/capitals.jsonl"), "France", "Frankreich", results, "the suite");
+        refusedAfterEdit(suite, "acc_norm", "acc", results, "the suite");
+        refusedAfterEdit(suiteDir.resolve("toy/choice.jsonl"), "barks", "meows", results, "the suite");
         refusedAfterEdit(dir.resolve("gates.yaml"), "min: 0.0", "min: 0.1", results, "the gates file");
         refusedAfterEdit(journal, "\"seed\":1", "\"seed\":2", results, "edited header");
         refusedAfterEdit(journal, "\"strategy\":\"random\"", "\"strategy\":\"cmaes\"", results, "edited header");
@@ -89,19 +108,6 @@ class ResumeIdentityTest {
             assertFalse(r.out().contains("evaluated now"), r.out());
         } finally {
             Files.writeString(file, text);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
         }
     }
 }
