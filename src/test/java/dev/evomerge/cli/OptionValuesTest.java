@@ -39,6 +39,7 @@ class OptionValuesTest {
         cases.add(Arguments.of("--threads", "100000", List.of("merge", "no-recipe.yaml", "out", "--threads",
                 "100000")));
         cases.add(Arguments.of("--threads", "-3", List.of("merge", "no-recipe.yaml", "out", "--threads", "-3")));
+        cases.add(Arguments.of("--threads", "-3", List.of("worker", "--threads", "-3")));
         cases.add(Arguments.of("--budget", "0", List.of("demo", "--root", "no-root", "--budget", "0")));
         cases.add(Arguments.of("--workers", "-1", List.of("demo", "--root", "no-root", "--workers", "-1")));
         return cases.stream();
