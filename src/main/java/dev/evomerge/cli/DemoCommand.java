@@ -44,6 +44,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OptionValues.atLeast(spec, "--budget", budget, 1);
+        OptionValues.atLeast(spec, "--workers", workers, 1);
         for (String f : List.of(SPACE, SUITE, GATES, "models/zoo/base/config.json")) {
             if (!Files.exists(root.resolve(f))) {
                 throw new UserError("the demo needs " + root.resolve(f) + ", which is missing; train the zoo first "

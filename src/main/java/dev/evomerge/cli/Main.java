@@ -22,6 +22,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrorHandler());
+        cl.setParameterExceptionHandler(UserErrorHandler::usage);
         return cl;
     }
 

@@ -47,6 +47,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OptionValues.threads(spec, "--threads", threads);
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
         if (!overwrite && java.nio.file.Files.exists(out)) {
             throw new dev.evomerge.UserError(out + " already exists; pass --overwrite to replace it");

@@ -28,13 +28,10 @@ final class ScoringOptions {
 
     /** Checks the values (usage errors, exit 2) and builds the scorer that reports progress on {@code err}. */
     Scorer scorer(CommandLine.Model.CommandSpec spec, ModelProvider models, PrintWriter err) {
-        if (limit != null && limit < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, but was " + limit);
+        if (limit != null) {
+            OptionValues.atLeast(spec, "--limit", limit, 1);
         }
-        if (batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, but was "
-                    + batchSize);
-        }
+        OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
         return new Scorer(models, new Evaluator(batchSize, Progress.Factory.to(err, System.console() != null)),
                 noCache ? null : new ResultCache(cacheDir));
     }

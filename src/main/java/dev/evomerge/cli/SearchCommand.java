@@ -35,17 +35,20 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "RUN",
             description = "Continue run RUN (a directory under --out) after a crash or kill: nothing journaled is "
-                    + "evaluated again.")
+                    + "evaluated again. Refused if its space, suite, gates or options changed; --budget may grow.")
     String resume;
 
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
+        opts.check(spec);
+        OptionValues.runId(spec, "--resume", resume);
         SearchRun.Options o;
         String runId;
         if (resume != null) {
             runId = resume;
-            o = SearchRun.resumeOptions(opts.out.resolve(resume), opts.workers > 1 ? opts.workers : 0);
+            o = opts.resumed(SearchRun.resumeOptions(opts.out.resolve(resume), 0), space, strategy,
+                    spec.commandLine().getParseResult());
         } else {
             if (space == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");

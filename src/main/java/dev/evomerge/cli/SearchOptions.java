@@ -4,6 +4,7 @@ import dev.evomerge.search.SearchRun;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Options shared by search, sweep and demo. */
@@ -78,6 +79,38 @@ final class SearchOptions {
             description = "How long to wait for the cluster, or for a worker when none is left "
                     + "(default: ${DEFAULT-VALUE}).")
     int clusterTimeout;
+
+    /** Checks every value given (usage errors, exit 2), before any file is read. */
+    void check(CommandLine.Model.CommandSpec spec) {
+        OptionValues.atLeast(spec, "--budget", budget, 1);
+        OptionValues.atLeast(spec, "--workers", workers, 1);
+        OptionValues.threads(spec, "--threads", threads);
+        OptionValues.atLeast(spec, "--population", population, 0);
+        OptionValues.finiteAtLeast(spec, "--sigma", sigma, 0);
+        OptionValues.atLeast(spec, "--top", top, 1);
+        OptionValues.fraction(spec, "--stage", stage);
+        OptionValues.finiteAtLeast(spec, "--max-l2", maxL2, 0);
+        OptionValues.atLeast(spec, "--tensor-cache-mb", tensorCacheMb, 0);
+        OptionValues.runId(spec, "--run-id", runId);
+        OptionValues.atLeast(spec, "--cluster-timeout", clusterTimeout, 1);
+    }
+
+    /**
+     * The options of a resumed run: those recorded in its journal, with the ones given on this command line in their
+     * place; the run then refuses any that changed, except a larger --budget and the spread of the work.
+     */
+    SearchRun.Options resumed(SearchRun.Options run, Path space, String strategy, CommandLine.ParseResult given) {
+        java.util.function.Predicate<String> g = given::hasMatchedOption;
+        return new SearchRun.Options(space != null ? space : run.space(), g.test("--suite") ? suite : run.suite(),
+                g.test("--gates") ? gates : run.gates(), g.test("--strategy") ? strategy : run.strategy(),
+                g.test("--budget") ? budget : run.budget(), g.test("--workers") ? workers : run.workers(),
+                g.test("--seed") ? seed : run.seed(), g.test("--population") ? population : run.population(),
+                g.test("--sigma") ? sigma : run.sigma(), g.test("--top") ? top : run.topK(),
+                g.test("--stage") ? stage : run.stageFraction(), g.test("--max-l2") ? maxL2 : run.maxL2(),
+                g.test("--relative-l2") ? relativeL2 : run.maxL2Relative(),
+                g.test("--tensor-cache-mb") ? tensorCacheMb : run.tensorCacheMb(), run.gridSteps(), run.grid(),
+                g.test("--threads") ? threads : run.threads());
+    }
 
     SearchRun.Options options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
         if (suite == null) {

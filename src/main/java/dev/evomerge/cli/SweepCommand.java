@@ -42,6 +42,8 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        opts.check(spec);
+        OptionValues.atLeast(spec, "--steps", steps, 1);
         Map<String, List<Double>> axes = SearchCommands.parseGrid(grid);
         if (opts.budget == 64) {
             opts.budget = 100_000;

@@ -9,6 +9,18 @@ import picocli.CommandLine;
 final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
     static final int EXIT_INTERNAL = 4;
 
+    /**
+     * A usage error (bad option, bad option value): one line naming it and where the help is, exit 2; an unknown
+     * option also gets picocli's suggestions.
+     */
+    static int usage(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        cl.getErr().println("evomerge: " + ex.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName()
+                + " --help')");
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, cl.getErr());
+        return cl.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         boolean debug = System.getenv("EVOMERGE_DEBUG") != null;

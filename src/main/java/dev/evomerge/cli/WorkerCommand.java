@@ -53,6 +53,7 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionValues.threads(spec, "--threads", threads);
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         var options = new dev.evomerge.cluster.Worker.Options(clusterName, host, port, join == null ? List.of() : join,
                 models == null ? List.of() : models, gpus == null ? List.of() : gpus, n, hazelcastConfig);

@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * The end of a run, and the only place that touches the held-out slice: the top-k candidates are written as
  * checkpoints, re-scored on the gate file's slice and gated ({@link GateRunner}). Accepted ones move to
  * {@code accepted/<name>/} with their recipe, scores and model card; rejected ones are deleted and listed in
- * {@code finish.md}/{@code finish.json} with each failing gate and its margin.
+ * {@code finish.md}/{@code finish.json} with each failing gate and its margin, and so is any earlier finish's
+ * checkpoint under {@code accepted/} that this one did not accept.
  */
 public final class Finisher {
     public static final String FORMAT = "evomerge-finish";
@@ -117,6 +118,7 @@ public final class Finisher {
             }
         }
         delete(work);
+        removeStale(runDir.resolve(ACCEPTED_DIR), outcomes);
         Map<String, Map<String, Double>> refs = new LinkedHashMap<>();
         references.forEach((n, dir) -> refs.put(n, Staging.scores(scorer.score(dir, n, gateFile.suite(),
                 gateFile.slice(), 0).result())));
@@ -298,6 +300,28 @@ public final class Finisher {
             md.append("```\n");
         }
         return md.toString();
+    }
+
+    /**
+     * Deletes every checkpoint under {@code accepted/} that this finish did not accept: after a resume with tightened
+     * gates (or more candidates, which re-rank) an earlier finish's checkpoint may no longer pass, and
+     * {@code accepted/} must hold only what {@code finish.json} accepts. Each can be rebuilt from its recipe.
+     */
+    private void removeStale(Path acceptedDir, List<Outcome> outcomes) {
+        if (!Files.isDirectory(acceptedDir)) {
+            return;
+        }
+        List<Path> kept = outcomes.stream().map(Outcome::checkpoint).filter(Objects::nonNull).toList();
+        try (Stream<Path> s = Files.list(acceptedDir)) {
+            for (Path p : s.filter(p -> !kept.contains(p)).toList()) {
+                delete(p);
+                if (log != null) {
+                    log.println("evomerge: removed " + p + ", which this finish did not accept");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + acceptedDir, e);
+        }
     }
 
     private static void move(Path from, Path to) {

@@ -139,13 +139,25 @@ public final class SearchRun {
 
     /**
      * Runs with candidates evaluated by {@code cluster.apply(context)} (closed at the end), or, when {@code cluster}
-     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way.
+     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way, all
+     * under the run's {@link RunLock}: a second process on the same run is refused.
      */
     public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
+        // The inputs are checked before the run directory is locked (and created), so a bad file leaves nothing.
         MergeSpace space = SearchSpaces.load(o.space());
         Suite suite = Suite.load(o.suite());
         GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            return locked(o, runDir, resume, log, cluster, space, suite, gates);
+        }
+    }
+
+    private static Outcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
+                                  Function<RunContext, EvaluationBackend> cluster, MergeSpace space, Suite suite,
+                                  GateFile gates) {
+        ObjectNode inputs = inputs(o, suite, gates);
+        Journal.Contents resumed = resume ? resumable(runDir, o, inputs, log) : null;
 
         List<String> gridNames = new ArrayList<>(o.grid().keySet());
         List<List<Double>> axes = o.strategy().equals("grid") ? gridAxes(space, o) : List.of();
@@ -205,8 +217,8 @@ public final class SearchRun {
             SearchLoop.Result result;
             String runId = runDir.getFileName().toString();
             try (backend) {
-                result = resume ? loop.resume(runDir, Journal.read(runDir.resolve(Journal.FILE)))
-                        : loop.start(runDir, header(runId, strategy, o, space));
+                result = resume ? loop.resume(runDir, resumed)
+                        : loop.start(runDir, header(runId, strategy, o, space, inputs));
             }
             double searchSeconds = (System.nanoTime() - t0) / 1e9;
             RunOutputs.write(runDir, runId, result.entries(), o.topK(), spaceDir);
@@ -241,7 +253,75 @@ public final class SearchRun {
         }
     }
 
-    private static ObjectNode header(String runId, Strategy strategy, Options o, MergeSpace space) {
+    /** Options a resume may change: more candidates, and how the work is spread, which changes no score. */
+    private static final List<String> RESUMABLE = List.of("budget", "workers", "threads");
+
+    /**
+     * What a run's results depend on besides its options: SHA-256 of the search space file, the suite's hash (its
+     * file, every data file, the scoring version) and, with gates, the gates file's SHA-256 and its suite's hash.
+     */
+    static ObjectNode inputs(Options o, Suite suite, GateFile gates) {
+        ObjectNode in = JsonNodeFactory.instance.objectNode();
+        in.put("space", RunContext.sha256(o.space()));
+        in.put("suite", suite.hash());
+        in.put("gates", gates == null ? null : RunContext.sha256(o.gates()) + " " + gates.suite().hash());
+        return in;
+    }
+
+    /**
+     * The journal of the run to resume, once its recorded inputs and options match {@code o} and {@code inputs}:
+     * resuming with another space, suite, gates file or option would journal candidates scored one way beside ones
+     * scored another, and finish a model other than the one scored. Only a larger budget is taken (and recorded).
+     */
+    private static Journal.Contents resumable(Path runDir, Options o, ObjectNode inputs, PrintWriter log) {
+        Path file = runDir.resolve(Journal.FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new UserError("no run to resume at " + runDir + " (" + Journal.FILE + " not found)");
+        }
+        Journal.Contents c = Journal.read(file);
+        JsonNode then = c.header().path("inputs");
+        for (String k : List.of("space", "suite", "gates")) {
+            if (!String.valueOf(then.get(k)).equals(String.valueOf(inputs.get(k)))) {
+                String what = switch (k) {
+                    case "space" -> "the search space " + o.space();
+                    case "suite" -> "the suite " + o.suite() + " (or one of its data files)";
+                    default -> "the gates file " + o.gates() + " (or its suite)";
+                };
+                throw new UserError("cannot resume " + runDir + ": " + what + " changed since the run started"
+                        + " (SHA-256 differs); restore it, or start a new run");
+            }
+        }
+        JsonNode recorded = c.header().path("run");
+        ObjectNode now = o.toJson();
+        java.util.Set<String> fields = new java.util.LinkedHashSet<>();
+        recorded.fieldNames().forEachRemaining(fields::add);
+        now.fieldNames().forEachRemaining(fields::add);
+        for (String f : fields) {
+            if (!RESUMABLE.contains(f) && !String.valueOf(recorded.get(f)).equals(String.valueOf(now.get(f)))) {
+                throw new UserError("cannot resume " + runDir + ": option " + f + " was " + recorded.get(f)
+                        + " when the run started and is " + now.get(f) + " now; a resumed run keeps its options"
+                        + " (only --budget may grow)");
+            }
+        }
+        int budget = recorded.path("budget").asInt();
+        if (o.budget() < budget) {
+            throw new UserError("cannot resume " + runDir + " with --budget " + o.budget() + ": the run's budget is "
+                    + budget + " and can only grow");
+        }
+        if (o.budget() > budget) {
+            ObjectNode h = c.header().deepCopy();
+            h.put("budget", o.budget());
+            ((ObjectNode) h.get("run")).put("budget", o.budget());
+            c = Journal.replaceHeader(file, c, h);
+            if (log != null) {
+                log.println("evomerge: budget raised from " + budget + " to " + o.budget() + " candidates");
+            }
+        }
+        return c;
+    }
+
+    private static ObjectNode header(String runId, Strategy strategy, Options o, MergeSpace space,
+                                     ObjectNode inputs) {
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("run_id", runId);
         header.put("strategy", strategy.name());
@@ -250,6 +330,7 @@ public final class SearchRun {
         ArrayNode genes = header.putArray("gene_names");
         space.geneNames().forEach(genes::add);
         header.set("run", o.toJson());
+        header.set("inputs", inputs);
         return header;
     }
 

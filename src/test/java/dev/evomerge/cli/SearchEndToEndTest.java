@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.merge.recipe.LoadedRecipe;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunLock;
 import dev.evomerge.search.TinySearchFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,6 +93,27 @@ class SearchEndToEndTest {
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.out().contains("(0 evaluated now, 6 from the journal)"), again.out());
         assertEquals(6, Journal.read(run.resolve("journal.jsonl")).entries().size());
+    }
+
+    @Test
+    void aRunHeldByAnotherWriterIsRefused() throws IOException {
+        Path results = dir.resolve("locked");
+        try (RunLock held = RunLock.acquire(results.resolve("busy"))) {
+            for (String[] args : List.of(
+                    new String[] {"search", dir.resolve("space.yaml").toString(), "--run-id", "busy"},
+                    new String[] {"sweep", dir.resolve("space.yaml").toString(), "--run-id", "busy"})) {
+                CommandRun r = run(concat(args, "--suite", SUITE.toString(), "--out", results.toString()));
+                assertEquals(3, r.exit(), r.err());
+                assertTrue(r.err().contains("is in use by process " + ProcessHandle.current().pid()), r.err());
+                assertFalse(Files.exists(results.resolve("busy").resolve(Journal.FILE)), "nothing written");
+            }
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -101,6 +101,17 @@ class FinishGatesTest {
         assertTrue(read(accepted.resolve("README.md")).contains("## Release gates"));
         assertEquals(1, Files.list(run.resolve("accepted")).count(), "only the accepted candidate is kept");
         assertTrue(read(run.resolve("finish.md")).contains("FAIL"));
+
+        // Resumed with tightened gates, the finish rejects both: no checkpoint that no longer passes stays accepted.
+        Files.writeString(gates, read(gates).replace("min: 0.5", "min: 0.7"));
+        Files.createDirectories(run.resolve("accepted/rank-3-c9"));
+        try (CandidateMerger merger = new CandidateMerger(dir, 1, new TensorCache(0), null, null)) {
+            result = new Finisher(space, merger, new GateRunner(scorer, noDistance), scorer, null)
+                    .finish(run, GateFile.load(gates), List.of(z, x, y), 2, Map.of());
+        }
+        assertNull(result.bestAccepted());
+        assertFalse(Files.exists(accepted), "the stale accepted checkpoint was removed");
+        assertFalse(Files.exists(run.resolve("accepted/rank-3-c9")));
     }
 
     private static JournalEntry entry(int i, Genome g, double fitness) {

@@ -45,7 +45,7 @@ class JournalTest {
         Journal.Contents c = Journal.read(write(entries));
         assertEquals(entries, c.entries());
         assertEquals("evomerge-journal", c.header().get("format").asText());
-        assertEquals(1, c.header().get("version").asInt());
+        assertEquals(Journal.VERSION, c.header().get("version").asInt());
         assertEquals(42, c.header().get("seed").asInt());
         assertFalse(c.tornTail());
         assertNull(c.entries().get(1).recipeYaml());
@@ -73,12 +73,61 @@ class JournalTest {
     }
 
     @Test
-    void tornLineWithItsNewlineButGarbageIsAlsoTheTail() throws Exception {
+    void aCompleteLastLineThatDoesNotParseIsCorruptionNotATornWrite() throws Exception {
         Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
         Files.writeString(f, "{\"index\": 1, \"gen\n", StandardOpenOption.APPEND);
-        Journal.Contents c = Journal.read(f);
-        assertTrue(c.tornTail());
-        assertEquals(1, c.entries().size());
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        assertTrue(e.getMessage().contains(f + " line 3"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    private Path withLines(List<String> extra) throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        Files.write(f, extra, StandardOpenOption.APPEND);
+        return f;
+    }
+
+    private static String line(JournalEntry e) throws Exception {
+        return Journal.JSON.writeValueAsString(Journal.toJson(e));
+    }
+
+    private void refused(Path f, String... expected) {
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        for (String x : expected) {
+            assertTrue(e.getMessage().contains(x), e.getMessage());
+        }
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void trailingGarbageAfterAnEntryIsRefused() throws Exception {
+        Path f = withLines(List.of(line(entry(2, 0.7, JournalEntry.EVALUATED)) + " {\"x\": 1}",
+                line(entry(3, 0.8, JournalEntry.EVALUATED))));
+        refused(f, f + " line 4");
+    }
+
+    @Test
+    void duplicateAndOutOfOrderIndicesAreRefused() throws Exception {
+        refused(withLines(List.of(line(entry(1, 0.7, JournalEntry.EVALUATED)))), " line 4", "index 1", "2");
+        Files.delete(dir.resolve(Journal.FILE));
+        refused(withLines(List.of(line(entry(5, 0.7, JournalEntry.EVALUATED)))), " line 4", "index 5");
+    }
+
+    @Test
+    void wrongGeneCountIsRefused() throws Exception {
+        Path f = dir.resolve(Journal.FILE);
+        ObjectNode config = JsonNodeFactory.instance.objectNode().put("strategy", "random");
+        config.putArray("gene_names").add("a").add("b");
+        try (Journal j = Journal.create(f, config)) {
+            j.write(entry(0, 0.5, JournalEntry.EVALUATED));
+        }
+        refused(f, f + " line 2", "3 genes", "2");
+    }
+
+    @Test
+    void aGeneThatIsNotANumberIsRefused() throws Exception {
+        refused(withLines(List.of(line(entry(2, 0.7, JournalEntry.EVALUATED)).replace("\"genome\":[",
+                "\"genome\":[\"x\","))), " line 4", "genome");
     }
 
     @Test
@@ -92,15 +141,46 @@ class JournalTest {
 
     @Test
     void unknownVersionAndForeignFilesAreRefused() throws Exception {
-        Path f = dir.resolve("v2.jsonl");
-        Files.writeString(f, "{\"format\":\"evomerge-journal\",\"version\":2}\n", StandardCharsets.UTF_8);
+        Path f = dir.resolve("v3.jsonl");
+        Files.writeString(f, "{\"format\":\"evomerge-journal\",\"version\":3}\n", StandardCharsets.UTF_8);
         UserError e = assertThrows(UserError.class, () -> Journal.read(f));
-        assertTrue(e.getMessage().contains("version 2") && e.getMessage().contains("version 1 only"),
+        assertTrue(e.getMessage().contains("version 3") && e.getMessage().contains("version 2 only"),
                 e.getMessage());
         Path g = dir.resolve("other.jsonl");
         Files.writeString(g, "{\"format\":\"evomerge-eval-suite\",\"version\":1}\n");
         assertTrue(assertThrows(UserError.class, () -> Journal.read(g)).getMessage()
                 .contains("not an evomerge journal"));
+    }
+
+    @Test
+    void aVersionOneJournalWithoutRecordedInputsIsRefusedWithAReason() throws Exception {
+        Path f = dir.resolve("v1.jsonl");
+        Files.writeString(f, "{\"format\":\"evomerge-journal\",\"version\":1,\"seed\":1}\n");
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("start a new run"),
+                e.getMessage());
+    }
+
+    @Test
+    void anEditedHeaderIsRefused() throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
+        String text = Files.readString(f);
+        Files.writeString(f, text.replace("\"seed\":42", "\"seed\":43"));
+        UserError e = assertThrows(UserError.class, () -> Journal.read(f));
+        assertTrue(e.getMessage().contains("edited header"), e.getMessage());
+        Files.writeString(f, text.replace("\"strategy\":\"random\"", "\"strategy\":\"cmaes\""));
+        assertTrue(assertThrows(UserError.class, () -> Journal.read(f)).getMessage().contains("edited header"));
+    }
+
+    @Test
+    void replacingTheHeaderKeepsTheEntriesAndDropsATornTail() throws Exception {
+        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        Files.writeString(f, "{\"index\": 2", StandardOpenOption.APPEND);
+        Journal.Contents c = Journal.read(f);
+        Journal.Contents d = Journal.replaceHeader(f, c, c.header().deepCopy().put("budget", 9));
+        assertEquals(9, d.header().get("budget").asInt());
+        assertEquals(c.entries(), d.entries());
+        assertFalse(d.tornTail());
     }
 
     @Test

@@ -1,8 +1,11 @@
 package dev.evomerge.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.UserError;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -37,6 +40,10 @@ class ResumeAfterKillTest {
             assertTrue(System.nanoTime() < deadline, "the child journaled too slowly");
             Thread.sleep(10);
         }
+        // A second process on the same run is refused, naming the holder, and leaves the journal as it was.
+        UserError busy = assertThrows(UserError.class, () -> RunLock.acquire(run));
+        assertTrue(busy.getMessage().contains("process " + child.pid() + " (started "), busy.getMessage());
+        assertFalse(busy.getMessage().contains("\n"), busy.getMessage());
         child.destroyForcibly();
         assertTrue(child.waitFor(30, TimeUnit.SECONDS));
         assertTrue(child.exitValue() != 0, "killed, not finished");
@@ -51,6 +58,11 @@ class ResumeAfterKillTest {
         // At most the one candidate in flight at the kill was evaluated but not journaled.
         assertTrue(childCalls.size() - before.entries().size() <= 1, childCalls.size() + " vs "
                 + before.entries().size());
+
+        try (RunLock lock = RunLock.acquire(run)) {
+            assertTrue(Files.readString(lock.file()).startsWith("process " + ProcessHandle.current().pid()),
+                    "the OS released the killed holder's lock");
+        }
 
         Doubles.PeakEvaluator resumed = new Doubles.PeakEvaluator(0);
         SearchLoop loop = new SearchLoop(ResumeChild.SPACE, ResumeChild.strategy(before.header()),

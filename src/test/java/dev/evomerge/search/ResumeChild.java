@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * A search process for {@link ResumeAfterKillTest} to kill: the seeded strategy over a linear space, a slow fake
  * evaluator that appends every genome it evaluates to a calls file (so the parent can count evaluations across
- * processes). Usage: {@code ResumeChild RUN_DIR CALLS_FILE SLEEP_MS}.
+ * processes). It holds the run's {@link RunLock} as a real search does. Usage: {@code ResumeChild RUN_DIR CALLS_FILE SLEEP_MS}.
  */
 public final class ResumeChild {
     static final long SEED = 7;
@@ -66,6 +66,8 @@ public final class ResumeChild {
         ObjectNode config = config();
         SearchLoop loop = new SearchLoop(SPACE, strategy(config), recording(Path.of(args[1]), Long.parseLong(args[2])),
                 new SearchLoop.Settings(config.get("budget").asInt(), 1, 3), null);
-        loop.start(run, config);
+        try (RunLock lock = RunLock.acquire(run)) {
+            loop.start(run, config);
+        }
     }
 }

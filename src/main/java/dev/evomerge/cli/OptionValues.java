@@ -1,0 +1,65 @@
+package dev.evomerge.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The one rule for option values in every command: a bad value is a usage error ({@link CommandLine.ParameterException},
+ * exit 2) of one line naming the option and the value as typed, raised before any file is read.
+ */
+final class OptionValues {
+    /** More threads than this is a typo, not a machine: refused rather than exhausting native threads. */
+    static final int MAX_THREADS = 1024;
+
+    private OptionValues() {
+    }
+
+    static void atLeast(CommandSpec spec, String option, long value, long min) {
+        if (value < min) {
+            throw bad(spec, option, value, "at least " + min);
+        }
+    }
+
+    /** {@code 0} (all processors) to {@link #MAX_THREADS}. */
+    static void threads(CommandSpec spec, String option, int value) {
+        if (value < 0 || value > MAX_THREADS) {
+            throw bad(spec, option, value, "between 0 (all processors) and " + MAX_THREADS);
+        }
+    }
+
+    /** A finite number of at least {@code min}; null (not given) passes. */
+    static void finiteAtLeast(CommandSpec spec, String option, Double value, double min) {
+        if (value != null && !(Double.isFinite(value) && value >= min)) {
+            throw bad(spec, option, value, "a finite number of at least " + (long) min);
+        }
+    }
+
+    /** A fraction in (0, 1]. */
+    static void fraction(CommandSpec spec, String option, double value) {
+        if (!(value > 0 && value <= 1)) {
+            throw bad(spec, option, value, "in (0, 1]");
+        }
+    }
+
+    /** A run id names one directory inside the runs directory: not empty, no separator, not '.' or '..'. */
+    static void runId(CommandSpec spec, String option, String value) {
+        if (value != null && (value.isBlank() || value.contains("/") || value.contains("\\") || value.equals(".")
+                || value.equals("..") || value.indexOf('\0') >= 0)) {
+            throw bad(spec, option, value, "a plain directory name (not empty, no '/', '\\', '.' or '..')");
+        }
+    }
+
+    private static CommandLine.ParameterException bad(CommandSpec spec, String option, Object value, String rule) {
+        return new CommandLine.ParameterException(spec.commandLine(), option + " must be " + rule + ", but was '"
+                + typed(spec, option, value) + "'");
+    }
+
+    /** The value as the user typed it (so -1 is not echoed as -1.0), or the default's value. */
+    private static String typed(CommandSpec spec, String option, Object value) {
+        CommandLine.Model.OptionSpec o = spec.findOption(option);
+        if (o != null && !o.originalStringValues().isEmpty()) {
+            return o.originalStringValues().getLast();
+        }
+        return String.valueOf(value);
+    }
+}
