@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
 import java.lang.foreign.Arena;
@@ -18,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One candidate's weights as float32 NDArrays, all owned by one sub-manager so a swap frees them at once. F32 tensors
- * in native memory are wrapped without a copy (the source must stay open while the model uses them); F16/BF16 are
- * converted on the engine side. Linear weights are kept as transposed views ([in, out]) so {@code x.matMul(wT)} is
+ * One candidate's weights as NDArrays of the compute type (float32, or float16 on CUDA), all owned by one sub-manager
+ * so a swap frees them at once. On the CPU, F32 tensors in native memory are wrapped without a copy (the source must
+ * stay open while the model uses them); other conversions run on the engine side, except BF16 (see {@link #wrap}). Linear weights are kept as transposed views ([in, out]) so {@code x.matMul(wT)} is
  * one BLAS call with no copy. Nothing here is ever modified in place.
  */
 final class Weights implements AutoCloseable {
@@ -47,16 +49,18 @@ final class Weights implements AutoCloseable {
 
     /**
      * Loads a path through the sources' layers. {@code config} describes every source (same shapes); the built model
-     * has {@code path.size()} layers. A (source, layer) used twice is loaded once.
+     * has {@code path.size()} layers. A (source, layer) used twice is loaded once. {@code parent}'s device is where
+     * the weights go; {@code dtype} (FLOAT32 or FLOAT16) is what they become.
      */
-    static Weights load(NDManager parent, ModelConfig config, List<? extends TensorSource> sources, LayerPath path) {
+    static Weights load(NDManager parent, ModelConfig config, List<? extends TensorSource> sources, LayerPath path,
+                        DataType dtype) {
         if (path.sourceCount() > sources.size()) {
             throw new UserError("layer path uses source " + (path.sourceCount() - 1) + " but only " + sources.size()
                     + " source(s) were given");
         }
         NDManager m = parent.newSubManager();
         try {
-            Loader loader = new Loader(m, config, sources);
+            Loader loader = new Loader(m, config, sources, dtype);
             int h = config.hiddenSize();
             int v = config.vocabSize();
             NDArray embed = loader.get(0, "model.embed_tokens.weight", v, h);
@@ -108,11 +112,13 @@ final class Weights implements AutoCloseable {
     private static final class Loader {
         private final NDManager m;
         private final List<? extends TensorSource> sources;
+        private final DataType dtype;
         private final Map<String, NDArray> loaded = new HashMap<>();
 
-        Loader(NDManager m, ModelConfig config, List<? extends TensorSource> sources) {
+        Loader(NDManager m, ModelConfig config, List<? extends TensorSource> sources, DataType dtype) {
             this.m = m;
             this.sources = sources;
+            this.dtype = dtype;
         }
 
         NDArray getT(int source, String name, long... shape) {
@@ -131,14 +137,18 @@ final class Weights implements AutoCloseable {
             if (cached != null) {
                 return cached;
             }
-            NDArray a = wrap(m, sources.get(source), name, shape);
+            NDArray a = wrap(m, sources.get(source), name, dtype, shape);
             loaded.put(key, a);
             return a;
         }
     }
 
-    /** The tensor as a float32 NDArray of the expected shape; F32 in native memory is wrapped, not copied. */
-    static NDArray wrap(NDManager m, TensorSource src, String name, long... expected) {
+    /**
+     * The tensor as a {@code target} (FLOAT32 or FLOAT16) NDArray of the expected shape on {@code m}'s device; F32 in
+     * native memory is wrapped, not copied, for a float32 CPU model. BF16 is converted on the host because DJL's
+     * PyTorch engine aborts the process when asked to wrap a bfloat16 buffer.
+     */
+    static NDArray wrap(NDManager m, TensorSource src, String name, DataType target, long... expected) {
         if (!src.contains(name)) {
             throw new UserError("tensor '" + name + "' is missing from the checkpoint");
         }
@@ -156,14 +166,15 @@ final class Weights implements AutoCloseable {
         };
         MemorySegment bytes = src.bytes(name);
         if (dt == DataType.BFLOAT16) {
-            return bf16ToFloat(m, bytes, new Shape(expected));
+            return target == DataType.FLOAT16 ? bf16ToHalf(m, bytes, new Shape(expected))
+                    : bf16ToFloat(m, bytes, new Shape(expected));
         }
         // A native segment becomes a direct buffer that the engine wraps in place; DJL copies a heap one.
         NDArray raw = m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), new Shape(expected), dt);
-        if (dt == DataType.FLOAT32) {
+        if (dt == target) {
             return raw;
         }
-        NDArray f = raw.toType(DataType.FLOAT32, true);
+        NDArray f = raw.toType(target, true);
         raw.close();
         return f;
     }
@@ -181,6 +192,27 @@ final class Weights implements AutoCloseable {
             }
             // Wrap the scratch buffer, then clone into engine-owned memory before the arena frees it.
             try (NDArray view = m.create(f32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32)) {
+                return view.duplicate();
+            }
+        }
+    }
+
+    /**
+     * BF16 to F16 on the host, so a CUDA model uploads half the bytes of float32: exact through float32, then one
+     * round to nearest even (magnitudes above 65504 become infinite, below 2^-24 zero; the model's probe catches
+     * the first). Scratch is freed here; the array is engine-owned.
+     */
+    static NDArray bf16ToHalf(NDManager m, MemorySegment bf16, Shape shape) {
+        long n = shape.size();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f16 = arena.allocate(n * 2, 64);
+            float[] chunk = new float[(int) Math.min(n, 1 << 16)];
+            for (long i = 0; i < n; i += chunk.length) {
+                int len = (int) Math.min(chunk.length, n - i);
+                FloatCodec.decode(DType.BF16, bf16, 2 * i, chunk, 0, len);
+                FloatCodec.encode(DType.F16, chunk, 0, f16, 2 * i, len);
+            }
+            try (NDArray view = m.create(f16.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT16)) {
                 return view.duplicate();
             }
         }
