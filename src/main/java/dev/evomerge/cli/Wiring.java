@@ -18,11 +18,11 @@ final class Wiring {
     private Wiring() {
     }
 
-    static ModelProvider models() {
+    /** Models on {@code runtime}'s device and precision (see {@link DeviceOptions}). */
+    static ModelProvider models(RuntimeOptions runtime) {
         // One intra-op thread: on a busy or small machine PyTorch's threads spin waiting for each other (a zoo model
         // scored in 3 s with one thread and 130 s with two on 2 shared cores); batching keeps one thread busy.
-        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults().withIntraOpThreads(1)),
-                Wiring::identity);
+        return new ModelProvider(dir -> LlamaModel.load(dir, runtime.withIntraOpThreads(1)), Wiring::identity);
     }
 
     static dev.evomerge.gate.WeightDistance distance() {
