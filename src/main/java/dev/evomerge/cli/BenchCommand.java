@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Parent of the benchmarks; each reports ratios against a baseline measured in the same process. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks (ratios against a baseline measured in the same run).",
-        subcommands = {BenchMergeCommand.class, BenchModelCommand.class, BenchClusterCommand.class})
+        subcommands = {BenchMergeCommand.class, BenchModelCommand.class, BenchClusterCommand.class,
+                BenchDeviceCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
