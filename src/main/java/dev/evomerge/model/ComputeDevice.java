@@ -4,8 +4,12 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.util.cuda.CudaUtils;
 import dev.evomerge.UserError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Properties;
 
 /**
  * Where a model's weights live and its forward passes run: the CPU, or one CUDA GPU by index.
@@ -47,12 +51,18 @@ public record ComputeDevice(boolean cuda, int index) {
     }
 
     /**
-     * Refuses, as a {@link UserError}, a GPU this process cannot use: no CUDA runtime or GPU visible, an index past the
-     * last GPU, or a PyTorch build without CUDA. The GPU count is read from the CUDA runtime before PyTorch is loaded:
-     * DJL cannot even load a CUDA build of PyTorch on a machine without a GPU. Nothing is created on the device.
+     * Refuses, as a {@link UserError}, a device this process cannot use: for a GPU, no CUDA runtime or GPU visible,
+     * an index past the last GPU, or a PyTorch build without CUDA; for the CPU, the GPU build on a machine without a
+     * GPU. The GPU count is read from the CUDA runtime before PyTorch is loaded: DJL does not load a CUDA build of
+     * PyTorch on a machine without a GPU at all (it tries to download a CPU one). Nothing is created on the device.
      */
     public void requireAvailable() {
         if (!cuda) {
+            String flavor = bundledFlavor();
+            if (flavor.startsWith("cu") && CudaUtils.getGpuCount() == 0) {
+                throw new UserError("--device cpu: this is the GPU build (PyTorch " + flavor + "), which DJL loads only "
+                        + "on a machine with a CUDA GPU; use the CPU build (./evomerge without EVOMERGE_CUDA)");
+            }
             return;
         }
         int gpus = CudaUtils.getGpuCount();
@@ -68,6 +78,20 @@ public record ComputeDevice(boolean cuda, int index) {
         if (!engine.hasCapability("CUDA")) {
             throw new UserError("--device " + this + ": this build's PyTorch " + engine.getVersion() + " has no CUDA; "
                     + "build the GPU variant (EVOMERGE_CUDA=1 ./evomerge, or mvn -Pcuda; see README, Runtime / GPU)");
+        }
+    }
+
+    /** The flavor of the PyTorch native library on the class path: {@code cpu}, {@code cu124}, ... (or "none"). */
+    static String bundledFlavor() {
+        try (InputStream in = ComputeDevice.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
+            if (in == null) {
+                return "none";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("flavor", "none");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -68,7 +68,8 @@ class ComputeDeviceTest {
     }
 
     @Test
-    void theCpuIsAlwaysAvailable() {
+    void theCpuBuildRunsOnTheCpu() {
+        assertEquals("cpu", ComputeDevice.bundledFlavor(), "the default build bundles the CPU libtorch");
         ComputeDevice.CPU.requireAvailable();
     }
 
