@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.cluster.ClusterAddresses;
 import dev.evomerge.cluster.ClusterBackend;
+import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.SearchRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,13 +18,13 @@ final class ClusterRuns {
     }
 
     static SearchRun.Outcome run(SearchRun.Options o, Path runDir, boolean resume, PrintWriter err, String cluster,
-                                 String clusterName, int timeoutSeconds) {
+                                 String clusterName, int timeoutSeconds, RuntimeOptions runtime) {
         List<String> addresses = ClusterAddresses.parse(cluster, "--cluster");
         try (ClusterBackend backend = ClusterBackend.connect(new ClusterBackend.Settings(addresses, clusterName,
                 Duration.ofSeconds(timeoutSeconds)), err)) {
             err.println("evomerge: connected to " + backend.describe() + " at " + String.join(",", addresses));
             err.flush();
-            return SearchRun.run(o, runDir, resume, err, backend::forRun);
+            return SearchRun.run(o, runDir, resume, err, backend::forRun, runtime);
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.evomerge.eval.ResultsJson;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
+import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,6 +34,9 @@ public final class EvalCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ScoringOptions scoring;
 
+    @CommandLine.Mixin
+    DeviceOptions device;
+
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "Checkpoint directory to score.")
     Path model;
 
@@ -48,10 +52,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the JSON results instead of the table.")
     boolean json;
 
+    /** Null: the runtime's models, on --device, made in {@link #call}. */
     private final ModelProvider models;
 
     public EvalCommand() {
-        this(Wiring.models());
+        this.models = null;
     }
 
     public EvalCommand(ModelProvider models) {
@@ -62,9 +67,11 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        RuntimeOptions runtime = device.runtime(RuntimeOptions.defaults(), err);
+        ModelProvider provider = models != null ? models : Wiring.models(runtime);
         Suite s = Suite.load(suite);
         s.requireSlice(slice);
-        Scorer scorer = scoring.scorer(spec, models, err);
+        Scorer scorer = scoring.scorer(spec, provider, err);
         Scorer.Scored scored = scorer.score(model, "model", s, slice, scoring.limitOrAll());
         SuiteResult r = scored.result();
         if (scored.cached()) {

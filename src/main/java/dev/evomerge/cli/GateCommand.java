@@ -8,6 +8,7 @@ import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateRunner;
 import dev.evomerge.gate.WeightDistance;
+import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -35,6 +36,9 @@ public final class GateCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ScoringOptions scoring;
 
+    @CommandLine.Mixin
+    DeviceOptions device;
+
     @Parameters(index = "0", paramLabel = "CANDIDATE_DIR", description = "Merged checkpoint to check.")
     Path candidate;
 
@@ -49,11 +53,13 @@ public final class GateCommand implements Callable<Integer> {
             description = "Score the metric gates even when a tensor gate has already rejected the candidate.")
     boolean evaluateAll;
 
+    /** Null: the runtime's models, on --device, made in {@link #call}. */
     private final ModelProvider models;
     private final WeightDistance distance;
 
     public GateCommand() {
-        this(Wiring.models(), Wiring.distance());
+        this.models = null;
+        this.distance = Wiring.distance();
     }
 
     public GateCommand(ModelProvider models, WeightDistance distance) {
@@ -65,8 +71,10 @@ public final class GateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        RuntimeOptions runtime = device.runtime(RuntimeOptions.defaults(), err);
+        ModelProvider provider = models != null ? models : Wiring.models(runtime);
         GateFile file = GateFile.load(gates);
-        Scorer scorer = scoring.scorer(spec, models, err);
+        Scorer scorer = scoring.scorer(spec, provider, err);
         GateReport r = new GateRunner(scorer, distance).run(file, candidate, scoring.limitOrAll(), evaluateAll,
                 err);
         r.lines().forEach(out::println);

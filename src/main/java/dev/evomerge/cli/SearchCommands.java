@@ -8,6 +8,7 @@ import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.gate.GateResult;
+import dev.evomerge.model.RuntimeOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -27,17 +28,22 @@ final class SearchCommands {
         return run(o, out, runId, resume, err, null);
     }
 
-    /** Runs locally, or with {@code --cluster} on its workers (the cluster classes load only then). */
+    /**
+     * Runs locally, or with {@code --cluster} on its workers (the cluster classes load only then); this process's
+     * models on the options' {@code --device}.
+     */
     static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err,
                                  SearchOptions cluster) {
+        RuntimeOptions runtime = cluster == null ? RuntimeOptions.defaults()
+                : cluster.device.runtime(RuntimeOptions.defaults(), err);
         Path runDir = out.resolve(runId);
         err.println("evomerge: run " + runDir + (resume ? " (resuming)" : ""));
         err.flush();
         if (cluster != null && cluster.cluster != null) {
             return ClusterRuns.run(o, runDir, resume, err, cluster.cluster, cluster.clusterName,
-                    cluster.clusterTimeout);
+                    cluster.clusterTimeout, runtime);
         }
-        return SearchRun.run(o, runDir, resume, err);
+        return SearchRun.run(o, runDir, resume, err, null, runtime);
     }
 
     static void report(SearchRun.Outcome r, ReportData.Sweep sweep) {

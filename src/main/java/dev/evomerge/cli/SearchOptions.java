@@ -9,6 +9,9 @@ import picocli.CommandLine.Option;
 
 /** Options shared by search, sweep and demo. */
 final class SearchOptions {
+    @picocli.CommandLine.Mixin
+    DeviceOptions device;
+
     @Option(names = "--suite", paramLabel = "SUITE.yaml",
             description = "Evaluation suite (scored on its 'search' slice).")
     Path suite;

@@ -19,12 +19,15 @@ final class Wiring {
     private Wiring() {
     }
 
-    static ModelProvider models() {
-        // Threads by model size: small models on one intra-op thread (on a busy or small machine PyTorch's threads spin
-        // waiting for each other: a zoo model scored in 3 s with one thread and 130 s with two on 2 shared cores),
-        // large ones on every core, where each matmul has enough work to share.
+    /**
+     * Models on {@code runtime}'s device and precision (see {@link DeviceOptions}), with intra-op threads by model
+     * size: small models on one thread (on a busy or small machine PyTorch's threads spin waiting for each other: a
+     * zoo model scored in 3 s with one thread and 130 s with two on 2 shared cores), large ones on every core, where
+     * each matmul has enough work to share.
+     */
+    static ModelProvider models(RuntimeOptions runtime) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new ModelProvider(dir -> LlamaModel.load(dir, RuntimeOptions.defaults()
+        return new ModelProvider(dir -> LlamaModel.load(dir, runtime
                 .withIntraOpThreads(RuntimeOptions.intraOpThreadsFor(config(dir), cores))), Wiring::identity);
     }
 

@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.model.RuntimeOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,6 +19,9 @@ public final class WorkerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    DeviceOptions device;
+
     @Option(names = "--port", defaultValue = "5701", description = "Member port (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -35,7 +39,8 @@ public final class WorkerCommand implements Callable<Integer> {
     List<Path> models;
 
     @Option(names = "--gpus", split = ",", paramLabel = "ID",
-            description = "GPU ids, one slot (candidate at a time) each (default: one CPU slot).")
+            description = "CUDA GPU ids, one slot (candidate at a time) each, its model on that GPU (default: one "
+                    + "slot on --device).")
     List<Integer> gpus;
 
     @Option(names = "--threads", defaultValue = "0",
@@ -57,12 +62,15 @@ public final class WorkerCommand implements Callable<Integer> {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         var options = new dev.evomerge.cluster.Worker.Options(clusterName, host, port, join == null ? List.of() : join,
                 models == null ? List.of() : models, gpus == null ? List.of() : gpus, n, hazelcastConfig);
-        try (var worker = dev.evomerge.cluster.Worker.start(options)) {
+        RuntimeOptions runtime = device.workerRuntime(RuntimeOptions.defaults(), options.gpus(), spec,
+                spec.commandLine().getErr());
+        try (var worker = dev.evomerge.cluster.Worker.start(options, runtime)) {
             var out = spec.commandLine().getOut();
             out.println("evomerge worker ready: " + worker.address() + " in cluster '" + worker.clusterName() + "' ("
                     + worker.clusterSize() + (worker.clusterSize() == 1 ? " member), " : " members), ")
                     + worker.slots() + (worker.slots() == 1 ? " slot" : " slots")
-                    + (gpus == null || gpus.isEmpty() ? " (CPU)" : " (GPUs " + gpus + ")")
+                    + (gpus == null || gpus.isEmpty() ? " (" + runtime.device() + ", " + runtime.precision() + ")"
+                            : " (GPUs " + gpus + ", " + runtime.precision() + ")")
                     + (models == null ? "" : ", models under " + models));
             out.flush();
             worker.awaitShutdown();

@@ -1,5 +1,7 @@
 package dev.evomerge.cluster;
 
+import dev.evomerge.model.ComputeDevice;
+import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.CandidateEvaluator;
 import dev.evomerge.search.RunContext;
 import dev.evomerge.search.RunEvaluators;
@@ -30,13 +32,14 @@ public interface RunOpener {
 
     /**
      * The real evaluators: sources found at the coordinator's paths or, by content hash, under {@code models};
-     * {@code threads} CPU threads for merging, divided among the slots for inference.
+     * {@code threads} CPU threads for merging, divided among the slots for inference; models on {@code runtime}'s
+     * device, or slot i's on {@code slotDevices.get(i)} when given (one per GPU).
      */
-    static RunOpener real(List<Path> models, int threads) {
+    static RunOpener real(List<Path> models, int threads, RuntimeOptions runtime, List<ComputeDevice> slotDevices) {
         SourceLocator locator = new SourceLocator(models);
         return (context, worker, slots) -> {
             RunEvaluators wiring = RunEvaluators.remote(context, locator.locate(context, worker), threads,
-                    Math.max(1, threads / slots), worker);
+                    runtime.withIntraOpThreads(Math.max(1, threads / slots)), worker);
             return new Opened() {
                 @Override
                 public SearchSpace space() {
@@ -45,7 +48,7 @@ public interface RunOpener {
 
                 @Override
                 public CandidateEvaluator.Factory evaluators() {
-                    return wiring.factory();
+                    return wiring.factory(slotDevices);
                 }
 
                 @Override

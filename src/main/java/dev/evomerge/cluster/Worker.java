@@ -6,6 +6,8 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.evomerge.UserError;
+import dev.evomerge.model.ComputeDevice;
+import dev.evomerge.model.RuntimeOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,11 +49,21 @@ public final class Worker implements AutoCloseable {
             if (threads < 1) {
                 throw new UserError("--threads must be at least 1, but was " + threads);
             }
+            for (int id : gpus) {
+                if (id < 0) {
+                    throw new UserError("--gpus takes GPU indices from 0, but was given " + id);
+                }
+            }
             join.forEach(a -> ClusterAddresses.parse(a, "--join"));
         }
 
         int slots() {
             return gpus.isEmpty() ? 1 : gpus.size();
+        }
+
+        /** Slot i's GPU, from {@code gpus}; empty for one slot on the runtime's own device. */
+        List<ComputeDevice> slotDevices() {
+            return gpus.stream().map(ComputeDevice::gpu).toList();
         }
     }
 
@@ -65,9 +77,17 @@ public final class Worker implements AutoCloseable {
         this.slots = slots;
     }
 
-    /** Starts a worker with the real evaluators. */
+    /** Starts a worker with the real evaluators on the CPU (tests and benchmarks). */
     public static Worker start(Options o) {
-        return start(o, RunOpener.real(o.models(), o.threads()));
+        return start(o, RuntimeOptions.defaults());
+    }
+
+    /**
+     * Starts a worker with the real evaluators: slot i's model on CUDA GPU {@code o.gpus().get(i)}, or with no GPUs
+     * one slot on {@code runtime}'s device, in {@code runtime}'s precision. The caller has checked the GPUs exist.
+     */
+    public static Worker start(Options o, RuntimeOptions runtime) {
+        return start(o, RunOpener.real(o.models(), o.threads(), runtime, o.slotDevices()));
     }
 
     /** Starts a worker whose runs {@code opener} opens (benchmarks and tests plug fake evaluators in here). */

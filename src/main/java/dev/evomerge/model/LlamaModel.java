@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
@@ -22,7 +23,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A Llama-family decoder (Llama, Mistral, Qwen2) on DJL's PyTorch engine, in float32.
+ * A Llama-family decoder (Llama, Mistral, Qwen2) on DJL's PyTorch engine, in float32 on the CPU, float16 on CUDA
+ * ({@link RuntimeOptions#device}, {@link RuntimeOptions#precision}).
  *
  * <p>Shape letters: B batch, T new tokens, S keys (past + new), H hidden size, NH query heads, KV key/value heads,
  * G = NH / KV, D head dim, F intermediate size, V vocabulary.
@@ -43,6 +45,8 @@ public final class LlamaModel implements LanguageModel {
     private final List<AutoCloseable> owned;
     private final NDManager manager;
     private final float[] invFreq;
+    /** The weights' and matmuls' type: the options' precision until a float16 probe fails, then float32. */
+    private DataType dtype;
     private Weights weights;
     /** Test seam: runs after every decoder layer of every forward pass (null: nothing). */
     private Runnable afterLayer;
@@ -54,16 +58,22 @@ public final class LlamaModel implements LanguageModel {
         this.options = Objects.requireNonNull(options, "options");
         this.tokenizer = tokenizer;
         this.owned = List.copyOf(owned);
+        options.device().requireAvailable();
         Engine engine = Engine.getEngine("PyTorch");
         if (options.intraOpThreads() > 0) {
             JniUtils.setNumThreads(options.intraOpThreads());
         }
-        Device device = engine.defaultDevice();
+        Device device = options.device().djl();
         this.manager = engine.newBaseManager(device);
         this.invFreq = inverseFrequencies(config);
+        this.dtype = options.precision().djl();
         try {
-            this.weights = Weights.load(manager, sourceConfig, sources, path);
+            this.weights = Weights.load(manager, sourceConfig, sources, path, dtype);
+            fallBackUnlessFinite(sources, path);
         } catch (RuntimeException e) {
+            if (weights != null) {
+                weights.close();
+            }
             manager.close();
             throw e;
         }
@@ -143,12 +153,13 @@ public final class LlamaModel implements LanguageModel {
             throw new IllegalArgumentException("the new layer path has " + path.size() + " layers but the model has "
                     + config.numLayers());
         }
-        Weights next = Weights.load(manager, sourceConfig, sources, path);
+        Weights next = Weights.load(manager, sourceConfig, sources, path, dtype);
         Weights old = weights;
         weights = next;
         if (old != null) {
             old.close();
         }
+        fallBackUnlessFinite(sources, path);
     }
 
     /**
@@ -160,6 +171,53 @@ public final class LlamaModel implements LanguageModel {
             weights.close();
             weights = null;
         }
+    }
+
+    /** The type the weights and matmuls are in now (float32 after a float16 fallback). */
+    public Precision precision() {
+        return dtype == DataType.FLOAT16 ? Precision.FLOAT16 : Precision.FLOAT32;
+    }
+
+    /**
+     * float16 overflows past 65504, and a model whose activations go there gives infinite or NaN logits. So after
+     * every float16 load a short probe runs; if its logits are not all finite the weights are reloaded in float32 and
+     * this model stays there, with one warning.
+     */
+    private void fallBackUnlessFinite(List<? extends TensorSource> sources, LayerPath path) {
+        if (dtype != DataType.FLOAT16 || probeIsFinite()) {
+            return;
+        }
+        options.warnings().accept("float16 logits are not finite on a short probe (a value overflowed 65504); this "
+                + "model computes in float32 on " + options.device() + " instead (twice the memory, slower)");
+        weights.close();
+        weights = null;
+        dtype = DataType.FLOAT32;
+        weights = Weights.load(manager, sourceConfig, sources, path, dtype);
+    }
+
+    private boolean probeIsFinite() {
+        int[] probe = new int[Math.min(8, config.vocabSize())];
+        for (int i = 0; i < probe.length; i++) {
+            probe[i] = i == 0 && config.bosTokenId() >= 0 ? config.bosTokenId() : i;
+        }
+        try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
+            NDArray logits = forwardRightPadded(fm, List.of(probe), probe.length).matMul(weights.lmHeadT);
+            return Float.isFinite(float32(logits).abs().max().getFloat());
+        }
+    }
+
+    /** {@code a} in float32 (itself if it already is): statistics and softmaxes never run in float16. */
+    private static NDArray float32(NDArray a) {
+        return as(a, DataType.FLOAT32);
+    }
+
+    /** {@code a} in the compute type (itself in a float32 model, so the CPU path has no extra ops). */
+    private NDArray compute(NDArray a) {
+        return as(a, dtype);
+    }
+
+    private static NDArray as(NDArray a, DataType t) {
+        return a.getDataType() == t ? a : a.toType(t, false);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -201,7 +259,7 @@ public final class LlamaModel implements LanguageModel {
         int v = config.vocabSize();
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
             NDArray hidden = forwardRightPadded(fm, sequences, t);
-            float[] flat = hidden.matMul(weights.lmHeadT).toFloatArray();
+            float[] flat = float32(hidden.matMul(weights.lmHeadT)).toFloatArray();
             float[][][] out = new float[b][][];
             for (int i = 0; i < b; i++) {
                 int n = sequences.get(i).length;
@@ -237,7 +295,7 @@ public final class LlamaModel implements LanguageModel {
             for (int r0 = 0; r0 < b; r0 += rows) {
                 int r1 = Math.min(b, r0 + rows);
                 NDIndex rowsIdx = new NDIndex("{}:{}", r0, r1);
-                NDArray logits = hidden.get(rowsIdx).matMul(weights.lmHeadT);      // [b', T, V]
+                NDArray logits = float32(hidden.get(rowsIdx).matMul(weights.lmHeadT));      // [b', T, V]
                 float[] lp = logits.logSoftmax(-1).gather(targetNd.get(rowsIdx), 2).toFloatArray();
                 long[] am = logits.argMax(2).toLongArray();
                 System.arraycopy(lp, 0, logp, r0 * t, lp.length);
@@ -317,8 +375,8 @@ public final class LlamaModel implements LanguageModel {
         // Rotary embedding (Su et al. 2021) in Hugging Face's rotate-half layout: angle = pos * invFreq, duplicated.
         NDArray angles = fm.create(posF, new Shape(b, t, 1)).mul(fm.create(invFreq, new Shape(1, 1, d / 2)));
         NDArray emb = angles.concat(angles, -1).reshape(b, 1, t, d);
-        NDArray cos = emb.cos();
-        NDArray sin = emb.sin();
+        NDArray cos = compute(emb.cos());
+        NDArray sin = compute(emb.sin());
         NDArray biasNd = fm.create(bias, new Shape(b, 1, 1, t, s));
 
         NDArray x = idsNd.getNDArrayInternal().embedding(idsNd, weights.embed, SparseFormat.DENSE).singletonOrThrow();
@@ -375,9 +433,9 @@ public final class LlamaModel implements LanguageModel {
         }
         // Grouped-query attention without repeating K/V: query head h uses kv head h / G, so the G heads of one
         // group are stacked along the query axis: [B, KV, G*T, D] x [B, KV, D, S].
-        NDArray scores = q.reshape(b, kvh, g * t, d).matMul(k.transpose(0, 1, 3, 2))
+        NDArray scores = float32(q.reshape(b, kvh, g * t, d).matMul(k.transpose(0, 1, 3, 2)))
                 .reshape(b, kvh, g, t, s).add(biasNd);
-        NDArray attn = scores.softmax(-1).reshape(b, kvh, g * t, s).matMul(v)   // [B, KV, G*T, D]
+        NDArray attn = compute(scores.softmax(-1)).reshape(b, kvh, g * t, s).matMul(v)   // [B, KV, G*T, D]
                 .reshape(b, nh, t, d).transpose(0, 2, 1, 3).reshape(b, t, nh * d);
         x = residual(x, attn.matMul(w.oT()), w.scale());
         h = rmsNorm(x, w.postNorm());
@@ -395,10 +453,14 @@ public final class LlamaModel implements LanguageModel {
         return bias == null ? y : y.add(bias);
     }
 
-    /** RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * w. */
+    /**
+     * RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * w. In float16 the statistics run in float32 and
+     * the normalized x is cast back before the weight, as Hugging Face's LlamaRMSNorm does (x^2 overflows at 256).
+     */
     private NDArray rmsNorm(NDArray x, NDArray w) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
-        return x.div(rms).mul(w);
+        NDArray xf = float32(x);
+        NDArray rms = xf.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
+        return compute(xf.div(rms)).mul(w);
     }
 
     /** x * cos + rotate_half(x) * sin, with rotate_half(x) = [-x2, x1] for halves x1, x2 of the head dim. */
@@ -519,7 +581,8 @@ public final class LlamaModel implements LanguageModel {
                 try (NDScope ignored = new NDScope()) {
                     NDArray[] newCache = useKvCache ? new NDArray[2 * config.numLayers()] : null;
                     NDArray hidden = forward(gm, ids, pos, bias, b, t, filled, cache, newCache);
-                    next = hidden.get(new NDIndex(":, -1, :")).matMul(weights.lmHeadT).argMax(-1).toLongArray();
+                    next = float32(hidden.get(new NDIndex(":, -1, :")).matMul(weights.lmHeadT)).argMax(-1)
+                            .toLongArray();
                     if (useKvCache) {
                         NDScope.unregister(newCache);
                         if (cache != null) {

@@ -1,5 +1,8 @@
 package dev.evomerge.model;
 
+import java.util.Objects;
+import java.util.function.Consumer;
+
 /**
  * How the runtime batches and threads its work.
  *
@@ -11,10 +14,17 @@ package dev.evomerge.model;
  *     0 means the config's max_position_embeddings
  * @param prependBos whether every sequence starts with the config's bos_token_id (Llama-family models were trained
  *     so; it also lets the first text token be scored)
+ * @param device where the weights live and the forward passes run
+ * @param precision the weights' and matmuls' float type ({@link Precision#defaultFor} the device unless overridden)
+ * @param warnings where one-line warnings go (e.g. a float16 model falling back to float32)
  */
 public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchTokens, int maxSequenceLength,
-                             boolean prependBos) {
+                             boolean prependBos, ComputeDevice device, Precision precision,
+                             Consumer<String> warnings) {
     public RuntimeOptions {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(warnings, "warnings");
         if (intraOpThreads < 0) {
             throw new IllegalArgumentException("intraOpThreads must be at least 0, but was " + intraOpThreads);
         }
@@ -42,22 +52,43 @@ public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchT
     }
 
     public static RuntimeOptions defaults() {
-        return new RuntimeOptions(0, 32, 8192, 0, true);
+        return new RuntimeOptions(0, 32, 8192, 0, true, ComputeDevice.CPU, Precision.FLOAT32,
+                w -> System.err.println("evomerge: warning: " + w));
     }
 
     public RuntimeOptions withIntraOpThreads(int threads) {
-        return new RuntimeOptions(threads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos);
+        return new RuntimeOptions(threads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, device,
+                precision, warnings);
     }
 
     public RuntimeOptions withBatching(int batchSize, int batchTokens) {
-        return new RuntimeOptions(intraOpThreads, batchSize, batchTokens, maxSequenceLength, prependBos);
+        return new RuntimeOptions(intraOpThreads, batchSize, batchTokens, maxSequenceLength, prependBos, device,
+                precision, warnings);
     }
 
     public RuntimeOptions withMaxSequenceLength(int length) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, length, prependBos);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, length, prependBos, device,
+                precision, warnings);
     }
 
     public RuntimeOptions withPrependBos(boolean bos) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, bos);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, bos, device,
+                precision, warnings);
+    }
+
+    /** On {@code onto}, computing in its default precision ({@link Precision#defaultFor}). */
+    public RuntimeOptions withDevice(ComputeDevice onto) {
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, onto,
+                Precision.defaultFor(onto), warnings);
+    }
+
+    public RuntimeOptions withPrecision(Precision p) {
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, device,
+                p, warnings);
+    }
+
+    public RuntimeOptions withWarnings(Consumer<String> sink) {
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, device,
+                precision, sink);
     }
 }

@@ -21,9 +21,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One candidate's weights as float32 NDArrays, all owned by one sub-manager so a swap frees them at once. F32 tensors
- * in native memory are wrapped without a copy (the source must stay open while the model uses them); F16/BF16 are
- * converted on the engine side. Linear weights are kept as transposed views ([in, out]) so {@code x.matMul(wT)} is
+ * One candidate's weights as NDArrays of the compute type (float32, or float16 on CUDA), all owned by one sub-manager
+ * so a swap frees them at once. On the CPU, F32 tensors in native memory are wrapped without a copy (the source must
+ * stay open while the model uses them) and F16/BF16 are widened once into memory these weights own (see
+ * {@link #wrap}). Linear weights are kept as transposed views ([in, out]) so {@code x.matMul(wT)} is
  * one BLAS call with no copy. Nothing here is ever modified in place.
  */
 final class Weights implements AutoCloseable {
@@ -51,9 +52,11 @@ final class Weights implements AutoCloseable {
 
     /**
      * Loads a path through the sources' layers. {@code config} describes every source (same shapes); the built model
-     * has {@code path.size()} layers. A (source, layer) used twice is loaded once.
+     * has {@code path.size()} layers. A (source, layer) used twice is loaded once. {@code parent}'s device is where
+     * the weights go; {@code dtype} (FLOAT32 or FLOAT16) is what they become.
      */
-    static Weights load(NDManager parent, ModelConfig config, List<? extends TensorSource> sources, LayerPath path) {
+    static Weights load(NDManager parent, ModelConfig config, List<? extends TensorSource> sources, LayerPath path,
+                        DataType dtype) {
         if (path.sourceCount() > sources.size()) {
             throw new UserError("layer path uses source " + (path.sourceCount() - 1) + " but only " + sources.size()
                     + " source(s) were given");
@@ -61,7 +64,7 @@ final class Weights implements AutoCloseable {
         NDManager m = parent.newSubManager();
         Arena arena = Arena.ofShared();
         try {
-            Loader loader = new Loader(m, arena, sources);
+            Loader loader = new Loader(m, arena, sources, dtype);
             int h = config.hiddenSize();
             int v = config.vocabSize();
             NDArray embed = loader.get(0, "model.embed_tokens.weight", v, h);
@@ -115,12 +118,14 @@ final class Weights implements AutoCloseable {
         private final NDManager m;
         private final Arena arena;
         private final List<? extends TensorSource> sources;
+        private final DataType dtype;
         private final Map<String, NDArray> loaded = new HashMap<>();
 
-        Loader(NDManager m, Arena arena, List<? extends TensorSource> sources) {
+        Loader(NDManager m, Arena arena, List<? extends TensorSource> sources, DataType dtype) {
             this.m = m;
             this.arena = arena;
             this.sources = sources;
+            this.dtype = dtype;
         }
 
         NDArray getT(int source, String name, long... shape) {
@@ -139,20 +144,21 @@ final class Weights implements AutoCloseable {
             if (cached != null) {
                 return cached;
             }
-            NDArray a = wrap(m, arena, sources.get(source), name, shape);
+            NDArray a = wrap(m, arena, sources.get(source), name, dtype, shape);
             loaded.put(key, a);
             return a;
         }
     }
 
     /**
-     * The tensor as a float32 NDArray of the expected shape. F32 in native memory is wrapped, not copied; F16 and
-     * BF16 are widened once into {@code arena} (memory the weights own) and that buffer is wrapped, so a tensor costs
-     * 4 bytes per element and no transient second copy. The source's mapped pages are then dropped from this
-     * process's resident set: they are clean page cache the kernel can reclaim anyway, and keeping them mapped would
-     * add the checkpoint's size to RSS for nothing (docs/memory.md).
+     * The tensor as a {@code target} (FLOAT32 or FLOAT16) NDArray of the expected shape on {@code m}'s device. On the
+     * CPU, F32 in native memory is wrapped, not copied, for a float32 model, and F16/BF16 are widened once into
+     * {@code arena} (memory the weights own) and that buffer is wrapped, so a tensor costs 4 bytes per element and no
+     * transient second copy. BF16 is converted on the host because DJL's PyTorch engine aborts the process when asked
+     * to wrap a bfloat16 buffer. A source whose bytes were converted has its mapped pages dropped from this process's
+     * resident set: they are clean page cache the kernel can reclaim anyway (docs/memory.md).
      */
-    static NDArray wrap(NDManager m, Arena arena, TensorSource src, String name, long... expected) {
+    static NDArray wrap(NDManager m, Arena arena, TensorSource src, String name, DataType target, long... expected) {
         if (!src.contains(name)) {
             throw new UserError("tensor '" + name + "' is missing from the checkpoint");
         }
@@ -161,21 +167,38 @@ final class Weights implements AutoCloseable {
             throw new UserError("tensor '" + name + "' has shape " + info.shapeString() + " but config.json implies "
                     + Arrays.toString(expected));
         }
-        MemorySegment bytes = src.bytes(name);
-        Shape shape = new Shape(expected);
-        switch (info.dtype()) {
-            case F32 -> {
-                // A native segment becomes a direct buffer that the engine wraps in place; DJL copies a heap one.
-                return m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32);
-            }
-            case F16, BF16 -> {
-                NDArray widened = widen(m, arena, info.dtype(), bytes, shape);
-                src.releasePages(name);
-                return widened;
-            }
+        DataType stored = switch (info.dtype()) {
+            case F32 -> DataType.FLOAT32;
+            case F16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
             default -> throw new UserError("tensor '" + name + "' has dtype " + info.dtype()
                     + "; the runtime loads F32, F16 and BF16");
+        };
+        MemorySegment bytes = src.bytes(name);
+        Shape shape = new Shape(expected);
+        boolean onHost = !m.getDevice().isGpu();
+        if (onHost && stored == target) {
+            // A native segment becomes a direct buffer that the engine wraps in place; DJL copies a heap one.
+            return m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, target);
         }
+        NDArray out;
+        if (target == DataType.FLOAT32 && stored != DataType.FLOAT32) {
+            if (onHost) {
+                out = widen(m, arena, info.dtype(), bytes, shape);
+            } else {
+                try (Arena scratch = Arena.ofConfined()) {
+                    out = widen(m, scratch, info.dtype(), bytes, shape); // created on the device: a copy
+                }
+            }
+        } else if (stored == DataType.BFLOAT16) {
+            out = bf16ToHalf(m, bytes, shape);
+        } else {
+            try (NDArray raw = m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, stored)) {
+                out = raw.toType(target, true);
+            }
+        }
+        src.releasePages(name);
+        return out;
     }
 
     /** Elements widened per step: bounds the heap scratch while the float32 result is written straight to native. */
@@ -195,6 +218,27 @@ final class Weights implements AutoCloseable {
             MemorySegment.copy(chunk, 0, f32, ValueLayout.JAVA_FLOAT_UNALIGNED, i * Float.BYTES, len);
         }
         return m.create(f32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32);
+    }
+
+    /**
+     * BF16 to F16 on the host, so a CUDA model uploads half the bytes of float32: exact through float32, then one
+     * round to nearest even (magnitudes above 65504 become infinite, below 2^-24 zero; the model's probe catches
+     * the first). Scratch is freed here; the array is engine-owned.
+     */
+    static NDArray bf16ToHalf(NDManager m, MemorySegment bf16, Shape shape) {
+        long n = shape.size();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f16 = arena.allocate(n * 2, 64);
+            float[] chunk = new float[(int) Math.min(n, 1 << 16)];
+            for (long i = 0; i < n; i += chunk.length) {
+                int len = (int) Math.min(chunk.length, n - i);
+                FloatCodec.decode(DType.BF16, bf16, 2 * i, chunk, 0, len);
+                FloatCodec.encode(DType.F16, chunk, 0, f16, 2 * i, len);
+            }
+            try (NDArray view = m.create(f16.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT16)) {
+                return view.duplicate();
+            }
+        }
     }
 
     @Override

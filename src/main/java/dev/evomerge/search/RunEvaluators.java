@@ -2,6 +2,7 @@ package dev.evomerge.search;
 
 import dev.evomerge.UserError;
 import dev.evomerge.eval.Suite;
+import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.SearchSpaces;
@@ -29,7 +30,7 @@ public final class RunEvaluators implements AutoCloseable {
 
     private RunEvaluators(MergeSpace space, Suite suite, Path spaceFile, Double maxL2, boolean maxL2Relative,
                           double stageFraction, long tensorCacheMb, int batchSize, UnaryOperator<Path> locate,
-                          int mergeThreads, int intraOpThreads) {
+                          int mergeThreads, RuntimeOptions runtime) {
         this.space = space;
         this.suite = suite;
         this.slice = SearchSlice.of(suite);
@@ -49,23 +50,31 @@ public final class RunEvaluators implements AutoCloseable {
                 ceiling == null ? null : base, ceiling, locate);
         Path tokenizer = locate.apply(base != null ? base : references.values().iterator().next());
         this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective(), stageFraction, tokenizer,
-                RuntimeOptions.defaults().withIntraOpThreads(intraOpThreads), batchSize);
+                runtime, batchSize);
     }
 
     /** The coordinator's (and local mode's) wiring, from the run's own files. */
     public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
                                       double stageFraction, long tensorCacheMb, int mergeThreads, int intraOpThreads) {
+        return local(space, suite, spaceFile, ceiling, stageFraction, tensorCacheMb, mergeThreads,
+                RuntimeOptions.defaults().withIntraOpThreads(intraOpThreads));
+    }
+
+    /** As above, the models on {@code runtime}'s device, precision and intra-op threads. */
+    public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
+                                      double stageFraction, long tensorCacheMb, int mergeThreads,
+                                      RuntimeOptions runtime) {
         return new RunEvaluators(space, suite, spaceFile, ceiling == null ? null : ceiling.max(),
                 ceiling != null && ceiling.relative(), stageFraction, tensorCacheMb, 16, UnaryOperator.identity(),
-                mergeThreads, intraOpThreads);
+                mergeThreads, runtime);
     }
 
     /**
      * A worker's wiring for {@code context}: the space from its text, the suite from its path (refused if its bytes
-     * differ from the coordinator's), model paths through {@code locate}.
+     * differ from the coordinator's), model paths through {@code locate}, models on {@code runtime}'s device.
      */
     public static RunEvaluators remote(RunContext context, UnaryOperator<Path> locate, int mergeThreads,
-                                       int intraOpThreads, String worker) {
+                                       RuntimeOptions runtime, String worker) {
         Path suiteFile = Path.of(context.suiteFile());
         if (!Files.isRegularFile(suiteFile)) {
             throw new UserError("worker " + worker + " has no suite at " + suiteFile
@@ -77,7 +86,7 @@ public final class RunEvaluators implements AutoCloseable {
         MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
         return new RunEvaluators(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
                 context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(), context.batchSize(), locate,
-                mergeThreads, intraOpThreads);
+                mergeThreads, runtime);
     }
 
     /** What a worker needs to rebuild this wiring; hashes every source (cached across runs by path, size, mtime). */
@@ -120,6 +129,11 @@ public final class RunEvaluators implements AutoCloseable {
     /** One {@link RuntimeEvaluator} per worker thread. */
     public CandidateEvaluator.Factory factory() {
         return RuntimeEvaluator.factory(shared);
+    }
+
+    /** Worker i's evaluator on {@code devices.get(i)} (a cluster worker's {@code --gpus}); empty: all on one. */
+    public CandidateEvaluator.Factory factory(List<ComputeDevice> devices) {
+        return RuntimeEvaluator.factory(shared, devices);
     }
 
     @Override

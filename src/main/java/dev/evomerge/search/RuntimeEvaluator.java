@@ -5,6 +5,7 @@ import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.eval.Task;
+import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
@@ -12,6 +13,7 @@ import dev.evomerge.model.TextTokenizer;
 import dev.evomerge.search.space.Objective;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +45,12 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
             if (!(stageFraction > 0 && stageFraction <= 1)) {
                 throw new IllegalArgumentException("stage fraction must be in (0, 1], but was " + stageFraction);
             }
+        }
+
+        /** The same, with models on {@code device} in the same precision. */
+        Shared on(ComputeDevice device) {
+            return new Shared(merger, slice, objective, stageFraction, tokenizer,
+                    options.withDevice(device).withPrecision(options.precision()), batchSize);
         }
     }
 
@@ -76,6 +84,13 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     /** Every worker its own evaluator over {@code shared}. */
     public static Factory factory(Shared shared) {
         return (worker, workers) -> new RuntimeEvaluator(shared);
+    }
+
+    /** Worker i's evaluator with its model on {@code devices.get(i)} (one per GPU); empty: {@link #factory(Shared)}. */
+    public static Factory factory(Shared shared, List<ComputeDevice> devices) {
+        List<ComputeDevice> d = List.copyOf(devices);
+        return d.isEmpty() ? factory(shared) : (worker, workers) -> new RuntimeEvaluator(
+                shared.on(d.get(worker % d.size())));
     }
 
     @Override

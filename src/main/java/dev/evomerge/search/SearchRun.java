@@ -137,25 +137,32 @@ public final class SearchRun {
         return run(o, runDir, resume, log, null);
     }
 
-    /**
-     * Runs with candidates evaluated by {@code cluster.apply(context)} (closed at the end), or, when {@code cluster}
-     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way, all
-     * under the run's {@link RunLock}: a second process on the same run is refused.
-     */
     public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
+        return run(o, runDir, resume, log, cluster, RuntimeOptions.defaults());
+    }
+
+    /**
+     * Runs with candidates evaluated by {@code cluster.apply(context)} (closed at the end), or, when {@code cluster}
+     * is null, on {@code workers} threads of this process. Source scores and the finish run here either way, on
+     * {@code runtime}'s device and precision (its thread count is set from the options), all under the run's
+     * {@link RunLock}: a second process on the same run is refused. The device is not part of the run's options: a
+     * resumed run may use another machine's.
+     */
+    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
+                              Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime) {
         // The inputs are checked before the run directory is locked (and created), so a bad file leaves nothing.
         MergeSpace space = SearchSpaces.load(o.space());
         Suite suite = Suite.load(o.suite());
         GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
         try (RunLock lock = RunLock.acquire(runDir)) {
-            return locked(o, runDir, resume, log, cluster, space, suite, gates);
+            return locked(o, runDir, resume, log, cluster, runtime, space, suite, gates);
         }
     }
 
     private static Outcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
-                                  Function<RunContext, EvaluationBackend> cluster, MergeSpace space, Suite suite,
-                                  GateFile gates) {
+                                  Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime,
+                                  MergeSpace space, Suite suite, GateFile gates) {
         ObjectNode inputs = inputs(o, suite, gates);
         Journal.Contents resumed = resume ? resumable(runDir, o, inputs, log) : null;
 
@@ -176,7 +183,7 @@ public final class SearchRun {
         int intraOp = Math.max(1, cores / o.workers());
         Path spaceDir = o.space().toAbsolutePath().getParent();
         try (RunEvaluators wiring = RunEvaluators.local(space, suite, o.space(), ceiling, o.stageFraction(),
-                o.tensorCacheMb(), cores, intraOp)) {
+                o.tensorCacheMb(), cores, runtime.withIntraOpThreads(intraOp))) {
             CandidateMerger merger = wiring.merger();
             RuntimeEvaluator.Shared shared = wiring.shared();
             SearchSlice slice = wiring.slice();
@@ -231,8 +238,8 @@ public final class SearchRun {
             long f0 = System.nanoTime();
             if (gates != null) {
                 Scorer scorer = new Scorer(new dev.evomerge.eval.ModelProvider(
-                        dir -> dev.evomerge.model.LlamaModel.load(dir, RuntimeOptions.defaults()
-                                .withIntraOpThreads(cores)), SearchRun::identity),
+                        dir -> dev.evomerge.model.LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
+                        SearchRun::identity),
                         new Evaluator(16, progress), null);
                 GateRunner runner = new GateRunner(scorer, (cand, b) -> {
                     try (var c = dev.evomerge.checkpoint.Checkpoint.open(cand);
