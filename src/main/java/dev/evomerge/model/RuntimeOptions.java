@@ -11,9 +11,12 @@ package dev.evomerge.model;
  *     0 means the config's max_position_embeddings
  * @param prependBos whether every sequence starts with the config's bos_token_id (Llama-family models were trained
  *     so; it also lets the first text token be scored)
+ * @param shareContexts whether log-likelihood requests whose scored tokens follow the same token prefix (the choices
+ *     of one multiple-choice question) compute that prefix once and continue every request from its K/V cache;
+ *     false scores each request on its own (the reference the shared path is tested and benchmarked against)
  */
 public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchTokens, int maxSequenceLength,
-                             boolean prependBos) {
+                             boolean prependBos, boolean shareContexts) {
     public RuntimeOptions {
         if (intraOpThreads < 0) {
             throw new IllegalArgumentException("intraOpThreads must be at least 0, but was " + intraOpThreads);
@@ -30,22 +33,26 @@ public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchT
     }
 
     public static RuntimeOptions defaults() {
-        return new RuntimeOptions(0, 32, 8192, 0, true);
+        return new RuntimeOptions(0, 32, 8192, 0, true, true);
     }
 
     public RuntimeOptions withIntraOpThreads(int threads) {
-        return new RuntimeOptions(threads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos);
+        return new RuntimeOptions(threads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, shareContexts);
     }
 
     public RuntimeOptions withBatching(int batchSize, int batchTokens) {
-        return new RuntimeOptions(intraOpThreads, batchSize, batchTokens, maxSequenceLength, prependBos);
+        return new RuntimeOptions(intraOpThreads, batchSize, batchTokens, maxSequenceLength, prependBos, shareContexts);
     }
 
     public RuntimeOptions withMaxSequenceLength(int length) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, length, prependBos);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, length, prependBos, shareContexts);
     }
 
     public RuntimeOptions withPrependBos(boolean bos) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, bos);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, bos, shareContexts);
+    }
+
+    public RuntimeOptions withShareContexts(boolean share) {
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, share);
     }
 }
