@@ -287,7 +287,7 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * Final-norm hidden states [B, T, H] of right-padded sequences (positions 0.., causal, padding keys masked); with
-     * {@code newKv} each layer's keys/values [B, KV, T, D] are put there.
+     * {@code newKv}, only each layer's keys/values [B, KV, T, D], put there (returns null).
      */
     private NDArray forwardRightPadded(NDManager fm, List<int[]> seqs, int t, NDArray[] newKv) {
         int b = seqs.size();
@@ -309,7 +309,7 @@ public final class LlamaModel implements LanguageModel {
             }
         }
         float[] bias = attentionBias(b, t, t, pos, keyPos, valid);
-        return forward(fm, ids, pos, bias, b, t, t, null, newKv);
+        return forward(fm, ids, pos, bias, b, t, t, null, newKv, newKv != null);
     }
 
     /**
@@ -335,10 +335,11 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * The decoder stack. {@code pastK/pastV}: per layer [B, KV, S-T, D] or null; when {@code newK/newV} are given the
-     * layer's full keys/values [B, KV, S, D] are put there (the caller owns them). Returns [B, T, H] after final norm.
+     * layer's full keys/values [B, KV, S, D] are put there (the caller owns them). Returns [B, T, H] after final norm,
+     * or null with {@code keysOnly}, which stops once the last layer's keys/values are known (a shared prefix).
      */
     private NDArray forward(NDManager fm, long[] ids, long[] positions, float[] bias, int b, int t, int s,
-                            NDArray[] pastKv, NDArray[] newKv) {
+                            NDArray[] pastKv, NDArray[] newKv, boolean keysOnly) {
         int nh = config.numHeads();
         int kvh = config.numKvHeads();
         int g = config.groupSize();
@@ -373,6 +374,9 @@ public final class LlamaModel implements LanguageModel {
             if (newKv != null) {
                 newKv[2 * l] = k;
                 newKv[2 * l + 1] = v;
+                if (keysOnly && l == weights.layers.size() - 1) {
+                    return null;
+                }
             }
             // Grouped-query attention without repeating K/V: query head h uses kv head h / G, so the G heads of one
             // group are stacked along the query axis: [B, KV, G*T, D] x [B, KV, D, S].
@@ -521,7 +525,7 @@ public final class LlamaModel implements LanguageModel {
                 long[] next;
                 try (NDScope ignored = new NDScope()) {
                     NDArray[] newCache = useKvCache ? new NDArray[2 * config.numLayers()] : null;
-                    NDArray hidden = forward(gm, ids, pos, bias, b, t, filled, cache, newCache);
+                    NDArray hidden = forward(gm, ids, pos, bias, b, t, filled, cache, newCache, false);
                     next = hidden.get(new NDIndex(":, -1, :")).matMul(weights.lmHeadT).argMax(-1).toLongArray();
                     if (useKvCache) {
                         NDScope.unregister(newCache);
@@ -872,7 +876,7 @@ public final class LlamaModel implements LanguageModel {
                     past[i] = past[i].get(pick);                                   // [R, KV, Lp, D]
                 }
             }
-            NDArray hidden = forward(fm, ids, pos, bias, rows, t, s, past, null);
+            NDArray hidden = forward(fm, ids, pos, bias, rows, t, s, past, null, false);
             return split(scoreRows(fm, hidden, rowIndex, targets), scored);
         }
     }
