@@ -606,7 +606,9 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * Rolling windows as lm-eval's {@code get_rolling_token_windows} with context length 1, made disjoint: every text
-     * token is scored exactly once, each window with up to max-length tokens of preceding context.
+     * token is scored exactly once, each window with up to max-length tokens of preceding context. Context sharing
+     * does not apply: each window restarts at position 0 over different tokens, so no two windows share a prefix's
+     * keys/values; only the scored positions (not the context or padding) reach the LM head.
      */
     @Override
     public List<LogLikelihood> rollingLogLikelihood(List<String> texts) {
