@@ -11,12 +11,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.model.LanguageModel.Continuation;
+import dev.evomerge.model.LanguageModel.LogLikelihood;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.model.TextTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -51,11 +61,21 @@ public final class BenchModelCommand implements Callable<Integer> {
     int iterations = 3;
 
     @Option(names = "--models", split = ",",
-            description = "Which random models: tiny, 100m (default: ${DEFAULT-VALUE}).")
+            description = "Which random models: tiny, 100m, 0.5b (default: ${DEFAULT-VALUE}).")
     List<String> models = List.of("tiny", "100m");
 
     @Option(names = "--seed", description = "Seed for weights and tokens (default: ${DEFAULT-VALUE}).")
     long seed = 1;
+
+    @Option(names = "--multiple-choice", description = "Instead: a four-choice log-likelihood task scored with each "
+            + "context computed once (shared) and per choice, with the speed ratio.")
+    boolean multipleChoice;
+
+    @Option(names = "--questions", description = "Multiple choice: questions (default: ${DEFAULT-VALUE}).")
+    int questions = 8;
+
+    @Option(names = "--context-words", description = "Multiple choice: words per context (default: ${DEFAULT-VALUE}).")
+    int contextWords = 60;
 
     @Override
     public Integer call() {
@@ -64,20 +84,28 @@ public final class BenchModelCommand implements Callable<Integer> {
         JniUtils.setNumThreads(threads);
         out.printf(Locale.ROOT, "engine: PyTorch %s on %s, %d intra-op threads%n", engine.getVersion(),
                 engine.defaultDevice(), threads);
-        // The ceiling is taken before and after the models and the higher kept: on a shared machine a single
-        // reading can come out low, which would flatter utilization.
-        double before = matmulFlops(engine, 2048, 5);
-        List<double[]> runs = new ArrayList<>();
         List<ModelConfig> configs = new ArrayList<>();
         for (String name : models) {
             ObjectNode json = switch (name.toLowerCase(Locale.ROOT)) {
                 case "tiny" -> llama(1000, 64, 176, 2, 4, 2);
                 case "100m" -> llama(32000, 768, 2048, 12, 12, 4);
+                case "0.5b" -> llama(32000, 2048, 5632, 9, 16, 4);    // bench merge's shape, embeddings tied
                 default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--models: unknown model '" + name + "' (allowed: tiny, 100m)");
+                        "--models: unknown model '" + name + "' (allowed: tiny, 100m, 0.5b)");
             };
             configs.add(ModelConfig.fromJson(json));
         }
+        if (multipleChoice) {
+            for (int i = 0; i < configs.size(); i++) {
+                benchMultipleChoice(out, models.get(i), configs.get(i));
+            }
+            out.flush();
+            return 0;
+        }
+        // The ceiling is taken before and after the models and the higher kept: on a shared machine a single
+        // reading can come out low, which would flatter utilization.
+        double before = matmulFlops(engine, 2048, 5);
+        List<double[]> runs = new ArrayList<>();
         for (ModelConfig c : configs) {
             runs.add(benchModel(c));
         }
@@ -118,6 +146,131 @@ public final class BenchModelCommand implements Callable<Integer> {
             double flopsPerToken = 2.0 * params
                     + 2.0 * c.numLayers() * seqLen * c.numHeads() * c.headDim();
             return new double[] {params, tokens / seconds, tokens * flopsPerToken / seconds};
+        }
+    }
+
+    /**
+     * A four-choice task over a word-level tokenizer (one token per word): {@code questions} contexts of
+     * {@code contextWords} random words, choices of 1 to 4 words, all sent in one logLikelihood call as the evaluator
+     * does. Tokens/s counts the tokens of every request (context + choice), so both rows measure the same work.
+     */
+    private void benchMultipleChoice(PrintWriter out, String name, ModelConfig c) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<Continuation> requests = new ArrayList<>();
+        for (int q = 0; q < questions; q++) {
+            String context = "Question: " + words(rnd, contextWords, c.vocabSize()) + " Answer:";
+            for (int k = 0; k < 4; k++) {
+                requests.add(new Continuation(context, " " + words(rnd, 1 + rnd.nextInt(4), c.vocabSize())));
+            }
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("evomerge-bench-mc");
+            Files.write(dir.resolve("tokenizer.json"), wordTokenizer(c.vocabSize()));
+            RuntimeOptions opts = RuntimeOptions.defaults().withIntraOpThreads(threads);
+            try (TextTokenizer tok = TextTokenizer.load(dir);
+                 InMemoryTensors w = randomWeights(c, rnd);
+                 LlamaModel shared = LlamaModel.fromTensors(c, w, tok, opts.withShareContexts(true));
+                 LlamaModel perChoice = LlamaModel.fromTensors(c, w, tok, opts.withShareContexts(false))) {
+                long tokens = 0;
+                for (Continuation r : requests) {
+                    tokens += tok.encode(r.context() + r.continuation()).length;
+                }
+                List<LogLikelihood> a = shared.logLikelihood(requests);
+                List<LogLikelihood> b = perChoice.logLikelihood(requests);
+                double worst = 0;
+                boolean sameGreedy = true;
+                for (int i = 0; i < a.size(); i++) {
+                    worst = Math.max(worst, Math.abs(a.get(i).logProb() - b.get(i).logProb()));
+                    sameGreedy &= a.get(i).greedy() == b.get(i).greedy();
+                }
+                LlamaModel.ScoringWork w0 = shared.scoringWork();
+                LlamaModel.ScoringWork p0 = perChoice.scoringWork();
+                double[] seconds = timeScoring(perChoice, shared, requests);
+                double perChoiceS = seconds[0];
+                double sharedS = seconds[1];
+                LlamaModel.ScoringWork w1 = shared.scoringWork();
+                LlamaModel.ScoringWork p1 = perChoice.scoringWork();
+                out.printf(Locale.ROOT, "%-5s %6.1fM params  %d questions x 4 choices, %d-word contexts, %d request"
+                        + " tokens per pass%n", name, matmulParams(c) / 1e6, questions, contextWords, tokens);
+                long runs = iterations;
+                out.printf(Locale.ROOT, "  per choice: %9.1f tokens/s  (%d decoder token slots, %d LM-head rows"
+                        + " per pass)%n", tokens / perChoiceS, (p1.decoderTokens() - p0.decoderTokens()) / runs,
+                        (p1.logitRows() - p0.logitRows()) / runs);
+                out.printf(Locale.ROOT, "  shared:     %9.1f tokens/s  (%d decoder token slots, %d LM-head rows"
+                        + " per pass)%n", tokens / sharedS, (w1.decoderTokens() - w0.decoderTokens()) / runs,
+                        (w1.logitRows() - w0.logitRows()) / runs);
+                out.printf(Locale.ROOT, "  speed ratio shared / per choice: %.2fx wall, %.2fx calling-thread CPU"
+                        + " (%.2f s vs %.2f s per pass); max |log-likelihood difference| %.2e, greedy flags %s%n",
+                        perChoiceS / sharedS, seconds[2] / seconds[3], seconds[2], seconds[3], worst,
+                        sameGreedy ? "identical" : "DIFFER");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    /**
+     * Best-of-{@code iterations} seconds per pass: {per choice wall, shared wall, per choice CPU, shared CPU}, the
+     * two alternating so that load from other jobs hits both alike. CPU is the calling thread's CPU time, which with
+     * one intra-op thread is all of the engine's work and, unlike wall time, barely moves with other load.
+     */
+    private double[] timeScoring(LlamaModel perChoice, LlamaModel shared, List<Continuation> requests) {
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
+        LlamaModel[] models = {perChoice, shared};
+        for (int i = 0; i < iterations; i++) {
+            for (int m = 0; m < 2; m++) {
+                long c0 = cpu.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                models[m].logLikelihood(requests);
+                best[m] = Math.min(best[m], (System.nanoTime() - t0) / 1e9);
+                best[2 + m] = Math.min(best[2 + m], (cpu.getCurrentThreadCpuTime() - c0) / 1e9);
+            }
+        }
+        return best;
+    }
+
+    private static String words(SplittableRandom rnd, int n, int vocab) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "" : " ").append('w').append(rnd.nextInt(1, vocab));
+        }
+        return sb.toString();
+    }
+
+    /** A Hugging Face WordLevel tokenizer.json: whitespace-split words w1..w(vocab-1), id 0 for unknown words. */
+    static byte[] wordTokenizer(int vocab) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        root.putArray("added_tokens");
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "Whitespace");
+        root.putNull("post_processor");
+        root.putNull("decoder");
+        ObjectNode model = root.putObject("model");
+        model.put("type", "WordLevel");
+        ObjectNode v = model.putObject("vocab");
+        v.put("<unk>", 0);
+        for (int i = 1; i < vocab; i++) {
+            v.put("w" + i, i);
+        }
+        model.put("unk_token", "<unk>");
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory left behind is harmless
         }
     }
 

@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -50,6 +52,8 @@ public final class LlamaModel implements LanguageModel {
     private Weights weights;
     /** Test seam: runs after every decoder layer of every forward pass (null: nothing). */
     private Runnable afterLayer;
+    private long decoderTokens;
+    private long logitRows;
 
     private LlamaModel(ModelConfig sourceConfig, List<? extends TensorSource> sources, LayerPath path,
                        TextTokenizer tokenizer, RuntimeOptions options, List<AutoCloseable> owned) {
@@ -201,7 +205,7 @@ public final class LlamaModel implements LanguageModel {
             probe[i] = i == 0 && config.bosTokenId() >= 0 ? config.bosTokenId() : i;
         }
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
-            NDArray logits = forwardRightPadded(fm, List.of(probe), probe.length).matMul(weights.lmHeadT);
+            NDArray logits = forwardRightPadded(fm, List.of(probe), probe.length, null).matMul(weights.lmHeadT);
             return Float.isFinite(float32(logits).abs().max().getFloat());
         }
     }
@@ -237,18 +241,35 @@ public final class LlamaModel implements LanguageModel {
             }
             checkIds(s);
         }
+        return scoreSequences(sequences, sequences.stream().mapToInt(s -> s.length - 1).toArray());
+    }
+
+    /** Like {@link #scoreTokens} but only the last {@code scored[i]} predictions of sequence i (1..n-1). */
+    private List<TokenScores> scoreSequences(List<int[]> sequences, int[] scored) {
         TokenScores[] out = new TokenScores[sequences.size()];
         for (int[] batch : batches(sequences, 1)) {
             List<int[]> seqs = new ArrayList<>();
-            for (int i : batch) {
-                seqs.add(sequences.get(i));
-            }
-            TokenScores[] scored = scoreBatch(seqs);
+            int[] n = new int[batch.length];
             for (int k = 0; k < batch.length; k++) {
-                out[batch[k]] = scored[k];
+                seqs.add(sequences.get(batch[k]));
+                n[k] = scored[batch[k]];
+            }
+            TokenScores[] got = scoreBatch(seqs, n);
+            for (int k = 0; k < batch.length; k++) {
+                out[batch[k]] = got[k];
             }
         }
         return Arrays.asList(out);
+    }
+
+    /**
+     * Work done by scoring since the model was created: token slots fed through the decoder (padding included) and
+     * hidden rows projected to the vocabulary.
+     */
+    public record ScoringWork(long decoderTokens, long logitRows) {}
+
+    public ScoringWork scoringWork() {
+        return new ScoringWork(decoderTokens, logitRows);
     }
 
     /** Raw logits [T][V] of one batch of sequences (right-padded together); for tests and tools. */
@@ -258,7 +279,7 @@ public final class LlamaModel implements LanguageModel {
         int t = sequences.stream().mapToInt(s -> s.length).max().orElse(0);
         int v = config.vocabSize();
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
-            NDArray hidden = forwardRightPadded(fm, sequences, t);
+            NDArray hidden = forwardRightPadded(fm, sequences, t, null);
             float[] flat = float32(hidden.matMul(weights.lmHeadT)).toFloatArray();
             float[][][] out = new float[b][][];
             for (int i = 0; i < b; i++) {
@@ -272,51 +293,86 @@ public final class LlamaModel implements LanguageModel {
         }
     }
 
-    private TokenScores[] scoreBatch(List<int[]> seqs) {
+    /** One right-padded forward pass; sequence i's last {@code scored[i]} predictions. */
+    private TokenScores[] scoreBatch(List<int[]> seqs, int[] scored) {
         int b = seqs.size();
         int t = 0;
         for (int[] s : seqs) {
             t = Math.max(t, s.length - 1);
         }
-        long[] targets = new long[b * t];
+        int rows = Arrays.stream(scored).sum();
+        long[] rowIndex = new long[rows];
+        long[] targets = new long[rows];
+        int r = 0;
         for (int i = 0; i < b; i++) {
             int[] s = seqs.get(i);
-            for (int p = 0; p + 1 < s.length; p++) {
-                targets[i * t + p] = s[p + 1];
+            for (int p = s.length - 1 - scored[i]; p + 1 < s.length; p++, r++) {
+                rowIndex[r] = (long) i * t + p;
+                targets[r] = s[p + 1];
             }
         }
         List<int[]> inputs = seqs.stream().map(s -> Arrays.copyOf(s, s.length - 1)).toList();
-        float[] logp = new float[b * t];
-        long[] argmax = new long[b * t];
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
-            NDArray hidden = forwardRightPadded(fm, inputs, t);
-            NDArray targetNd = fm.create(targets, new Shape(b, t, 1));
-            int rows = (int) Math.max(1, Math.min(b, LOGIT_CHUNK / ((long) t * config.vocabSize())));
-            for (int r0 = 0; r0 < b; r0 += rows) {
-                int r1 = Math.min(b, r0 + rows);
-                NDIndex rowsIdx = new NDIndex("{}:{}", r0, r1);
-                NDArray logits = float32(hidden.get(rowsIdx).matMul(weights.lmHeadT));      // [b', T, V]
-                float[] lp = logits.logSoftmax(-1).gather(targetNd.get(rowsIdx), 2).toFloatArray();
-                long[] am = logits.argMax(2).toLongArray();
-                System.arraycopy(lp, 0, logp, r0 * t, lp.length);
-                System.arraycopy(am, 0, argmax, r0 * t, am.length);
+            NDArray hidden = forwardRightPadded(fm, inputs, t, null);
+            return split(scoreRows(fm, hidden, rowIndex, targets), scored);
+        }
+    }
+
+    /**
+     * log p(target) and whether the target is the argmax, for the given rows of hidden [B, T, H] (flat index
+     * b * T + t). Only those rows are projected to the vocabulary, a chunk at a time, and log p = logit[target] -
+     * logsumexp(logits) replaces log-softmax: a chunk's logits and their exponentials together stay under
+     * {@link #LOGIT_CHUNK} floats and no log-softmax array of the same size exists.
+     */
+    private TokenScores scoreRows(NDManager fm, NDArray hidden, long[] rowIndex, long[] targets) {
+        int n = rowIndex.length;
+        int v = config.vocabSize();
+        float[] logp = new float[n];
+        boolean[] greedy = new boolean[n];
+        NDArray picked = hidden.reshape(-1, config.hiddenSize()).get(fm.create(rowIndex));    // [N, H]
+        int chunk = (int) Math.max(1, Math.min(n, LOGIT_CHUNK / (2L * v)));
+        for (int r0 = 0; r0 < n; r0 += chunk) {
+            int r1 = Math.min(n, r0 + chunk);
+            try (NDScope ignored = new NDScope()) {
+                NDArray logits = float32(picked.get(new NDIndex("{}:{}", r0, r1)).matMul(weights.lmHeadT)); // [n', V]
+                logitRows += r1 - r0;
+                NDArray target = logits.gather(fm.create(Arrays.copyOfRange(targets, r0, r1), new Shape(r1 - r0, 1)),
+                        1).squeeze(1);
+                long[] argmax = logits.argMax(1).toLongArray();
+                NDArray max = logits.max(new int[] {1}, true);
+                // DJL has no in-place exp: the chunk's exponentials are the one other [n', V] array, freed at once.
+                NDArray exp = logits.subi(max).exp();
+                logits.close();
+                NDArray sumExp = exp.sum(new int[] {1});
+                exp.close();
+                float[] lp = target.sub(max.squeeze(1)).sub(sumExp.log()).toFloatArray();
+                System.arraycopy(lp, 0, logp, r0, lp.length);
+                for (int k = r0; k < r1; k++) {
+                    greedy[k] = argmax[k - r0] == targets[k];
+                }
             }
         }
-        TokenScores[] out = new TokenScores[b];
-        for (int i = 0; i < b; i++) {
-            int n = seqs.get(i).length - 1;
-            float[] l = Arrays.copyOfRange(logp, i * t, i * t + n);
-            boolean[] g = new boolean[n];
-            for (int p = 0; p < n; p++) {
-                g[p] = argmax[i * t + p] == targets[i * t + p];
-            }
-            out[i] = new TokenScores(l, g);
+        return new TokenScores(logp, greedy);
+    }
+
+    /** Cuts scored rows laid out sequence after sequence into one {@link TokenScores} per sequence. */
+    private static TokenScores[] split(TokenScores all, int[] counts) {
+        TokenScores[] out = new TokenScores[counts.length];
+        int from = 0;
+        for (int i = 0; i < counts.length; i++) {
+            int to = from + counts[i];
+            out[i] = new TokenScores(Arrays.copyOfRange(all.logProbs(), from, to),
+                    Arrays.copyOfRange(all.greedy(), from, to));
+            from = to;
         }
         return out;
     }
 
-    /** Final-norm hidden states [B, T, H] of right-padded sequences (positions 0.., causal, padding keys masked). */
-    private NDArray forwardRightPadded(NDManager fm, List<int[]> seqs, int t) {
+    /**
+     * Final-norm hidden states [B, T, H] of right-padded sequences (positions 0.., causal, padding keys masked); with
+     * {@code newKv}, only each layer's keys/values [B, KV, T, D], put there (returns null).
+     */
+    private NDArray forwardRightPadded(NDManager fm, List<int[]> seqs, int t, NDArray[] newKv) {
         int b = seqs.size();
         long[] ids = new long[b * t];
         long[] pos = new long[b * t];
@@ -336,7 +392,7 @@ public final class LlamaModel implements LanguageModel {
             }
         }
         float[] bias = attentionBias(b, t, t, pos, keyPos, valid);
-        return forward(fm, ids, pos, bias, b, t, t, null, null);
+        return forward(fm, ids, pos, bias, b, t, t, null, newKv, newKv != null);
     }
 
     /**
@@ -362,11 +418,13 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * The decoder stack. {@code pastK/pastV}: per layer [B, KV, S-T, D] or null; when {@code newK/newV} are given the
-     * layer's full keys/values [B, KV, S, D] are put there (the caller owns them). Returns [B, T, H] after final norm.
+     * layer's full keys/values [B, KV, S, D] are put there (the caller owns them). Returns [B, T, H] after final norm,
+     * or null with {@code keysOnly}, which stops once the last layer's keys/values are known (a shared prefix).
      */
     private NDArray forward(NDManager fm, long[] ids, long[] positions, float[] bias, int b, int t, int s,
-                            NDArray[] pastKv, NDArray[] newKv) {
+                            NDArray[] pastKv, NDArray[] newKv, boolean keysOnly) {
         int d = config.headDim();
+        decoderTokens += (long) b * t;
         NDArray idsNd = fm.create(ids, new Shape(b, t));
         float[] posF = new float[positions.length];
         for (int i = 0; i < posF.length; i++) {
@@ -387,12 +445,17 @@ public final class LlamaModel implements LanguageModel {
             try (NDScope ignored = new NDScope()) {
                 next = layer(weights.layers.get(l), x, cos, sin, biasNd, b, t, s,
                         pastKv == null ? null : pastKv[2 * l], pastKv == null ? null : pastKv[2 * l + 1],
-                        newKv, 2 * l);
-                NDScope.unregister(next);
+                        newKv, 2 * l, keysOnly && l == weights.layers.size() - 1);
+                if (next != null) {
+                    NDScope.unregister(next);
+                }
                 if (newKv != null) {
                     NDScope.unregister(newKv[2 * l]);
                     NDScope.unregister(newKv[2 * l + 1]);
                 }
+            }
+            if (next == null) {
+                return null; // keysOnly: the last layer's keys and values are in newKv
             }
             if (l > 0) {
                 x.close(); // the previous layer's output, which no scope owns
@@ -409,9 +472,12 @@ public final class LlamaModel implements LanguageModel {
         return out;
     }
 
-    /** One decoder layer on x [B, T, H]; returns the new residual stream [B, T, H]. */
+    /**
+     * One decoder layer on x [B, T, H]; returns the new residual stream [B, T, H], or null with {@code keysOnly} once
+     * this layer's keys and values are in {@code newKv}.
+     */
     private NDArray layer(Weights.Layer w, NDArray x, NDArray cos, NDArray sin, NDArray biasNd, int b, int t, int s,
-                          NDArray pastK, NDArray pastV, NDArray[] newKv, int kvSlot) {
+                          NDArray pastK, NDArray pastV, NDArray[] newKv, int kvSlot, boolean keysOnly) {
         int nh = config.numHeads();
         int kvh = config.numKvHeads();
         int g = config.groupSize();
@@ -430,6 +496,9 @@ public final class LlamaModel implements LanguageModel {
         if (newKv != null) {
             newKv[kvSlot] = k;
             newKv[kvSlot + 1] = v;
+            if (keysOnly) {
+                return null;
+            }
         }
         // Grouped-query attention without repeating K/V: query head h uses kv head h / G, so the G heads of one
         // group are stacked along the query axis: [B, KV, G*T, D] x [B, KV, D, S].
@@ -580,7 +649,7 @@ public final class LlamaModel implements LanguageModel {
                 long[] next;
                 try (NDScope ignored = new NDScope()) {
                     NDArray[] newCache = useKvCache ? new NDArray[2 * config.numLayers()] : null;
-                    NDArray hidden = forward(gm, ids, pos, bias, b, t, filled, cache, newCache);
+                    NDArray hidden = forward(gm, ids, pos, bias, b, t, filled, cache, newCache, false);
                     next = float32(hidden.get(new NDIndex(":, -1, :")).matMul(weights.lmHeadT)).argMax(-1)
                             .toLongArray();
                     if (useKvCache) {
@@ -662,7 +731,9 @@ public final class LlamaModel implements LanguageModel {
 
     /**
      * Rolling windows as lm-eval's {@code get_rolling_token_windows} with context length 1, made disjoint: every text
-     * token is scored exactly once, each window with up to max-length tokens of preceding context.
+     * token is scored exactly once, each window with up to max-length tokens of preceding context. Context sharing
+     * does not apply: each window restarts at position 0 over different tokens, so no two windows share a prefix's
+     * keys/values; only the scored positions (not the context or padding) reach the LM head.
      */
     @Override
     public List<LogLikelihood> rollingLogLikelihood(List<String> texts) {
@@ -756,30 +827,185 @@ public final class LlamaModel implements LanguageModel {
         return out;
     }
 
+    /**
+     * Sums each job's scored log-probs. With {@link RuntimeOptions#shareContexts}, jobs whose inputs before the scored
+     * part are the same tokens (the choices of one question: same context after lm-eval's split, same truncation) are
+     * scored from one computation of that prefix; the rest, one sequence each.
+     */
     private List<LogLikelihood> runScoring(List<Scoring> jobs) {
-        List<int[]> seqs = new ArrayList<>();
-        List<Integer> index = new ArrayList<>();
+        List<Integer> alone = new ArrayList<>();
+        Map<Prefix, List<Integer>> byPrefix = new LinkedHashMap<>();
         for (int i = 0; i < jobs.size(); i++) {
-            if (jobs.get(i).scored() > 0) {
-                seqs.add(jobs.get(i).tokens());
-                index.add(i);
+            Scoring job = jobs.get(i);
+            if (job.scored() == 0) {
+                continue;
+            }
+            if (!options.shareContexts() || prefixLength(job) == 0) {
+                alone.add(i);
+            } else {
+                byPrefix.computeIfAbsent(new Prefix(Arrays.copyOf(job.tokens(), prefixLength(job))),
+                        k -> new ArrayList<>()).add(i);
             }
         }
-        List<TokenScores> scores = scoreTokens(seqs);
-        LogLikelihood[] out = new LogLikelihood[jobs.size()];
-        Arrays.fill(out, new LogLikelihood(0, 0, true));
-        for (int k = 0; k < seqs.size(); k++) {
-            TokenScores s = scores.get(k);
-            int n = jobs.get(index.get(k)).scored();
+        List<List<Integer>> shared = new ArrayList<>();
+        for (List<Integer> group : byPrefix.values()) {
+            if (group.size() == 1) {
+                alone.add(group.getFirst());
+            } else {
+                shared.add(group);
+            }
+        }
+        TokenScores[] scores = new TokenScores[jobs.size()];
+        List<TokenScores> single = scoreSequences(alone.stream().map(i -> jobs.get(i).tokens()).toList(),
+                alone.stream().mapToInt(i -> jobs.get(i).scored()).toArray());
+        for (int k = 0; k < alone.size(); k++) {
+            scores[alone.get(k)] = single.get(k);
+        }
+        for (List<int[]> batch : sharedBatches(jobs, shared)) {
+            TokenScores[] got = scoreSharedBatch(jobs, batch);
+            for (int k = 0; k < batch.size(); k++) {
+                scores[batch.get(k)[1]] = got[k];
+            }
+        }
+        List<LogLikelihood> out = new ArrayList<>();
+        for (TokenScores s : scores) {
             double lp = 0;
             boolean greedy = true;
-            for (int p = s.logProbs().length - n; p < s.logProbs().length; p++) {
+            int n = s == null ? 0 : s.logProbs().length;
+            for (int p = 0; p < n; p++) {
                 lp += s.logProbs()[p];
                 greedy &= s.greedy()[p];
             }
-            out[index.get(k)] = new LogLikelihood(lp, n, greedy);
+            out.add(new LogLikelihood(lp, n, greedy));
         }
-        return Arrays.asList(out);
+        return out;
+    }
+
+    /** Token ids compared by value, as a map key. */
+    private record Prefix(int[] ids) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Prefix p && Arrays.equals(ids, p.ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids);
+        }
+    }
+
+    /**
+     * Tokens a job shares with its group: all but the scored tokens and the last context token, which is fed with
+     * the job's own tokens so that its hidden state (which predicts the first scored token) comes from the job's pass.
+     */
+    private static int prefixLength(Scoring job) {
+        return job.tokens().length - job.scored() - 1;
+    }
+
+    /**
+     * Packs groups into forward passes under the batch limits (rows x (longest prefix + longest suffix) padded
+     * tokens), longest prefix first; a group too large for one pass is split and its prefix computed once per pass.
+     * Each entry is {group, job}.
+     */
+    private List<List<int[]>> sharedBatches(List<Scoring> jobs, List<List<Integer>> groups) {
+        Integer[] order = new Integer[groups.size()];
+        for (int g = 0; g < order.length; g++) {
+            order[g] = g;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer g) -> -prefixLength(jobs.get(groups.get(g).getFirst()))));
+        List<List<int[]>> out = new ArrayList<>();
+        List<int[]> batch = new ArrayList<>();
+        int longestPrefix = 0;
+        int longestSuffix = 0;
+        for (int g : order) {
+            for (int job : groups.get(g)) {
+                int prefix = Math.max(longestPrefix, prefixLength(jobs.get(job)));
+                int suffix = Math.max(longestSuffix, jobs.get(job).scored());
+                if (!batch.isEmpty() && (batch.size() + 1 > options.maxBatchSize()
+                        || (long) (batch.size() + 1) * (prefix + suffix) > options.maxBatchTokens())) {
+                    out.add(batch);
+                    batch = new ArrayList<>();
+                    prefix = prefixLength(jobs.get(job));
+                    suffix = jobs.get(job).scored();
+                }
+                batch.add(new int[] {g, job});
+                longestPrefix = prefix;
+                longestSuffix = suffix;
+            }
+        }
+        if (!batch.isEmpty()) {
+            out.add(batch);
+        }
+        return out;
+    }
+
+    /**
+     * Scores jobs ({group, job} pairs) whose groups share a token prefix. One right-padded pass over the distinct
+     * prefixes P_g (length L_g, positions 0..L_g-1) keeps their keys/values [G, KV, Lp, D]; each row then feeds only
+     * the job's last context token and its scored tokens but the last (positions L_g..), attending to its group's
+     * prefix keys (gathered per row, padding keys masked) and causally to its own. That is the same causal attention
+     * as over the whole sequence, position for position (rotary angles, sliding window), so the scores equal
+     * {@link #scoreBatch}'s up to float rounding.
+     */
+    private TokenScores[] scoreSharedBatch(List<Scoring> jobs, List<int[]> batch) {
+        List<Integer> groups = new ArrayList<>();
+        List<int[]> prefixes = new ArrayList<>();
+        int rows = batch.size();
+        long[] rowGroup = new long[rows];
+        int[] scored = new int[rows];
+        int t = 0;
+        for (int r = 0; r < rows; r++) {
+            Scoring job = jobs.get(batch.get(r)[1]);
+            int g = groups.indexOf(batch.get(r)[0]);
+            if (g < 0) {
+                g = groups.size();
+                groups.add(batch.get(r)[0]);
+                prefixes.add(Arrays.copyOf(job.tokens(), prefixLength(job)));
+            }
+            rowGroup[r] = g;
+            scored[r] = job.scored();
+            t = Math.max(t, scored[r]);
+        }
+        int lp = prefixes.stream().mapToInt(p -> p.length).max().orElseThrow();
+        int s = lp + t;
+        long[] ids = new long[rows * t];
+        long[] pos = new long[rows * t];
+        long[][] keyPos = new long[rows][s];
+        boolean[][] keyValid = new boolean[rows][s];
+        long[] rowIndex = new long[Arrays.stream(scored).sum()];
+        long[] targets = new long[rowIndex.length];
+        int k = 0;
+        for (int r = 0; r < rows; r++) {
+            int[] seq = jobs.get(batch.get(r)[1]).tokens();
+            int from = prefixes.get((int) rowGroup[r]).length;
+            for (int j = 0; j < lp; j++) {
+                keyPos[r][j] = j;
+                keyValid[r][j] = j < from;
+            }
+            for (int p = 0; p < t; p++) {
+                pos[r * t + p] = from + p;
+                keyPos[r][lp + p] = from + p;
+                if (p < scored[r]) {
+                    ids[r * t + p] = seq[from + p];
+                    keyValid[r][lp + p] = true;
+                    rowIndex[k] = (long) r * t + p;
+                    targets[k++] = seq[from + p + 1];
+                }
+            }
+        }
+        float[] bias = attentionBias(rows, t, s, pos, keyPos, keyValid);
+        try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
+            NDArray[] past = new NDArray[2 * config.numLayers()];
+            forwardRightPadded(fm, prefixes, lp, past);
+            if (prefixes.size() < rows) {
+                NDArray pick = fm.create(rowGroup);
+                for (int i = 0; i < past.length; i++) {
+                    past[i] = past[i].get(pick);                                   // [R, KV, Lp, D]
+                }
+            }
+            NDArray hidden = forward(fm, ids, pos, bias, rows, t, s, past, null, false);
+            return split(scoreRows(fm, hidden, rowIndex, targets), scored);
+        }
     }
 
     /** Keeps the last max-length + 1 tokens (the last one is only a target), as lm-eval truncates. */

@@ -14,12 +14,15 @@ import java.util.function.Consumer;
  *     0 means the config's max_position_embeddings
  * @param prependBos whether every sequence starts with the config's bos_token_id (Llama-family models were trained
  *     so; it also lets the first text token be scored)
+ * @param shareContexts whether log-likelihood requests whose scored tokens follow the same token prefix (the choices
+ *     of one multiple-choice question) compute that prefix once and continue every request from its K/V cache;
+ *     false scores each request on its own (the reference the shared path is tested and benchmarked against)
  * @param device where the weights live and the forward passes run
  * @param precision the weights' and matmuls' float type ({@link Precision#defaultFor} the device unless overridden)
  * @param warnings where one-line warnings go (e.g. a float16 model falling back to float32)
  */
 public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchTokens, int maxSequenceLength,
-                             boolean prependBos, ComputeDevice device, Precision precision,
+                             boolean prependBos, boolean shareContexts, ComputeDevice device, Precision precision,
                              Consumer<String> warnings) {
     public RuntimeOptions {
         Objects.requireNonNull(device, "device");
@@ -52,43 +55,48 @@ public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchT
     }
 
     public static RuntimeOptions defaults() {
-        return new RuntimeOptions(0, 32, 8192, 0, true, ComputeDevice.CPU, Precision.FLOAT32,
+        return new RuntimeOptions(0, 32, 8192, 0, true, true, ComputeDevice.CPU, Precision.FLOAT32,
                 w -> System.err.println("evomerge: warning: " + w));
     }
 
     public RuntimeOptions withIntraOpThreads(int threads) {
-        return new RuntimeOptions(threads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, device,
-                precision, warnings);
+        return new RuntimeOptions(threads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos,
+                shareContexts, device, precision, warnings);
     }
 
     public RuntimeOptions withBatching(int batchSize, int batchTokens) {
-        return new RuntimeOptions(intraOpThreads, batchSize, batchTokens, maxSequenceLength, prependBos, device,
-                precision, warnings);
+        return new RuntimeOptions(intraOpThreads, batchSize, batchTokens, maxSequenceLength, prependBos,
+                shareContexts, device, precision, warnings);
     }
 
     public RuntimeOptions withMaxSequenceLength(int length) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, length, prependBos, device,
-                precision, warnings);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, length, prependBos,
+                shareContexts, device, precision, warnings);
     }
 
     public RuntimeOptions withPrependBos(boolean bos) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, bos, device,
-                precision, warnings);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, bos,
+                shareContexts, device, precision, warnings);
+    }
+
+    public RuntimeOptions withShareContexts(boolean share) {
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos,
+                share, device, precision, warnings);
     }
 
     /** On {@code onto}, computing in its default precision ({@link Precision#defaultFor}). */
     public RuntimeOptions withDevice(ComputeDevice onto) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, onto,
-                Precision.defaultFor(onto), warnings);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos,
+                shareContexts, onto, Precision.defaultFor(onto), warnings);
     }
 
     public RuntimeOptions withPrecision(Precision p) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, device,
-                p, warnings);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos,
+                shareContexts, device, p, warnings);
     }
 
     public RuntimeOptions withWarnings(Consumer<String> sink) {
-        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos, device,
-                precision, sink);
+        return new RuntimeOptions(intraOpThreads, maxBatchSize, maxBatchTokens, maxSequenceLength, prependBos,
+                shareContexts, device, precision, sink);
     }
 }

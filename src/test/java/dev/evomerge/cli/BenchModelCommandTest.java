@@ -23,6 +23,19 @@ class BenchModelCommandTest {
     }
 
     @Test
+    void multipleChoiceReportsBothModesTheirRatioAndThatTheyAgree() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new BenchModelCommand());
+        cl.setOut(new PrintWriter(out));
+        int rc = cl.execute("--multiple-choice", "--models", "tiny", "--questions", "2", "--context-words", "12",
+                "--iterations", "1", "--threads", "1");
+        assertEquals(0, rc, out.toString());
+        String text = out.toString();
+        assertTrue(text.matches("(?s).*per choice: +[\\d.]+ tokens/s.*shared: +[\\d.]+ tokens/s.*"), text);
+        assertTrue(text.matches("(?s).*speed ratio shared / per choice: [\\d.]+x wall.*greedy flags identical.*"), text);
+    }
+
+    @Test
     void matmulParamsCountEveryLinearWeightOnce() {
         // 2 layers, h 4, 2 heads of 2, 1 kv head, f 6, vocab 10: per layer q,o 16 each, k,v 8 each, mlp 3*24 = 72.
         var json = JsonNodeFactory.instance.objectNode().put("model_type", "llama").put("vocab_size", 10)
