@@ -58,8 +58,12 @@ public final class ScaleBenchmark {
         }
     }
 
-    /** Scoring speed in this process: tokens per second of the suite's requests. */
-    public record Speed(int threads, double multipleChoiceTokensPerSecond, double perplexityTokensPerSecond) {
+    /**
+     * Scoring speed in this process: tokens per second of the suite's requests (multiple choice with each context
+     * computed once, as evomerge scores it, and with every choice scored on its own, as before).
+     */
+    public record Speed(int threads, double multipleChoiceTokensPerSecond, double unsharedTokensPerSecond,
+                        double perplexityTokensPerSecond) {
     }
 
     public record Row(int layers, long params, Memory eval, Memory search, List<Speed> speeds) {
@@ -217,15 +221,22 @@ public final class ScaleBenchmark {
         }
         long pplTokens = (long) DOCS * (DOC_WORDS + 1);
         RuntimeOptions options = RuntimeOptions.defaults().withIntraOpThreads(threads);
+        double mc;
+        double ppl;
         try (LlamaModel m = LlamaModel.load(dir.resolve("base"), options)) {
             m.logLikelihood(choices);
             m.rollingLogLikelihood(docs);
-            double mc = tokensPerSecond(mcTokens, () -> m.logLikelihood(choices));
-            double ppl = tokensPerSecond(pplTokens, () -> m.rollingLogLikelihood(docs));
-            log.accept(String.format(Locale.ROOT, "  %d thread(s): multiple choice %.0f tokens/s, perplexity %.0f"
-                    + " tokens/s", threads, mc, ppl));
-            return new Speed(threads, mc, ppl);
+            mc = tokensPerSecond(mcTokens, () -> m.logLikelihood(choices));
+            ppl = tokensPerSecond(pplTokens, () -> m.rollingLogLikelihood(docs));
         }
+        double unshared;
+        try (LlamaModel m = LlamaModel.load(dir.resolve("base"), options.withShareContexts(false))) {
+            m.logLikelihood(choices);
+            unshared = tokensPerSecond(mcTokens, () -> m.logLikelihood(choices));
+        }
+        log.accept(String.format(Locale.ROOT, "  %d thread(s): multiple choice %.0f tokens/s (%.2fx scoring each"
+                + " choice on its own: %.0f), perplexity %.0f tokens/s", threads, mc, mc / unshared, unshared, ppl));
+        return new Speed(threads, mc, unshared, ppl);
     }
 
     private static double tokensPerSecond(long tokens, Runnable work) {
@@ -357,17 +368,20 @@ public final class ScaleBenchmark {
     public static String markdown(Report r) {
         StringBuilder md = new StringBuilder();
         md.append("| layers | parameters | eval peak RSS | B/param | search peak RSS | B/param | RSS after candidate 3"
-                + " → " + r.budget() + " | MC tokens/s (1 thread / all) | perplexity tokens/s (1 / all) |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+                + " → " + r.budget() + " | MC tokens/s (1 thread / all) | MC shared ÷ per choice | perplexity tokens/s"
+                + " (1 / all) |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row row : r.rows()) {
             long a3 = row.search().afterCandidate(3);
             long aN = row.search().afterCandidate(r.budget());
             String drift = a3 > 0 && aN > 0 ? String.format(Locale.ROOT, "%.2f → %.2f GB (%+.1f%%)", a3 / 1e9,
                     aN / 1e9, 100.0 * (aN - a3) / a3) : "–";
-            md.append(String.format(Locale.ROOT, "| %d | %.2fB | %.2f GB | %.2f | %.2f GB | %.2f | %s | %s | %s |%n",
-                    row.layers(), row.params() / 1e9, row.eval().peakRss() / 1e9, row.evalBytesPerParam(),
-                    row.search().peakRss() / 1e9, row.searchBytesPerParam(), drift,
-                    speeds(row, true), speeds(row, false)));
+            Speed fastest = row.speeds().getLast();
+            md.append(String.format(Locale.ROOT, "| %d | %.2fB | %.2f GB | %.2f | %.2f GB | %.2f | %s | %s | %.2f× |"
+                            + " %s |%n", row.layers(), row.params() / 1e9, row.eval().peakRss() / 1e9,
+                    row.evalBytesPerParam(), row.search().peakRss() / 1e9, row.searchBytesPerParam(), drift,
+                    speeds(row, true), fastest.multipleChoiceTokensPerSecond() / fastest.unsharedTokensPerSecond(),
+                    speeds(row, false)));
         }
         if (r.rows().size() >= 2) {
             Row a = r.rows().getFirst();
