@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
 import java.lang.foreign.Arena;
@@ -140,7 +141,8 @@ final class Weights implements AutoCloseable {
     /** The tensor as a float32 NDArray of the expected shape; F32 in native memory is wrapped, not copied. */
     static NDArray wrap(NDManager m, TensorSource src, String name, long... expected) {
         if (!src.contains(name)) {
-            throw new UserError("tensor '" + name + "' is missing from the checkpoint");
+            throw new UserError("tensor '" + name + "' is missing from "
+                    + (src instanceof Checkpoint c ? "checkpoint " + c : "the model's weights"));
         }
         TensorInfo info = src.info(name);
         if (!Arrays.equals(info.shape(), expected)) {
