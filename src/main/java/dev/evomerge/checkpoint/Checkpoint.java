@@ -272,9 +272,31 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
             if (!Files.isRegularFile(p)) {
                 throw new UserError("checkpoint " + label + " has no " + CONFIG_FILE + " in " + dir);
             }
-            config = (ObjectNode) readJson(p);
+            ObjectNode c = (ObjectNode) readJson(p);
+            requireLayersPresent(p, c);
+            config = c;
         }
         return config.deepCopy();
+    }
+
+    /**
+     * A config that declares more decoder layers than the weights hold would make every consumer size its per-layer
+     * structures by a number no tensor backs ({@code num_hidden_layers: 2147483647} exhausts any heap), so it is
+     * refused here, once, naming the field. Weights without layer-indexed tensors (test fixtures) are not checked.
+     */
+    private void requireLayersPresent(Path file, ObjectNode c) {
+        JsonNode n = c.get("num_hidden_layers");
+        if (n == null || !n.isIntegralNumber()) {
+            return;
+        }
+        int highest = -1;
+        for (String name : names) {
+            highest = Math.max(highest, TensorNames.classify(name).layer());
+        }
+        if (highest >= 0 && (!n.canConvertToLong() || n.longValue() > highest + 1L)) {
+            throw new UserError(file + ": num_hidden_layers is " + n.asText() + ", but the weights hold layers 0.."
+                    + highest + " only");
+        }
     }
 
     /** {@code architectures[0]} of config.json, else its {@code model_type}. */

@@ -183,7 +183,7 @@ public final class SafetensorsFile implements TensorSource, AutoCloseable {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = sh.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0) {
-                throw new UserError(where + " has an invalid shape " + sh + ": dimensions must be non-negative integers");
+                throw new UserError(where + " has an invalid shape " + brief(sh) + ": dimensions must be non-negative integers");
             }
             shape[i] = d.longValue();
         }
@@ -192,7 +192,7 @@ public final class SafetensorsFile implements TensorSource, AutoCloseable {
         try {
             bytes = info.byteSize();
         } catch (ArithmeticException e) {
-            throw new UserError(where + " has shape " + sh + " whose size overflows 64 bits");
+            throw new UserError(where + " has shape " + brief(sh) + " whose size overflows 64 bits");
         }
         JsonNode off = v.get("data_offsets");
         if (off == null || !off.isArray() || off.size() != 2) {
@@ -200,7 +200,7 @@ public final class SafetensorsFile implements TensorSource, AutoCloseable {
         }
         for (JsonNode o : off) {
             if (!o.isIntegralNumber() || !o.canConvertToLong() || o.longValue() < 0) {
-                throw new UserError(where + " has invalid data_offsets " + off
+                throw new UserError(where + " has invalid data_offsets " + brief(off)
                         + ": offsets must be non-negative integers");
             }
         }
@@ -214,10 +214,16 @@ public final class SafetensorsFile implements TensorSource, AutoCloseable {
                     + " bytes); the file may be truncated");
         }
         if (end - begin != bytes) {
-            throw new UserError(where + " has " + (end - begin) + " bytes of data but shape " + info.shapeString()
+            throw new UserError(where + " has " + (end - begin) + " bytes of data but shape " + brief(sh)
                     + " of " + dtype + " needs " + bytes);
         }
         return new Entry(info, begin, end);
+    }
+
+    /** A JSON value for a one-line message: a rank-100000 shape must not make a 300 kB line. */
+    private static String brief(JsonNode v) {
+        String s = v.toString();
+        return s.length() <= 80 ? s : s.substring(0, 60) + "… (" + v.size() + " entries)";
     }
 
     public Path path() {

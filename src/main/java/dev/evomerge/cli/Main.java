@@ -27,6 +27,22 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * Runs {@code cl}; an {@link OutOfMemoryError} that slipped past the checks before allocation (see
+     * {@link dev.evomerge.Resources}) still ends in one line, since it is almost always an input too large.
+     */
+    static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            cl.getErr().println("evomerge: out of memory (" + e.getMessage() + "): the inputs need more than this JVM's "
+                    + dev.evomerge.Resources.heapBytes() / (1 << 20) + " MB heap; shrink them or raise -Xmx"
+                    + " (EVOMERGE_JAVA_OPTS)");
+            cl.getErr().flush();
+            return dev.evomerge.UserError.EXIT_CODE;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.evomerge.eval;
 
+import dev.evomerge.Resources;
 import dev.evomerge.UserError;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LanguageModel.Continuation;
@@ -46,6 +47,9 @@ public final class Evaluator {
         long total = 0;
         for (Task t : suite.tasks()) {
             total += limited(t.examples(slice), limit).size();
+            if (t.format() instanceof TaskFormat.Generate g) {
+                requireGenerationFits(suite, t, g, limited(t.examples(slice), limit));
+            }
         }
         List<TaskResult> results = new ArrayList<>();
         try (Progress p = progress.start("eval " + suite.name() + "/" + slice, total)) {
@@ -54,6 +58,20 @@ public final class Evaluator {
             }
         }
         return new SuiteResult(suite.name(), suite.hash(), modelHash, slice, limit, results);
+    }
+
+    /**
+     * Greedy generation keeps, per row and position, a token id, a position and a validity flag on the heap (8 + 8 + 1
+     * bytes) plus the output id (4): a lower bound for one row, so a refusal here is never wrong. Prompt tokens are
+     * bounded by the prompt's UTF-8 bytes (byte-level BPE) plus a few specials.
+     */
+    private static void requireGenerationFits(Suite suite, Task task, TaskFormat.Generate g, List<Example> xs) {
+        long prompt = 0;
+        for (Example e : xs) {
+            prompt = Math.max(prompt, task.context(e).getBytes(StandardCharsets.UTF_8).length + 8L);
+        }
+        Resources.requireHeap(suite.file() + ": task '" + task.name() + "': max_tokens " + g.maxTokens(),
+                Resources.product(prompt + g.maxTokens(), 21));
     }
 
     static List<Example> limited(List<Example> xs, int limit) {

@@ -48,6 +48,9 @@ public final class MergeEngine implements AutoCloseable {
         void update(long sourceBytesDone, long sourceBytesTotal, int tensorsDone, int tensorsTotal);
     }
 
+    /** An overflowing recipe makes every tensor non-finite; a few lines say so, not one per tensor. */
+    private static final int MAX_NONFINITE_WARNINGS = 5;
+
     private final ForkJoinPool pool;
     private final Execution execution;
     /** Where non-finite outputs are reported when they are allowed; null refuses them. */
@@ -359,7 +362,13 @@ public final class MergeEngine implements AutoCloseable {
             throw new NonFinite.Error(what);
         }
         if (warned.add(name)) {
-            nonFiniteWarnings.accept(what);
+            int n = warned.size();
+            if (n <= MAX_NONFINITE_WARNINGS) {
+                nonFiniteWarnings.accept(what);
+            } else if (n == MAX_NONFINITE_WARNINGS + 1) {
+                nonFiniteWarnings.accept("more merged tensors hold NaN or Inf; only the first "
+                        + MAX_NONFINITE_WARNINGS + " are listed");
+            }
         }
     }
 

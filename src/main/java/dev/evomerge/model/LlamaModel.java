@@ -1036,7 +1036,8 @@ public final class LlamaModel implements LanguageModel {
 
     private TextTokenizer requireTokenizer() {
         if (tokenizer == null) {
-            throw new IllegalStateException("this model was created without a tokenizer");
+            throw new UserError("the model has no tokenizer.json, which scoring text needs (merge with"
+                    + " tokenizer_source: base, or copy the base model's tokenizer files)");
         }
         return tokenizer;
     }
@@ -1044,8 +1045,9 @@ public final class LlamaModel implements LanguageModel {
     private void checkIds(int[] s) {
         for (int id : s) {
             if (id < 0 || id >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
-                        + config.vocabSize() + ")");
+                throw new UserError((tokenizer == null ? "" : tokenizer.file() + ": ") + "token id " + id
+                        + " is outside the model's vocabulary [0, " + config.vocabSize() + ") of config.json"
+                        + (tokenizer == null ? "" : "; the tokenizer does not belong to this model"));
             }
         }
     }

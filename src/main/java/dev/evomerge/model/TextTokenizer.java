@@ -14,9 +14,16 @@ import java.util.Map;
  */
 public final class TextTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
         this.tokenizer = tokenizer;
+        this.file = file;
+    }
+
+    /** The tokenizer.json it was loaded from (for messages). */
+    public Path file() {
+        return file;
     }
 
     /** Loads {@code tokenizer.json}, or the one inside a checkpoint directory. */
@@ -27,7 +34,7 @@ public final class TextTokenizer implements AutoCloseable {
         }
         try {
             return new TextTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of(
-                    "addSpecialTokens", "false", "truncation", "false", "padding", "false")));
+                    "addSpecialTokens", "false", "truncation", "false", "padding", "false")), file);
         } catch (IOException | RuntimeException e) {
             throw new UserError(file + ": cannot load tokenizer (" + e.getMessage() + ")", e);
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.NativeMemory;
@@ -160,7 +161,8 @@ final class Weights implements AutoCloseable {
      */
     static NDArray wrap(NDManager m, Arena arena, TensorSource src, String name, DataType target, long... expected) {
         if (!src.contains(name)) {
-            throw new UserError("tensor '" + name + "' is missing from the checkpoint");
+            throw new UserError("tensor '" + name + "' is missing from "
+                    + (src instanceof Checkpoint c ? "checkpoint " + c : "the model's weights"));
         }
         TensorInfo info = src.info(name);
         if (!Arrays.equals(info.shape(), expected)) {

@@ -221,6 +221,12 @@ class CheckpointTest {
             UserError e = assertThrows(UserError.class, c::numHiddenLayers);
             assertTrue(e.getMessage().contains("num_hidden_layers"), e.getMessage());
         }
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"num_hidden_layers\": 2147483647}");
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            UserError e = assertThrows(UserError.class, c::config);
+            assertEquals(dir.resolve("config.json") + ": num_hidden_layers is 2147483647, but the weights hold layers"
+                    + " 0..3 only", e.getMessage());
+        }
     }
 
     @Test

@@ -44,4 +44,23 @@ class UserErrorHandlerTest {
         CommandRun r = run(new UncheckedIOException(new IOException("Input/output error")));
         assertEquals(UserErrorHandler.EXIT_INTERNAL, r.exit());
     }
+
+    @Test
+    void anOutOfMemoryErrorIsOneLineAndExit3() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine oom = new picocli.CommandLine(new Oom());
+        oom.setErr(new java.io.PrintWriter(err));
+        oom.setExecutionExceptionHandler(new UserErrorHandler());
+        assertEquals(3, Main.execute(oom));
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().startsWith("evomerge: out of memory (Java heap space)"), err.toString());
+    }
+
+    @Command(name = "oom")
+    static final class Oom implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
 }

@@ -9,6 +9,8 @@ import dev.evomerge.UserError;
 import dev.evomerge.model.LanguageModel.Continuation;
 import dev.evomerge.model.LanguageModel.Generation;
 import dev.evomerge.model.LanguageModel.LogLikelihood;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +106,19 @@ class EvaluatorTest {
         assertEquals("wilson", em.interval());
         assertEquals(4, gen.evaluated());
         assertEquals(1, gen.fewshot());
+    }
+
+    @Test
+    void maxTokensThatCannotFitAreRefusedBeforeTheModelRuns() throws IOException {
+        Path file = TestFiles.write(dir.resolve("huge.yaml"),
+                Files.readString(suite.file()).replace("max_tokens: 5", "max_tokens: 1000000000"));
+        Suite huge = Suite.load(file);
+        FakeModel m = model();
+        UserError e = assertThrows(UserError.class,
+                () -> new Evaluator(3, Progress.Factory.NONE).evaluate(m, "hash", huge, "heldout", 0));
+        assertTrue(e.getMessage().startsWith(file + ": task 'gen': max_tokens 1000000000 needs about 21.0 GB of"),
+                e.getMessage());
+        assertTrue(m.prompts.isEmpty(), "refused before any generation");
     }
 
     @Test

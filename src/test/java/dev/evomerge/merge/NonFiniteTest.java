@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,15 @@ class NonFiniteTest {
         try (Checkpoint c = Checkpoint.open(dir.resolve("allowed"))) {
             assertTrue(Float.isNaN(c.readFloats("model.layers.1.mlp.up_proj.weight")[5]));
         }
+    }
+
+    @Test
+    void anOverflowEverywhereWarnsAFewLinesNotOnePerTensor() throws IOException {
+        MergeCommandTest.Run r = mergeIn(linear("b", "1e308"), "overflow-allowed", "--allow-nonfinite", "-q");
+        assertEquals(0, r.exit(), r.err());
+        List<String> warnings = r.err().lines().filter(l -> l.startsWith("warning: ")).toList();
+        assertEquals(6, warnings.size(), r.err());
+        assertEquals("warning: more merged tensors hold NaN or Inf; only the first 5 are listed", warnings.get(5));
     }
 
     @Test

@@ -9,8 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
+import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigAndErrorsTest {
 
@@ -65,7 +68,7 @@ class ConfigAndErrorsTest {
     }
 
     @Test
-    void missingAndMisshapenTensorsNameTheTensor() {
+    void missingAndMisshapenTensorsNameTheTensor(@TempDir Path dir) {
         ModelConfig c = ModelConfig.fromJson(TinyModels.mistralJson());
         ModelConfig wider = ModelConfig.fromJson(TinyModels.mistralJson().put("intermediate_size", 64));
         try (InMemoryTensors w = TinyModels.random(c, 1, DType.F32);
@@ -81,8 +84,13 @@ class ConfigAndErrorsTest {
             }
             UserError missing = assertThrows(UserError.class,
                     () -> LlamaModel.fromTensors(c, partial, null, LlamaModelTest.opts()));
-            assertEquals("tensor 'model.layers.2.self_attn.v_proj.weight' is missing from the checkpoint",
+            assertEquals("tensor 'model.layers.2.self_attn.v_proj.weight' is missing from the model's weights",
                     missing.getMessage());
+            SyntheticCheckpoints.writeTensors(dir.resolve("ckpt"), partial, DType.F32, TinyModels.mistralJson());
+            UserError onDisk = assertThrows(UserError.class,
+                    () -> LlamaModel.load(dir.resolve("ckpt"), LlamaModelTest.opts()).close());
+            assertEquals("tensor 'model.layers.2.self_attn.v_proj.weight' is missing from checkpoint "
+                    + dir.resolve("ckpt"), onDisk.getMessage());
         }
     }
 }

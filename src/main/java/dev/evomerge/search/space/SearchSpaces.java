@@ -3,6 +3,7 @@ package dev.evomerge.search.space;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.DType;
 import dev.evomerge.eval.Fields;
 import dev.evomerge.merge.methods.MergeMethod;
 import dev.evomerge.merge.methods.MergeMethods;
@@ -129,6 +130,16 @@ public final class SearchSpaces {
             seed = fx.has("seed") ? fx.longInteger("seed", 0) : null;
             dtype = fx.string("dtype", null);
             outDtype = fx.string("out_dtype", null);
+            for (String key : List.of("dtype", "out_dtype")) {
+                String v = key.equals("dtype") ? dtype : outDtype;
+                if (v != null) {
+                    try {
+                        DType.fromRecipe(key, v);
+                    } catch (UserError e) {
+                        throw fx.invalid(key, "is unknown dtype '" + v + "' (allowed: float32, float16, bfloat16)");
+                    }
+                }
+            }
             for (String name : fx.keys()) {
                 if (RECIPE_FIELDS.contains(name)) {
                     continue;
@@ -355,7 +366,12 @@ public final class SearchSpaces {
         if (repeats < 1) {
             throw df.invalid("repeats", "must be at least 1, but was " + repeats);
         }
-        int max = names.size() * layers * repeats;
+        long positions = (long) names.size() * layers * repeats;
+        if (positions > MAX_DFS_POSITIONS) {
+            throw df.invalid("repeats", repeats + " makes " + positions + " layer positions (sources x layers x"
+                    + " repeats), more than the " + MAX_DFS_POSITIONS + " a layer path may have");
+        }
+        int max = (int) positions;
         int length = df.integer("length", max);
         if (length < 1 || length > max) {
             throw df.invalid("length", "must be in [1, " + max + "] (sources x layers x repeats), but was " + length);
@@ -373,6 +389,13 @@ public final class SearchSpaces {
         df.done();
         return new DfsSpec(layers, names, refs, repeats, length, lo, hi);
     }
+
+    /**
+     * Longest DFS layout: each position is a gene and a decoder layer the candidate may run, and Evolutionary Model
+     * Merge's own layouts (Akiba et al. 2024, M = 2 sources x 32 layers x r = 3) have a few hundred; a million is far
+     * past anything a search can explore and keeps the counts in an int.
+     */
+    static final int MAX_DFS_POSITIONS = 1 << 20;
 
     private static Objective objective(Fields obj) {
         Map<String, Double> weights = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package dev.evomerge.search.strategy;
 
+import dev.evomerge.Resources;
 import dev.evomerge.search.Fitness;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.Strategy;
@@ -71,6 +72,9 @@ public final class CmaesStrategy implements Strategy {
         if (lambda < 2) {
             throw new IllegalArgumentException("CMA-ES population (lambda) must be at least 2, but was " + lambda);
         }
+        // commons-math keeps about five dimension x dimension double matrices (C, B, BD and temporaries).
+        Resources.requireHeap("CMA-ES over " + dimension + " genes (its covariance matrices; a smaller search space or"
+                + " --strategy ga needs far less)", Resources.product(5, dimension, dimension, Double.BYTES));
         if (initial != null && initial.size() != dimension) {
             throw new IllegalArgumentException("initial genome has " + initial.size() + " genes, the space " + dimension);
         }

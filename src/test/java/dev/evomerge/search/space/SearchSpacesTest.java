@@ -356,6 +356,9 @@ class SearchSpacesTest {
         cases.add(new String[] {"layers: 2\ndfs: {sources: [merged]}\n", "PS+DFS needs one"});
         cases.add(new String[] {"layers: 2\ndfs: {sources: [a], length: 5}\n", "must be in [1, 2]"});
         cases.add(new String[] {"method: ties\nfixed: {normalize: yes please}\n", "'normalize' must be a number"});
+        cases.add(new String[] {"method: ties\nfixed: {dtype: int8}\n", "'dtype' is unknown dtype 'int8'"});
+        cases.add(new String[] {"layers: 6\ndfs: {sources: [a, b], repeats: 441234715}\n",
+                "'repeats' 441234715 makes 5294816580 layer positions"});
         for (String[] c : cases) {
             UserError e = assertThrows(UserError.class, () -> load(c[0]), c[0]);
             assertTrue(e.getMessage().contains(c[1]), e.getMessage());

@@ -226,4 +226,11 @@ class StrategiesTest {
         List<Genome> batch = s.ask();
         assertThrows(IllegalArgumentException.class, () -> s.tell(batch.subList(1, batch.size()), List.of()));
     }
+
+    @Test
+    void cmaesTooLargeForTheHeapIsRefusedBeforeAllocating() {
+        UserError e = assertThrows(UserError.class, () -> new CmaesStrategy(2_000_000, 10, 0.3, 10, null, 1));
+        assertTrue(e.getMessage().startsWith("CMA-ES over 2000000 genes") && e.getMessage().contains("--strategy ga"),
+                e.getMessage());
+    }
 }
