@@ -61,7 +61,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     int iterations = 3;
 
     @Option(names = "--models", split = ",",
-            description = "Which random models: tiny, 100m, 0.5b (default: ${DEFAULT-VALUE}).")
+            description = "Which random models: tiny, 5m, 25m, 100m, 0.5b (default: ${DEFAULT-VALUE}).")
     List<String> models = List.of("tiny", "100m");
 
     @Option(names = "--seed", description = "Seed for weights and tokens (default: ${DEFAULT-VALUE}).")
@@ -88,10 +88,12 @@ public final class BenchModelCommand implements Callable<Integer> {
         for (String name : models) {
             ObjectNode json = switch (name.toLowerCase(Locale.ROOT)) {
                 case "tiny" -> llama(1000, 64, 176, 2, 4, 2);
+                case "5m" -> llama(8000, 256, 688, 4, 4, 2);          // around the one-thread crossover
+                case "25m" -> llama(16000, 512, 1376, 6, 8, 4);
                 case "100m" -> llama(32000, 768, 2048, 12, 12, 4);
                 case "0.5b" -> llama(32000, 2048, 5632, 9, 16, 4);    // bench merge's shape, embeddings tied
                 default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--models: unknown model '" + name + "' (allowed: tiny, 100m, 0.5b)");
+                        "--models: unknown model '" + name + "' (allowed: tiny, 5m, 25m, 100m, 0.5b)");
             };
             configs.add(ModelConfig.fromJson(json));
         }
