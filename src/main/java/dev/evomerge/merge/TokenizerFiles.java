@@ -3,18 +3,25 @@ package dev.evomerge.merge;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** What a merge needs to know about a checkpoint's tokenizer files: its vocabulary and its chat template. */
 final class TokenizerFiles {
@@ -27,15 +34,18 @@ final class TokenizerFiles {
     }
 
     /**
-     * A vocabulary: the file it was read from, what identifies it (equal for two tokenizers exactly when they map the
-     * same tokens to the same ids), and its token count ({@code len(tokenizer.get_vocab())}, or -1 where unknown).
+     * A vocabulary: the file it was read from, the SHA-256 of its canonical form (equal for two tokenizers exactly when
+     * they map the same tokens to the same ids with the same merges), and its token count
+     * ({@code len(tokenizer.get_vocab())}, or -1 where unknown).
      */
-    record Vocabulary(String file, Object identity, int size) {
+    record Vocabulary(String file, String digest, int size) {
         boolean sameAs(Vocabulary other) {
-            return identity instanceof byte[] a && other.identity instanceof byte[] b ? Arrays.equals(a, b)
-                    : identity.equals(other.identity);
+            return digest.equals(other.digest);
         }
     }
+
+    /** Vocabularies by file, keyed by size and modification time: a search plans every candidate against them. */
+    private static final Map<String, Optional<Vocabulary>> CACHE = new ConcurrentHashMap<>();
 
     /**
      * The vocabulary of the checkpoint in {@code dir}: tokenizer.json's model (vocab, merges) and added tokens (id and
@@ -43,46 +53,89 @@ final class TokenizerFiles {
      * vocab.json + merges.txt; empty when there is none (a test directory without tokenizer files).
      */
     static Optional<Vocabulary> vocabulary(Path dir) {
+        StringBuilder key = new StringBuilder(dir.toAbsolutePath().normalize().toString());
+        for (String f : new String[] {TOKENIZER_JSON, "tokenizer.model", "vocab.json", "merges.txt"}) {
+            Path p = dir.resolve(f);
+            try {
+                key.append('|').append(Files.isRegularFile(p) ? Files.size(p) + "@" + Files.getLastModifiedTime(p) : "-");
+            } catch (IOException e) {
+                throw new UserError(p + ": cannot read (" + e.getMessage() + ")", e);
+            }
+        }
+        Optional<Vocabulary> cached = CACHE.get(key.toString());
+        if (cached == null) {
+            cached = readVocabulary(dir);
+            CACHE.put(key.toString(), cached);
+        }
+        return cached;
+    }
+
+    private static Optional<Vocabulary> readVocabulary(Path dir) {
         Path json = dir.resolve(TOKENIZER_JSON);
         if (Files.isRegularFile(json)) {
             JsonNode root = read(json);
             JsonNode model = root.path("model");
             if (model.isObject()) {
-                ArrayNode added = JsonNodeFactory.instance.arrayNode();
+                MessageDigest sha = sha256();
                 Set<Integer> ids = new HashSet<>();
-                for (JsonNode t : root.path("added_tokens")) {
-                    added.addArray().add(t.path("id")).add(t.path("content"));
-                    ids.add(t.path("id").asInt());
-                }
                 JsonNode vocab = model.path("vocab");
                 if (vocab.isObject()) {
-                    vocab.forEach(id -> ids.add(id.asInt()));
-                } else if (vocab.isArray()) {
+                    // Canonical whatever the file's key order: entries sorted by id, then text.
+                    List<Map.Entry<String, JsonNode>> entries = new ArrayList<>(vocab.properties());
+                    entries.sort(Comparator.comparingInt((Map.Entry<String, JsonNode> e) -> e.getValue().asInt())
+                            .thenComparing(Map.Entry::getKey));
+                    for (Map.Entry<String, JsonNode> e : entries) {
+                        update(sha, "v", e.getValue().asText(), e.getKey());
+                        ids.add(e.getValue().asInt());
+                    }
+                } else {
+                    update(sha, "v", vocab.toString());
                     for (int i = 0; i < vocab.size(); i++) {
                         ids.add(i);
                     }
                 }
-                ObjectNode identity = JsonNodeFactory.instance.objectNode();
-                identity.set("model", model);
-                identity.set("added_tokens", added);
-                return Optional.of(new Vocabulary(TOKENIZER_JSON, identity, ids.size()));
+                for (Map.Entry<String, JsonNode> e : model.properties()) {
+                    if (!e.getKey().equals("vocab")) {
+                        update(sha, "m", e.getKey(), e.getValue().toString());
+                    }
+                }
+                for (JsonNode t : root.path("added_tokens")) {
+                    update(sha, "a", t.path("id").asText(), t.path("content").asText());
+                    ids.add(t.path("id").asInt());
+                }
+                return Optional.of(new Vocabulary(TOKENIZER_JSON, HexFormat.of().formatHex(sha.digest()), ids.size()));
             }
         }
         for (String file : new String[] {"tokenizer.model", "vocab.json"}) {
             Path p = dir.resolve(file);
             if (Files.isRegularFile(p)) {
-                byte[] bytes = bytes(p);
+                MessageDigest sha = sha256();
+                sha.update(bytes(p));
                 Path merges = dir.resolve("merges.txt");
                 if (file.equals("vocab.json") && Files.isRegularFile(merges)) {
-                    byte[] m = bytes(merges);
-                    byte[] both = Arrays.copyOf(bytes, bytes.length + m.length);
-                    System.arraycopy(m, 0, both, bytes.length, m.length);
-                    bytes = both;
+                    sha.update(bytes(merges));
                 }
-                return Optional.of(new Vocabulary(file, bytes, -1));
+                return Optional.of(new Vocabulary(file, HexFormat.of().formatHex(sha.digest()), -1));
             }
         }
         return Optional.empty();
+    }
+
+    /** Feeds length-prefixed fields, so that no two different field lists digest alike. */
+    private static void update(MessageDigest sha, String... fields) {
+        for (String f : fields) {
+            byte[] b = f.getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(b.length).array());
+            sha.update(b);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /**

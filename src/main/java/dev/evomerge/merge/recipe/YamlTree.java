@@ -31,10 +31,14 @@ import org.yaml.snakeyaml.events.ScalarEvent;
 final class YamlTree {
     private static final String MERGE_KEY = "<<";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Values aliases may expand to in all: nested aliases grow exponentially ("billion laughs"). */
+    static final long MAX_ALIASED_VALUES = 100_000;
 
     private final YAMLParser parser;
     private final String sourceName;
     private final Map<String, JsonNode> anchors = new HashMap<>();
+    private final Map<String, Long> anchorSizes = new HashMap<>();
+    private long aliasedValues;
     /** Anchors of scalars by character offset: Jackson's parser reports anchors of mappings and lists only. */
     private final Map<Long, String> scalarAnchors;
 
@@ -93,6 +97,10 @@ final class YamlTree {
             if (target == null) {
                 throw error("alias *" + name + " refers to no anchor &" + name + " defined before it");
             }
+            aliasedValues += anchorSizes.get(name);
+            if (aliasedValues > MAX_ALIASED_VALUES) {
+                throw error("aliases expand to more than " + MAX_ALIASED_VALUES + " values; a recipe is far smaller");
+            }
             return target.deepCopy();
         }
         String anchor = token.isScalarValue() ? scalarAnchors.get(parser.currentTokenLocation().getCharOffset())
@@ -119,8 +127,17 @@ final class YamlTree {
         };
         if (anchor != null) {
             anchors.put(anchor, node);
+            anchorSizes.put(anchor, size(node));
         }
         return node;
+    }
+
+    private static long size(JsonNode node) {
+        long n = 1;
+        for (JsonNode child : node) {
+            n += size(child);
+        }
+        return n;
     }
 
     private ObjectNode object() throws IOException {

@@ -393,6 +393,18 @@ class RecipeParserTest {
         assertEquals(plain, withAnchors);
     }
 
+    /** Each level doubles the expansion: 20 levels would be a million values from a few hundred bytes. */
+    @Test
+    void aliasesExpandingBeyondAnyRecipeAreRefused() {
+        StringBuilder bomb = new StringBuilder("merge_method: linear\nmodels: [{model: a}]\nparameters:\n  l0: &l0 [1, 1]\n");
+        for (int i = 1; i < 20; i++) {
+            bomb.append("  l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append(", *l")
+                    .append(i - 1).append("]\n");
+        }
+        assertTrue(error(bomb.toString()).endsWith(": aliases expand to more than 100000 values; a recipe is far"
+                + " smaller"), error(bomb.toString()));
+    }
+
     @Test
     void anAliasWithoutItsAnchorIsOneLine() {
         assertEquals("recipe.yaml at line 2: alias *p refers to no anchor &p defined before it",
