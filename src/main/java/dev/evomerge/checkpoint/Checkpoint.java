@@ -40,7 +40,7 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
     /** Files a merged model copies from its base so it can be tokenized and generated with. */
     public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
-            "generation_config.json");
+            "chat_template.jinja", "generation_config.json");
 
     private final Path dir;
     private final String label;

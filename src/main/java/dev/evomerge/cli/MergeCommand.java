@@ -57,6 +57,7 @@ final class MergeCommand implements Callable<Integer> {
         try (Sources sources = Sources.open(loaded);
                 MergeEngine engine = new MergeEngine(threads, allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
+            plan.warnings().forEach(w -> err.println("warning: " + w));
             ProgressLine progress = new ProgressLine(err, "merging", quiet);
             long start = System.nanoTime();
             Path written = engine.write(plan, out, maxShard, overwrite,

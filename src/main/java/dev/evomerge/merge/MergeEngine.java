@@ -123,8 +123,16 @@ public final class MergeEngine implements AutoCloseable {
             writer.writeFile("config.json", Json.pretty(plan.config()));
             if (plan.tokenizerSource() != null) {
                 for (Path f : plan.tokenizerSource().tokenizerFiles()) {
-                    writer.copyFile(f);
+                    String name = f.getFileName().toString();
+                    boolean replaced = name.equals(TokenizerFiles.TOKENIZER_CONFIG)
+                            || name.equals(TokenizerFiles.CHAT_TEMPLATE_FILE);
+                    if (plan.tokenizerConfig() == null || !replaced) {
+                        writer.copyFile(f);
+                    }
                 }
+            }
+            if (plan.tokenizerConfig() != null) {
+                writer.writeFile(TokenizerFiles.TOKENIZER_CONFIG, Json.pretty(plan.tokenizerConfig()));
             }
             writer.writeFile("mergekit_config.yml", plan.recipe().recipe().toYaml().getBytes(StandardCharsets.UTF_8));
             writer.writeFile("README.md", ModelCard.of(plan).getBytes(StandardCharsets.UTF_8));

@@ -17,12 +17,16 @@ import java.util.Objects;
  * @param config          the output config.json (num_hidden_layers and torch_dtype updated)
  * @param tokenizerSource checkpoint whose tokenizer and generation files are copied, or null
  * @param sources         the opened sources
+ * @param tokenizerConfig the output tokenizer_config.json when the recipe sets a {@code chat_template} (written in
+ *                        place of the source's, and the source's chat_template.jinja is not copied), else null
+ * @param warnings        one line each: what the recipe says that the merge ignores (as mergekit does)
  */
 public record MergePlan(LoadedRecipe recipe, List<TensorTask> tasks, ObjectNode config, Checkpoint tokenizerSource,
-                        Sources sources) {
+                        Sources sources, ObjectNode tokenizerConfig, List<String> warnings) {
     public MergePlan {
         Objects.requireNonNull(recipe, "recipe");
         tasks = List.copyOf(tasks);
+        warnings = List.copyOf(warnings);
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(sources, "sources");
     }

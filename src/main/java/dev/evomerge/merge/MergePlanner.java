@@ -44,7 +44,8 @@ public final class MergePlanner {
         } catch (UserError e) {
             throw new UserError(file + ": merge_method: " + e.getMessage());
         }
-        checkParameterNames(loaded, method);
+        List<String> warnings = new ArrayList<>();
+        checkParameterNames(loaded, method, warnings);
         if (method.requiresBase() && recipe.baseModel() == null
                 && recipe.slices().stream().allMatch(s -> s.baseModel() == null)) {
             throw new UserError(file + ": base_model: merge method " + method.name() + " needs a base_model");
@@ -90,7 +91,9 @@ public final class MergePlanner {
         if (written.isFloatConvertible()) {
             config.put("torch_dtype", written.torchName());
         }
-        return new MergePlan(loaded, tasks, config, tokenizerSource(loaded, sources, configFrom), sources);
+        Checkpoint tokenizerFrom = tokenizerSource(loaded, sources, configFrom, tasks, warnings);
+        ObjectNode tokenizerConfig = ChatTemplates.tokenizerConfig(loaded, sources, tokenizerFrom);
+        return new MergePlan(loaded, tasks, config, tokenizerFrom, sources, tokenizerConfig, warnings);
     }
 
     /** Final norm and lm_head come from the last slice (mergekit's post-weights); other non-layer tensors from the first. */
@@ -103,12 +106,15 @@ public final class MergePlanner {
         return DType.fromRecipe(field, value.startsWith("torch.") ? value.substring("torch.".length()) : value);
     }
 
-    private static void checkParameterNames(LoadedRecipe loaded, MergeMethod method) {
+    private static void checkParameterNames(LoadedRecipe loaded, MergeMethod method, List<String> warnings) {
         Set<String> global = method.globalParams().stream().map(Param::name).collect(Collectors.toSet());
         Set<String> perModel = method.modelParams().stream().map(Param::name).collect(Collectors.toSet());
+        Map<String, List<String>> ignored = new LinkedHashMap<>();
         for (Recipe.ParameterUse use : loaded.recipe().parameterUses()) {
             boolean known = perModel.contains(use.name()) || (!use.perModel() && global.contains(use.name()));
-            if (!known) {
+            if (!known && method.ignoredParams().contains(use.name())) {
+                ignored.computeIfAbsent(use.name(), k -> new ArrayList<>()).add(use.path());
+            } else if (!known) {
                 String where = use.perModel() && global.contains(use.name())
                         ? " is a method-wide parameter of " + method.name() + "; set it under parameters:"
                         : " is not a parameter of merge method " + method.name() + " (per-model: "
@@ -116,6 +122,9 @@ public final class MergePlanner {
                 throw new UserError(loaded.sourceName() + ": " + use.path() + ": '" + use.name() + "'" + where);
             }
         }
+        ignored.forEach((name, paths) -> warnings.add(loaded.sourceName() + ": " + String.join(", ", paths) + ": '"
+                + name + "' is ignored: merge method " + method.name() + " takes no " + name + " (mergekit ignores it"
+                + " too)"));
     }
 
     private static String names(List<Param> params) {
@@ -142,24 +151,64 @@ public final class MergePlanner {
         }
     }
 
-    private static Checkpoint tokenizerSource(LoadedRecipe loaded, Sources sources, ModelRef fallback) {
+    /**
+     * The checkpoint whose tokenizer files the output gets. With no tokenizer source in the recipe, that is the base
+     * (or first) model's, as mergekit does. A named source ({@code tokenizer_source: base} or a model, or
+     * {@code tokenizer: {source: ...}}) makes mergekit build the output vocabulary from that tokenizer and map every
+     * model's embedding rows onto it by token; when all models share that vocabulary the map is the identity, which
+     * is the case evomerge merges. Models whose vocabularies differ are refused (a union or a remap is not built).
+     */
+    private static Checkpoint tokenizerSource(LoadedRecipe loaded, Sources sources, ModelRef fallback,
+                                              List<TensorTask> tasks, List<String> warnings) {
         Recipe r = loaded.recipe();
+        String file = loaded.sourceName();
+        TokenizerSource source = r.tokenizerSource();
+        String key = "tokenizer_source";
         if (r.tokenizer() != null) {
-            throw new UserError(loaded.sourceName() + ": tokenizer: building merged tokenizers is not supported yet;"
-                    + " use tokenizer_source: base or a model with the shared tokenizer");
+            if (!r.tokenizer().tokens().isEmpty()) {
+                throw new UserError(file + ": tokenizer.tokens: setting the embeddings of single tokens is not"
+                        + " supported yet");
+            }
+            if (r.tokenizer().padToMultipleOf() != null) {
+                throw new UserError(file + ": tokenizer.pad_to_multiple_of: padding the vocabulary is not supported"
+                        + " yet");
+            }
+            source = r.tokenizer().source();
+            key = "tokenizer.source";
         }
-        if (r.tokenizerSource() == null) {
+        if (source == null) {
             return sources.get(fallback);
         }
-        Optional<ModelRef> model = r.tokenizerSource().model();
-        if (model.isPresent()) {
-            return sources.get(model.get());
+        if (source.equals(TokenizerSource.UNION)) {
+            throw new UserError(file + ": " + key + ": union is not supported yet; evomerge merges models that share"
+                    + " a tokenizer (use base or a model)");
         }
-        if (r.tokenizerSource().equals(TokenizerSource.UNION)) {
-            throw new UserError(loaded.sourceName() + ": tokenizer_source: union is not supported yet; evomerge merges"
-                    + " models that share a tokenizer (use base or a model)");
+        ModelRef from = source.model().orElse(r.baseModel() == null ? fallback : r.baseModel());
+        Checkpoint checkpoint = sources.get(from);
+        Optional<TokenizerFiles.Vocabulary> vocabulary = TokenizerFiles.vocabulary(checkpoint.dir());
+        if (vocabulary.isEmpty()) {
+            return checkpoint;
         }
-        return r.baseModel() == null ? sources.get(fallback) : sources.get(r.baseModel());
+        for (ModelRef m : r.referencedModels()) {
+            Optional<TokenizerFiles.Vocabulary> other = TokenizerFiles.vocabulary(sources.get(m).dir());
+            if (other.isPresent() && !other.get().sameAs(vocabulary.get())) {
+                throw new UserError(file + ": " + key + ": " + source + ": model '" + m + "' has a different"
+                        + " vocabulary from '" + from + "' (" + other.get().file() + " differs); evomerge merges models"
+                        + " that share a tokenizer (building one from several vocabularies is not supported yet)");
+            }
+        }
+        int size = vocabulary.get().size();
+        for (TensorTask t : tasks) {
+            TensorNames.Group g = TensorNames.classify(t.output().name()).group();
+            if ((g == TensorNames.Group.EMBEDDING || g == TensorNames.Group.HEAD) && t.output().rank() == 2
+                    && size > 0 && t.output().dim(0) != size) {
+                warnings.add(file + ": " + key + ": the tokenizer of '" + from + "' has " + size + " tokens but '"
+                        + t.output().name() + "' has " + t.output().dim(0) + " rows; evomerge keeps the rows (mergekit"
+                        + " resizes them to the token count unless pad_to_multiple_of is given)");
+                break;
+            }
+        }
+        return checkpoint;
     }
 
     /** Per-merge state for making tasks. */

@@ -3,6 +3,7 @@ package dev.evomerge.merge.methods;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One of mergekit's merge methods as a pure function over the float32 tensors of one output tensor.
@@ -33,6 +34,14 @@ public interface MergeMethod {
 
     /** Per-model parameters with mergekit's defaults, in mergekit's declaration order. */
     List<Param> modelParams();
+
+    /**
+     * Parameter names this method does not take but that mergekit's own recipes give it and mergekit ignores (e.g.
+     * {@code weight} under slerp): a recipe may carry them, with a warning, where any other unknown name is refused.
+     */
+    default Set<String> ignoredParams() {
+        return Set.of();
+    }
 
     /**
      * Merges one tensor into {@code out}, which must have {@code input.numel()} elements and be none of the inputs.

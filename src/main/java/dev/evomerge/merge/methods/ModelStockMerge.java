@@ -1,6 +1,7 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code model_stock} (Jang et al. 2024, arXiv:2403.19522, eq. for the interpolation ratio):
@@ -18,6 +19,12 @@ import java.util.List;
  */
 final class ModelStockMerge implements MergeMethod {
     private static final List<Param> GLOBALS = List.of(Param.flag("filter_wise", false));
+
+    /** mergekit's test recipes weight the models of a {@code model_stock} merge; mergekit ignores the weights. */
+    @Override
+    public Set<String> ignoredParams() {
+        return Set.of("weight");
+    }
 
     @Override
     public String name() {

@@ -1,6 +1,7 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code slerp}: spherical interpolation between the base (t = 0) and the one other model (t = 1),
@@ -22,6 +23,12 @@ final class SlerpMerge implements MergeMethod {
     static final double DOT_THRESHOLD = 0.9995;
     static final double EPS = 1e-8;
     private static final List<Param> GLOBALS = List.of(Param.required("t"));
+
+    /** mergekit's test recipes weight the models of a {@code slerp} merge; mergekit ignores the weights. */
+    @Override
+    public Set<String> ignoredParams() {
+        return Set.of("weight");
+    }
 
     @Override
     public String name() {

@@ -1,12 +1,8 @@
 package dev.evomerge.merge.recipe;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.UserError;
 import dev.evomerge.YamlErrors;
 import java.io.IOException;
@@ -66,11 +62,8 @@ public final class RecipeParser {
     }
 
     private static JsonNode readTree(String yaml, String sourceName) {
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         try {
-            JsonNode root = mapper.readTree(yaml);
+            JsonNode root = YamlTree.read(yaml, sourceName);
             if (root == null || root.isMissingNode() || root.isNull()) {
                 throw new UserError(sourceName + ": the recipe is empty");
             }
@@ -83,6 +76,8 @@ public final class RecipeParser {
                 throw new UserError(sourceName + where + ": " + why, e);
             }
             throw new UserError(sourceName + ": not valid YAML" + where + " (" + why + ")", e);
+        } catch (IOException e) {
+            throw new UserError(sourceName + ": cannot read the recipe (" + e.getMessage() + ")", e);
         }
     }
 

@@ -323,9 +323,92 @@ class RecipeParserTest {
         assertTrue(error("merge_method: [linear\n").startsWith("recipe.yaml: not valid YAML at line"));
         assertTrue(error("merge_method: linear\nmerge_method: ties\nmodels: [{model: a}]\n")
                 .contains("Duplicate field 'merge_method'"));
-        assertTrue(error("merge_method: linear\nmodels: [{model: a}]\n---\nmerge_method: ties\n")
-                .startsWith("recipe.yaml: not valid YAML"));
+        assertEquals("recipe.yaml: holds more than one YAML document (the second begins at line 4); a recipe is"
+                + " one document (mergekit-multi's multi-stage files are not supported: merge each stage with its own"
+                + " recipe)", error("merge_method: linear\nmodels: [{model: a}]\n---\nmerge_method: ties\n"));
         assertEquals("recipe.yaml: the recipe is empty", error("# nothing\n"));
+    }
+
+    /** mergekit-multi's format: stages as YAML documents. One line, not the YAML library's internals. */
+    @Test
+    void aMultiStageMergekitFileIsOneLine() {
+        String multi = """
+                name: stage1
+                merge_method: linear
+                models:
+                  - model: a
+                    parameters: {weight: 0.5}
+                  - model: b
+                    parameters: {weight: 0.5}
+                ---
+                name: final
+                merge_method: slerp
+                base_model: stage1
+                models:
+                  - model: stage1
+                  - model: c
+                parameters:
+                  t: 0.5
+                """;
+        assertEquals("recipe.yaml: holds more than one YAML document (the second begins at line 9); a recipe is"
+                + " one document (mergekit-multi's multi-stage files are not supported: merge each stage with its own"
+                + " recipe)", error(multi));
+    }
+
+    /** Anchors, aliases and merge keys as PyYAML (mergekit's loader) resolves them. */
+    @Test
+    void anchorsAliasesAndMergeKeysResolve() {
+        Recipe withAnchors = RecipeParser.parse("""
+                merge_method: ties
+                base_model: &base models/base
+                models:
+                  - model: *base
+                  - model: models/a
+                    parameters: &p
+                      weight: 0.5
+                      density: [0.2, 0.8]
+                  - model: models/b
+                    parameters: *p
+                  - model: models/c
+                    parameters:
+                      <<: *p
+                      weight: 0.3
+                parameters:
+                  normalize: true
+                """, "recipe.yaml");
+        Recipe plain = RecipeParser.parse("""
+                merge_method: ties
+                base_model: models/base
+                models:
+                  - model: models/base
+                  - model: models/a
+                    parameters: {weight: 0.5, density: [0.2, 0.8]}
+                  - model: models/b
+                    parameters: {weight: 0.5, density: [0.2, 0.8]}
+                  - model: models/c
+                    parameters: {weight: 0.3, density: [0.2, 0.8]}
+                parameters:
+                  normalize: true
+                """, "recipe.yaml");
+        assertEquals(plain, withAnchors);
+    }
+
+    /** Each level doubles the expansion: 20 levels would be a million values from a few hundred bytes. */
+    @Test
+    void aliasesExpandingBeyondAnyRecipeAreRefused() {
+        StringBuilder bomb = new StringBuilder("merge_method: linear\nmodels: [{model: a}]\nparameters:\n  l0: &l0 [1, 1]\n");
+        for (int i = 1; i < 20; i++) {
+            bomb.append("  l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append(", *l")
+                    .append(i - 1).append("]\n");
+        }
+        assertTrue(error(bomb.toString()).endsWith(": aliases expand to more than 100000 values; a recipe is far"
+                + " smaller"), error(bomb.toString()));
+    }
+
+    @Test
+    void anAliasWithoutItsAnchorIsOneLine() {
+        assertEquals("recipe.yaml at line 2: alias *p refers to no anchor &p defined before it",
+                error("merge_method: linear\nmodels: [{model: a, parameters: *p}]\n"));
     }
 
     @Test

@@ -1,0 +1,196 @@
+package dev.evomerge.merge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** What a merge needs to know about a checkpoint's tokenizer files: its vocabulary and its chat template. */
+final class TokenizerFiles {
+    static final String TOKENIZER_JSON = "tokenizer.json";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private TokenizerFiles() {
+    }
+
+    /**
+     * A vocabulary: the file it was read from, the SHA-256 of its canonical form (equal for two tokenizers exactly when
+     * they map the same tokens to the same ids with the same merges), and its token count
+     * ({@code len(tokenizer.get_vocab())}, or -1 where unknown).
+     */
+    record Vocabulary(String file, String digest, int size) {
+        boolean sameAs(Vocabulary other) {
+            return digest.equals(other.digest);
+        }
+    }
+
+    /** Vocabularies by file, keyed by size and modification time: a search plans every candidate against them. */
+    private static final Map<String, Optional<Vocabulary>> CACHE = new ConcurrentHashMap<>();
+
+    /**
+     * The vocabulary of the checkpoint in {@code dir}: tokenizer.json's model (vocab, merges) and added tokens (id and
+     * text; a chat template or other settings elsewhere do not count), else the bytes of tokenizer.model or
+     * vocab.json + merges.txt; empty when there is none (a test directory without tokenizer files).
+     */
+    static Optional<Vocabulary> vocabulary(Path dir) {
+        StringBuilder key = new StringBuilder(dir.toAbsolutePath().normalize().toString());
+        for (String f : new String[] {TOKENIZER_JSON, "tokenizer.model", "vocab.json", "merges.txt"}) {
+            Path p = dir.resolve(f);
+            try {
+                key.append('|').append(Files.isRegularFile(p) ? Files.size(p) + "@" + Files.getLastModifiedTime(p) : "-");
+            } catch (IOException e) {
+                throw new UserError(p + ": cannot read (" + e.getMessage() + ")", e);
+            }
+        }
+        Optional<Vocabulary> cached = CACHE.get(key.toString());
+        if (cached == null) {
+            cached = readVocabulary(dir);
+            CACHE.put(key.toString(), cached);
+        }
+        return cached;
+    }
+
+    private static Optional<Vocabulary> readVocabulary(Path dir) {
+        Path json = dir.resolve(TOKENIZER_JSON);
+        if (Files.isRegularFile(json)) {
+            JsonNode root = read(json);
+            JsonNode model = root.path("model");
+            if (model.isObject()) {
+                MessageDigest sha = sha256();
+                Set<Integer> ids = new HashSet<>();
+                JsonNode vocab = model.path("vocab");
+                if (vocab.isObject()) {
+                    // Canonical whatever the file's key order: entries sorted by id, then text.
+                    List<Map.Entry<String, JsonNode>> entries = new ArrayList<>(vocab.properties());
+                    entries.sort(Comparator.comparingInt((Map.Entry<String, JsonNode> e) -> e.getValue().asInt())
+                            .thenComparing(Map.Entry::getKey));
+                    for (Map.Entry<String, JsonNode> e : entries) {
+                        update(sha, "v", e.getValue().asText(), e.getKey());
+                        ids.add(e.getValue().asInt());
+                    }
+                } else {
+                    update(sha, "v", vocab.toString());
+                    for (int i = 0; i < vocab.size(); i++) {
+                        ids.add(i);
+                    }
+                }
+                for (Map.Entry<String, JsonNode> e : model.properties()) {
+                    if (!e.getKey().equals("vocab")) {
+                        update(sha, "m", e.getKey(), e.getValue().toString());
+                    }
+                }
+                for (JsonNode t : root.path("added_tokens")) {
+                    update(sha, "a", t.path("id").asText(), t.path("content").asText());
+                    ids.add(t.path("id").asInt());
+                }
+                return Optional.of(new Vocabulary(TOKENIZER_JSON, HexFormat.of().formatHex(sha.digest()), ids.size()));
+            }
+        }
+        for (String file : new String[] {"tokenizer.model", "vocab.json"}) {
+            Path p = dir.resolve(file);
+            if (Files.isRegularFile(p)) {
+                MessageDigest sha = sha256();
+                sha.update(bytes(p));
+                Path merges = dir.resolve("merges.txt");
+                if (file.equals("vocab.json") && Files.isRegularFile(merges)) {
+                    sha.update(bytes(merges));
+                }
+                return Optional.of(new Vocabulary(file, HexFormat.of().formatHex(sha.digest()), -1));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Feeds length-prefixed fields, so that no two different field lists digest alike. */
+    private static void update(MessageDigest sha, String... fields) {
+        for (String f : fields) {
+            byte[] b = f.getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(b.length).array());
+            sha.update(b);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * The checkpoint's chat template as transformers loads it: chat_template.jinja when present (it takes precedence),
+     * else tokenizer_config.json's {@code chat_template} (a string, or the "default" entry of a list of named ones).
+     */
+    static Optional<String> chatTemplate(Path dir) {
+        Path jinja = dir.resolve(CHAT_TEMPLATE_FILE);
+        if (Files.isRegularFile(jinja)) {
+            return Optional.of(new String(bytes(jinja), StandardCharsets.UTF_8));
+        }
+        Path config = dir.resolve(TOKENIZER_CONFIG);
+        if (!Files.isRegularFile(config)) {
+            return Optional.empty();
+        }
+        JsonNode t = read(config).path("chat_template");
+        if (t.isTextual()) {
+            return Optional.of(t.textValue());
+        }
+        for (JsonNode named : t) {
+            if (named.path("name").asText().equals("default") && named.path("template").isTextual()) {
+                return Optional.of(named.path("template").textValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** tokenizer_config.json of {@code dir} as an object, or an empty object when there is none. */
+    static ObjectNode tokenizerConfig(Path dir) {
+        Path config = dir.resolve(TOKENIZER_CONFIG);
+        if (!Files.isRegularFile(config)) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        if (!(read(config) instanceof ObjectNode o)) {
+            throw new UserError(config + ": not a JSON object");
+        }
+        return o;
+    }
+
+    private static JsonNode read(Path file) {
+        try {
+            return MAPPER.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new UserError(file + ": not valid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + ")", e);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static byte[] bytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+}
