@@ -43,11 +43,12 @@ public record RuntimeOptions(int intraOpThreads, int maxBatchSize, int maxBatchT
     }
 
     /**
-     * Matmul parameters from which PyTorch's intra-op threads pay off. Measured with {@code bench model} on 2 cores:
-     * a 0.2M-parameter model scores 1.7x faster on one thread than on two (per-op overhead and threads spinning on
-     * each other), a 100M one 1.5x faster on two; {@code bench scale} gives the 0.5B-1B figures (README).
+     * Matmul parameters from which PyTorch's intra-op threads pay off. Measured with {@code bench model} (batch 8 x 128)
+     * on 2 cores: one thread scores a 0.2M-parameter model 1.9x faster than two (per-op overhead, threads spinning on
+     * each other); two threads are faster from 4.9M on (1.5x at 4.9M, 1.4x at 25.6M, 1.6x at 100M; 1.7x at 0.54B in
+     * {@code bench scale}). The zoo's 0.63M-parameter models stay on one thread.
      */
-    public static final long PARALLEL_FROM_PARAMETERS = 10_000_000L;
+    public static final long PARALLEL_FROM_PARAMETERS = 2_000_000L;
 
     /** Intra-op threads for scoring {@code config}: one for small models, all {@code cores} for large ones. */
     public static int intraOpThreadsFor(ModelConfig config, int cores) {
