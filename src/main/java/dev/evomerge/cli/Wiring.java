@@ -7,12 +7,7 @@ import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /** Where the commands get models from: the DJL runtime and the checkpoint reader. */
 final class Wiring {
@@ -28,7 +23,7 @@ final class Wiring {
     static ModelProvider models(RuntimeOptions runtime) {
         int cores = Runtime.getRuntime().availableProcessors();
         return new ModelProvider(dir -> LlamaModel.load(dir, runtime
-                .withIntraOpThreads(RuntimeOptions.intraOpThreadsFor(config(dir), cores))), Wiring::identity);
+                .withIntraOpThreads(RuntimeOptions.intraOpThreadsFor(config(dir), cores))), ModelProvider::checkpointIdentity);
     }
 
     private static ModelConfig config(Path dir) {
@@ -47,22 +42,5 @@ final class Wiring {
                 return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
             }
         };
-    }
-
-    /** Cache identity of a model: its weights and config, plus tokenizer.json, which changes the scores too. */
-    static String identity(Path dir) {
-        try (Checkpoint c = Checkpoint.open(dir)) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(c.contentHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            Path tokenizer = dir.resolve("tokenizer.json");
-            if (Files.exists(tokenizer)) {
-                sha.update(Files.readAllBytes(tokenizer));
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,8 +1,16 @@
 package dev.evomerge.eval;
 
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.model.LanguageModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -19,9 +27,29 @@ public record ModelProvider(Function<Path, LanguageModel> open, Function<Path, S
         Objects.requireNonNull(contentHash, "contentHash");
     }
 
+    /**
+     * Cache identity of a checkpoint directory: its weights and config, plus tokenizer.json, which changes the scores
+     * too.
+     */
+    public static String checkpointIdentity(Path dir) {
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(c.contentHash().getBytes(StandardCharsets.US_ASCII));
+            Path tokenizer = dir.resolve("tokenizer.json");
+            if (Files.exists(tokenizer)) {
+                sha.update(Files.readAllBytes(tokenizer));
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Refuses a directory that does not exist, before any hashing or loading. */
     public static Path requireDirectory(Path dir, String role) {
-        if (!java.nio.file.Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir)) {
             throw new UserError(role + " directory " + dir + " does not exist");
         }
         return dir;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.eval.Evaluator;
 import dev.evomerge.eval.Progress;
+import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.gate.Gate;
@@ -40,6 +41,8 @@ import java.util.function.Function;
 public final class SearchRun {
     public static final String RUN_FORMAT = "evomerge-run";
     public static final int RUN_VERSION = 1;
+    /** The finish's held-out scores, by model content, suite, slice and limit (see {@link ResultCache}). */
+    public static final String SCORE_CACHE = "score-cache";
 
     /**
      * Everything a run is configured by; stored in the journal header so {@code --resume} rebuilds the same run.
@@ -237,10 +240,12 @@ public final class SearchRun {
             Finisher.Result finish = null;
             long f0 = System.nanoTime();
             if (gates != null) {
+                // Scores kept in the run: a source a gate compares with is scored once for all candidates (not once
+                // per candidate and again for the table), and a resumed finish re-scores nothing it already scored.
                 Scorer scorer = new Scorer(new dev.evomerge.eval.ModelProvider(
                         dir -> dev.evomerge.model.LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
-                        SearchRun::identity),
-                        new Evaluator(16, progress), null);
+                        dev.evomerge.eval.ModelProvider::checkpointIdentity),
+                        new Evaluator(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
                 GateRunner runner = new GateRunner(scorer, (cand, b) -> {
                     try (var c = dev.evomerge.checkpoint.Checkpoint.open(cand);
                          var bb = dev.evomerge.checkpoint.Checkpoint.open(b)) {
@@ -339,13 +344,6 @@ public final class SearchRun {
         header.set("run", o.toJson());
         header.set("inputs", inputs);
         return header;
-    }
-
-    /** Content identity for the gate scorer (no cache is used, so any stable string per directory would do). */
-    private static String identity(Path dir) {
-        try (var c = dev.evomerge.checkpoint.Checkpoint.open(dir)) {
-            return c.contentHash();
-        }
     }
 
     private static CandidateMerger.L2Ceiling ceiling(Options o, GateFile gates) {

@@ -96,6 +96,28 @@ class SearchEndToEndTest {
     }
 
     @Test
+    void theFinishScoresAComparedSourceOnceForAllCandidates() throws IOException {
+        Path gates = Files.writeString(dir.resolve("gates-relative.yaml"), """
+                format: evomerge-gates
+                version: 1
+                suite: %s
+                slice: heldout
+                base: models/base
+                sources: {a: models/a}
+                gates:
+                  - {task: choice, min_relative: 0.01, source: a}
+                """.formatted(SUITE));
+        CommandRun r = run("search", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--gates",
+                gates.toString(), "--strategy", "random", "--budget", "4", "--population", "2", "--top", "2",
+                "--out", dir.resolve("results-once").toString(), "--run-id", "once");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        List<String> scoredA = r.err().lines().filter(l -> l.startsWith("evomerge: a (")).toList();
+        assertEquals(2, scoredA.size(), "each candidate's gate compares with source a: " + scoredA);
+        assertEquals(1, scoredA.stream().filter(l -> !l.endsWith("[cached]")).count(),
+                "source a is scored once, then reused: " + scoredA);
+    }
+
+    @Test
     void aRunHeldByAnotherWriterIsRefused() throws IOException {
         Path results = dir.resolve("locked");
         try (RunLock held = RunLock.acquire(results.resolve("busy"))) {
