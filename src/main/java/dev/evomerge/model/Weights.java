@@ -179,9 +179,14 @@ final class Weights implements AutoCloseable {
         MemorySegment bytes = src.bytes(name);
         Shape shape = new Shape(expected);
         boolean onHost = !m.getDevice().isGpu();
-        if (onHost && stored == target) {
-            // A native segment becomes a direct buffer that the engine wraps in place; DJL copies a heap one.
-            return m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, target);
+        if (stored == target) {
+            // On the CPU a native segment becomes a direct buffer that the engine wraps in place (DJL copies a heap
+            // one); on a GPU this is the one copy to the device, after which the mapped pages are no longer needed.
+            NDArray same = m.create(bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, target);
+            if (!onHost) {
+                src.releasePages(name);
+            }
+            return same;
         }
         NDArray out;
         if (target == DataType.FLOAT32 && stored != DataType.FLOAT32) {
