@@ -49,6 +49,8 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
     private final Map<String, SafetensorsFile> byTensor;
     private final List<String> names;
     private final boolean sharded;
+    /** A LoRA adapter folded into the tensors it targets as they are read, or null. */
+    private final LoraFold lora;
 
     private ObjectNode config;
     private Map<String, String> fileHashes;
@@ -61,11 +63,45 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
         this.files = files;
         this.byTensor = byTensor;
         this.sharded = sharded;
+        this.lora = null;
         List<String> n = new ArrayList<>(byTensor.size());
         for (SafetensorsFile f : files.values()) {
             n.addAll(f.names());
         }
         this.names = List.copyOf(n);
+    }
+
+    private Checkpoint(Checkpoint base, LoraFold lora) {
+        this.dir = base.dir;
+        this.label = base.label + "+" + lora.dir();
+        this.files = base.files;
+        this.byTensor = base.byTensor;
+        this.sharded = base.sharded;
+        this.names = base.names;
+        this.lora = lora;
+    }
+
+    /**
+     * The checkpoint at {@code path} with the PEFT LoRA adapter in {@code adapterDir} folded into it (mergekit's
+     * {@code base+adapter}); the adapter is checked completely against the base here (see {@link LoraFold}), and its
+     * tensors are folded as they are read. With {@code adapterDir} null, {@link #open(Path)}.
+     */
+    public static Checkpoint open(Path path, Path adapterDir) {
+        Checkpoint base = open(path);
+        if (adapterDir == null) {
+            return base;
+        }
+        try {
+            return new Checkpoint(base, LoraFold.open(adapterDir, base));
+        } catch (RuntimeException e) {
+            base.close();
+            throw e;
+        }
+    }
+
+    /** The folded LoRA adapter's directory, if this checkpoint has one. */
+    public java.util.Optional<Path> adapterDir() {
+        return java.util.Optional.ofNullable(lora).map(LoraFold::dir);
     }
 
     /**
@@ -339,7 +375,8 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
 
     @Override
     public TensorInfo info(String name) {
-        return file(name).info(name);
+        TensorInfo info = file(name).info(name);
+        return lora != null && lora.covers(name) ? lora.info(name) : info;
     }
 
     @Override
@@ -347,9 +384,20 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
         return byTensor.containsKey(name);
     }
 
+    /** The tensor's bytes; a LoRA-folded tensor is folded on the first read and kept until {@link #releasePages}. */
     @Override
     public MemorySegment bytes(String name) {
-        return file(name).bytes(name);
+        SafetensorsFile f = file(name);
+        return lora != null && lora.covers(name) ? lora.bytes(name) : f.bytes(name);
+    }
+
+    @Override
+    public void releasePages(String name) {
+        if (lora != null && lora.covers(name)) {
+            lora.release(name);
+        } else {
+            TensorSource.super.releasePages(name);
+        }
     }
 
     /** The shard that holds {@code name}. */
@@ -409,11 +457,22 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
                     h.put(e.getKey(), hex);
                 }
             });
+            List<Map.Entry<String, Path>> extras = new ArrayList<>();
             for (String extra : List.of(INDEX_FILE, CONFIG_FILE)) {
-                Path p = dir.resolve(extra);
-                if ((sharded || !extra.equals(INDEX_FILE)) && Files.isRegularFile(p)) {
+                if (sharded || !extra.equals(INDEX_FILE)) {
+                    extras.add(Map.entry(extra, dir.resolve(extra)));
+                }
+            }
+            if (lora != null) {
+                for (Path p : lora.files()) {
+                    extras.add(Map.entry("+adapter/" + p.getFileName(), p));
+                }
+            }
+            for (Map.Entry<String, Path> extra : extras) {
+                Path p = extra.getValue();
+                if (Files.isRegularFile(p)) {
                     try {
-                        h.put(extra, HexFormat.of().formatHex(digest().digest(Files.readAllBytes(p))));
+                        h.put(extra.getKey(), HexFormat.of().formatHex(digest().digest(Files.readAllBytes(p))));
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -427,7 +486,8 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
     /**
      * Identity of the model's content: SHA-256 (hex) of the text {@code "<sha256>  <file>\n"} for config.json (if
      * present) and every weight file, sorted by file name, i.e. exactly what
-     * {@code cd dir && LC_ALL=C sha256sum config.json model*.safetensors | sha256sum} prints. The index and tokenizer
+     * {@code cd dir && LC_ALL=C sha256sum config.json model*.safetensors | sha256sum} prints; with a LoRA adapter,
+     * its adapter_config.json and adapter_model.safetensors (as {@code +adapter/<file>}) too. The index and tokenizer
      * files are not covered (the index is derived from the shards; tokenizers do not change the weights). Cached.
      */
     public synchronized String contentHash() {
@@ -470,6 +530,9 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
 
     @Override
     public void close() {
+        if (lora != null) {
+            lora.close();
+        }
         files.values().forEach(SafetensorsFile::close);
     }
 }

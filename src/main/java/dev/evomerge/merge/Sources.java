@@ -30,7 +30,11 @@ public final class Sources implements AutoCloseable {
                     throw new UserError(recipe.sourceName() + ": model '" + ref + "' not found at " + path
                             + " (evomerge reads local checkpoints only; nothing is downloaded)");
                 }
-                opened.put(ref, Checkpoint.open(path));
+                Path adapter = ref.resolveAdapter(recipe.baseDirectory()).orElse(null);
+                if (adapter != null && !Files.exists(adapter)) {
+                    throw new UserError(recipe.sourceName() + ": LoRA adapter of '" + ref + "' not found at " + adapter);
+                }
+                opened.put(ref, Checkpoint.open(path, adapter));
             }
             return new Sources(opened);
         } catch (RuntimeException e) {

@@ -65,7 +65,7 @@ public final class CandidateMerger implements AutoCloseable {
     private final Path base;
     private final L2Ceiling ceiling;
     private final UnaryOperator<Path> locate;
-    private final Map<Path, Checkpoint> opened = new HashMap<>();
+    private final Map<String, Checkpoint> opened = new HashMap<>();
 
     /**
      * @param recipeDirectory directory relative model paths in candidates resolve against (the search space file's)
@@ -109,13 +109,24 @@ public final class CandidateMerger implements AutoCloseable {
 
     /** The checkpoint at {@code dir}, opened on first use and kept open until this merger is closed. */
     public synchronized Checkpoint checkpoint(Path dir) {
+        return checkpoint(dir, null);
+    }
+
+    /** The checkpoint at {@code dir} with the LoRA adapter in {@code adapter} (null for none) folded in. */
+    public synchronized Checkpoint checkpoint(Path dir, Path adapter) {
         Path key = locate.apply(dir.toAbsolutePath().normalize());
-        Checkpoint c = opened.get(key);
+        Path adapterKey = adapter == null ? null : locate.apply(adapter.toAbsolutePath().normalize());
+        String id = adapterKey == null ? key.toString() : key + "+" + adapterKey;
+        Checkpoint c = opened.get(id);
         if (c == null) {
-            c = Checkpoint.open(key);
-            opened.put(key, c);
+            c = Checkpoint.open(key, adapterKey);
+            opened.put(id, c);
         }
         return c;
+    }
+
+    private Checkpoint checkpoint(ModelRef ref, Path directory) {
+        return checkpoint(ref.resolve(directory), ref.resolveAdapter(directory).orElse(null));
     }
 
     public LoadedRecipe loaded(Recipe recipe, String name) {
@@ -130,7 +141,7 @@ public final class CandidateMerger implements AutoCloseable {
             if (!java.nio.file.Files.isDirectory(locate.apply(dir))) {
                 throw new UserError(recipe.sourceName() + ": model '" + ref + "' not found at " + dir);
             }
-            map.put(ref, checkpoint(dir));
+            map.put(ref, checkpoint(ref, recipe.baseDirectory()));
         }
         return Sources.of(map);
     }
@@ -192,7 +203,7 @@ public final class CandidateMerger implements AutoCloseable {
                     sources.add(merged);
                     config = config == null ? mergedConfig : config;
                 } else {
-                    Checkpoint c = checkpoint(new ModelRef(ref).resolve(recipeDirectory));
+                    Checkpoint c = checkpoint(new ModelRef(ref), recipeDirectory);
                     sources.add(c);
                     config = config == null ? ModelConfig.fromJson(c.config()) : config;
                 }

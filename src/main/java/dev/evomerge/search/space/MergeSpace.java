@@ -526,7 +526,7 @@ public final class MergeSpace implements SearchSpace {
     }
 
     private static boolean sameModel(ModelRef ref, String spaceRef, Path dir) {
-        return ref.path().equals(spaceRef) || ref.resolve(dir).equals(Path.of(spaceRef));
+        return ref.path().equals(spaceRef) || ref.absolute(dir).path().equals(spaceRef);
     }
 
     private void encodePath(LayerPath path, List<String> pathSources, double[] genes) {

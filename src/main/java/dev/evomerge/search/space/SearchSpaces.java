@@ -7,6 +7,7 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.eval.Fields;
 import dev.evomerge.merge.methods.MergeMethod;
 import dev.evomerge.merge.methods.MergeMethods;
+import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.merge.recipe.Scalar;
 import dev.evomerge.search.Candidate;
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class SearchSpaces {
         root.requireFormat(FORMAT, VERSION);
         Path dir = file.toAbsolutePath().getParent();
         String baseRel = root.string("base", null);
-        String base = baseRel == null ? null : ref(dir, baseRel);
+        String base = baseRel == null ? null : ref(dir, baseRel, root, "base");
         Map<String, String> sources = new LinkedHashMap<>();
         Fields src = root.object("sources");
         if (src == null) {
@@ -82,7 +83,7 @@ public final class SearchSpaces {
             if (name.equals(BASE) || name.equals(MERGED)) {
                 throw src.invalid(name, "is a reserved name; call the source something else");
             }
-            sources.put(name, ref(dir, src.string(name)));
+            sources.put(name, ref(dir, src.string(name), src, name));
         }
         src.done();
         if (sources.isEmpty()) {
@@ -165,7 +166,7 @@ public final class SearchSpaces {
         if (root.has("layers") && layers < 1) {
             throw root.invalid("layers", "must be at least 1, but was " + layers);
         }
-        String reference = base != null ? base : sources.values().iterator().next();
+        String reference = new ModelRef(base != null ? base : sources.values().iterator().next()).model();
         if (layers == 0 && needsLayers) {
             layers = layersFromConfig(root, reference);
         } else if (layers > 0 && Files.isReadable(Path.of(reference).resolve("config.json"))) {
@@ -192,8 +193,13 @@ public final class SearchSpaces {
         }
     }
 
-    private static String ref(Path dir, String rel) {
-        return dir.resolve(rel).toAbsolutePath().normalize().toString();
+    /** A source as an absolute reference; a LoRA source {@code base+adapter} has both parts resolved. */
+    private static String ref(Path dir, String rel, Fields where, String key) {
+        try {
+            return new ModelRef(rel).absolute(dir).path();
+        } catch (IllegalArgumentException e) {
+            throw where.invalid(key, e.getMessage());
+        }
     }
 
     private static List<String> methods(Fields root) {

@@ -245,9 +245,9 @@ class RecipeParserTest {
                 arguments("merge_method: linear\nmodels: [{model: a}]\nslices: [{sources: [{model: a, layer_range: [0, 1]}]}]"
                     + "",
                         "recipe.yaml: slices: give either models: or slices:, not both"),
-                arguments("merge_method: linear\nmodels: [{model: a+adapters/lora}]",
-                        "recipe.yaml: models[0].model: 'a+adapters/lora' is a"
-                    + " LoRA reference (model+lora), and LoRA references are not supported yet"),
+                arguments("merge_method: linear\nmodels: [{model: a+}]",
+                        "recipe.yaml: models[0].model: 'a+' is not a LoRA reference: write it as"
+                    + " base_model_dir+adapter_dir"),
                 arguments("merge_method: linear\nmodels: [{model: org/m@main}]",
                         "recipe.yaml: models[0].model: 'org/m@main' names a hub"
                     + " revision (model@revision); only local model directories are supported"),
