@@ -377,18 +377,27 @@ final class LoraFold implements AutoCloseable {
         float[] c = d.transposed() ? transpose(a, r, rows) : b;
         float[] rr = d.transposed() ? transpose(b, cols, r) : a;
         MemorySegment src = base.bytes(name);
-        MemorySegment out = Arena.ofAuto().allocate(w.byteSize(), 64);
+        // On the heap where one array holds it: the GC frees it as soon as no reader holds it, where native memory of
+        // an automatic arena waits for a GC that heap-light merges rarely trigger (and stalls at the direct limit).
+        MemorySegment out = w.byteSize() <= Integer.MAX_VALUE - 8 ? MemorySegment.ofArray(new byte[(int) w.byteSize()])
+                : Arena.ofAuto().allocate(w.byteSize(), 64);
         DType dt = w.dtype();
         int blockRows = Math.max(1, (1 << 16) / Math.max(1, cols));
         int blocks = (rows + blockRows - 1) / blockRows;
         IntStream.range(0, blocks).parallel().forEach(blk -> {
-            float[] row = new float[cols];
-            int hi = Math.min(rows, (blk + 1) * blockRows);
-            for (int i = blk * blockRows; i < hi; i++) {
+            float[][] buf = new float[ROWS][cols];
+            int lo = blk * blockRows;
+            int hi = Math.min(rows, lo + blockRows);
+            for (int i = lo; i < hi; i += ROWS) {
+                int n = Math.min(ROWS, hi - i);
                 long off = (long) i * cols * dt.byteSize();
-                FloatCodec.decode(dt, src, off, row, 0, cols);
-                foldRow(row, c, i * r, rr, r, d.scale(), FloatCodec.SIMD);
-                FloatCodec.encode(dt, row, 0, out, off, cols);
+                for (int q = 0; q < n; q++) {
+                    FloatCodec.decode(dt, src, off + (long) q * cols * dt.byteSize(), buf[q], 0, cols);
+                }
+                foldRows(buf, n, c, i * r, rr, r, d.scale(), FloatCodec.SIMD);
+                for (int q = 0; q < n; q++) {
+                    FloatCodec.encode(dt, buf[q], 0, out, off + (long) q * cols * dt.byteSize(), cols);
+                }
             }
         });
         if (src.isMapped()) {
@@ -408,30 +417,68 @@ final class LoraFold implements AutoCloseable {
         return t;
     }
 
+    /** Rows folded together: their accumulators are independent, so the FMA chains overlap. */
+    static final int ROWS = 4;
+
     /**
-     * {@code row += scale · (Σ_k c[cOff + k] · basis[k, :])}: the product's row is accumulated first and scaled once,
-     * as PEFT computes {@code W + (B @ A) · scale}. Vector and scalar paths both fuse each multiply-add, in the same
-     * order, so they agree bit for bit.
+     * {@code rows[q] += scale · (Σ_k c[cOff + q·r + k] · basis[k, :])} for {@code q < n}: each row of the product is
+     * accumulated over k in order and scaled once, as PEFT computes {@code W + (B @ A) · scale}. The vector path folds
+     * {@link #ROWS} rows per load of the basis; it and the scalar twin fuse each multiply-add in the same order, so
+     * they agree bit for bit.
      */
-    static void foldRow(float[] row, float[] c, int cOff, float[] basis, int r, float scale, boolean simd) {
-        int cols = row.length;
+    static void foldRows(float[][] rows, int n, float[] c, int cOff, float[] basis, int r, float scale,
+                         boolean simd) {
+        int cols = rows[0].length;
         int j = 0;
-        if (simd) {
+        if (simd && n == ROWS) {
+            float[] x0 = rows[0];
+            float[] x1 = rows[1];
+            float[] x2 = rows[2];
+            float[] x3 = rows[3];
             int upper = FS.loopBound(cols);
             for (; j < upper; j += FS.length()) {
-                FloatVector acc = FloatVector.zero(FS);
+                FloatVector a0 = FloatVector.zero(FS);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
                 for (int k = 0; k < r; k++) {
-                    acc = FloatVector.fromArray(FS, basis, k * cols + j).fma(FloatVector.broadcast(FS, c[cOff + k]), acc);
+                    FloatVector b = FloatVector.fromArray(FS, basis, k * cols + j);
+                    a0 = b.fma(FloatVector.broadcast(FS, c[cOff + k]), a0);
+                    a1 = b.fma(FloatVector.broadcast(FS, c[cOff + r + k]), a1);
+                    a2 = b.fma(FloatVector.broadcast(FS, c[cOff + 2 * r + k]), a2);
+                    a3 = b.fma(FloatVector.broadcast(FS, c[cOff + 3 * r + k]), a3);
                 }
-                FloatVector.fromArray(FS, row, j).add(acc.mul(scale)).intoArray(row, j);
+                FloatVector.fromArray(FS, x0, j).add(a0.mul(scale)).intoArray(x0, j);
+                FloatVector.fromArray(FS, x1, j).add(a1.mul(scale)).intoArray(x1, j);
+                FloatVector.fromArray(FS, x2, j).add(a2.mul(scale)).intoArray(x2, j);
+                FloatVector.fromArray(FS, x3, j).add(a3.mul(scale)).intoArray(x3, j);
             }
+        } else if (simd) {
+            int upper = FS.loopBound(cols);
+            for (int q = 0; q < n; q++) {
+                float[] x = rows[q];
+                int co = cOff + q * r;
+                for (int jj = 0; jj < upper; jj += FS.length()) {
+                    FloatVector acc = FloatVector.zero(FS);
+                    for (int k = 0; k < r; k++) {
+                        acc = FloatVector.fromArray(FS, basis, k * cols + jj).fma(FloatVector.broadcast(FS, c[co + k]),
+                                acc);
+                    }
+                    FloatVector.fromArray(FS, x, jj).add(acc.mul(scale)).intoArray(x, jj);
+                }
+            }
+            j = upper;
         }
-        for (; j < cols; j++) {
-            float acc = 0f;
-            for (int k = 0; k < r; k++) {
-                acc = Math.fma(basis[k * cols + j], c[cOff + k], acc);
+        for (int q = 0; q < n; q++) {
+            float[] x = rows[q];
+            int co = cOff + q * r;
+            for (int jj = j; jj < cols; jj++) {
+                float acc = 0f;
+                for (int k = 0; k < r; k++) {
+                    acc = Math.fma(basis[k * cols + jj], c[co + k], acc);
+                }
+                x[jj] = x[jj] + acc * scale;
             }
-            row[j] = row[j] + acc * scale;
         }
     }
 
