@@ -81,6 +81,26 @@ class SearchSpacesTest {
                 1e-15);
     }
 
+    @Test
+    void loraSourcesResolveTheBaseAndTheAdapterEach() throws IOException {
+        Path f = dir.resolve("lora-space.yaml");
+        Files.writeString(f, """
+                format: evomerge-search-space
+                version: 1
+                base: models/base
+                sources: {math: models/base+adapters/math, code: models/base+adapters/code}
+                objective: {weights: {add: 1}}
+                method: linear
+                parameters: {weight: [0, 1]}
+                """);
+        MergeSpace s = SearchSpaces.load(f);
+        assertEquals(ref("models/base") + "+" + ref("adapters/math"), s.sources().get("math"));
+        Recipe r = s.decode(new Genome(new double[] {0.5, 0.5})).recipe();
+        assertEquals(List.of(ref("models/base") + "+" + ref("adapters/math"),
+                ref("models/base") + "+" + ref("adapters/code")), r.models().stream().map(m -> m.model().path()).toList());
+        assertEquals(r, RecipeParser.parse(r.toYaml(), "decoded"));
+    }
+
     private static double num(Object v) {
         return ((dev.evomerge.merge.recipe.Scalar) v).asDouble();
     }
