@@ -126,10 +126,14 @@ public final class MergeEngine implements AutoCloseable {
                     String name = f.getFileName().toString();
                     boolean replaced = name.equals(TokenizerFiles.TOKENIZER_CONFIG)
                             || name.equals(TokenizerFiles.CHAT_TEMPLATE_FILE);
-                    if (plan.tokenizerConfig() == null || !replaced) {
+                    boolean rebuilt = name.equals(TokenizerFiles.TOKENIZER_JSON) && plan.tokenizerJson() != null;
+                    if ((plan.tokenizerConfig() == null || !replaced) && !rebuilt) {
                         writer.copyFile(f);
                     }
                 }
+            }
+            if (plan.tokenizerJson() != null) {
+                writer.writeFile(TokenizerFiles.TOKENIZER_JSON, Json.pretty(plan.tokenizerJson()));
             }
             if (plan.tokenizerConfig() != null) {
                 writer.writeFile(TokenizerFiles.TOKENIZER_CONFIG, Json.pretty(plan.tokenizerConfig()));

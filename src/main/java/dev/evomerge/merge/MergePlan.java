@@ -20,15 +20,22 @@ import java.util.Objects;
  * @param tokenizerConfig the output tokenizer_config.json when the recipe sets a {@code chat_template} (written in
  *                        place of the source's, and the source's chat_template.jinja is not copied), else null
  * @param warnings        one line each: what the recipe says that the merge ignores (as mergekit does)
+ * @param tokenizerJson   the output tokenizer.json when the recipe's tokenizer settings add tokens to the source's
+ *                        (written in place of the source's), else null
  */
 public record MergePlan(LoadedRecipe recipe, List<TensorTask> tasks, ObjectNode config, Checkpoint tokenizerSource,
-                        Sources sources, ObjectNode tokenizerConfig, List<String> warnings) {
+                        Sources sources, ObjectNode tokenizerConfig, List<String> warnings, ObjectNode tokenizerJson) {
     public MergePlan {
         Objects.requireNonNull(recipe, "recipe");
         tasks = List.copyOf(tasks);
         warnings = List.copyOf(warnings);
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(sources, "sources");
+    }
+
+    public MergePlan(LoadedRecipe recipe, List<TensorTask> tasks, ObjectNode config, Checkpoint tokenizerSource,
+                     Sources sources, ObjectNode tokenizerConfig, List<String> warnings) {
+        this(recipe, tasks, config, tokenizerSource, sources, tokenizerConfig, warnings, null);
     }
 
     public List<TensorInfo> outputs() {

@@ -57,7 +57,8 @@ public final class MergePlanner {
         DType outDtype = recipe.outDtype() != null ? dtype("out_dtype", recipe.outDtype())
                 : recipe.dtype() != null ? dtype("dtype", recipe.dtype()) : null;
 
-        Planner p = new Planner(loaded, sources, method, params, seed, outDtype);
+        TokenizerChoice vocabulary = tokenizerChoice(recipe);
+        Planner p = new Planner(loaded, sources, method, params, seed, outDtype, vocabulary != null);
         List<TensorTask> tasks = new ArrayList<>();
         Checkpoint first = sources.get(layers.embeddings().models().getFirst());
         for (String name : first.names()) {
@@ -91,9 +92,68 @@ public final class MergePlanner {
         if (written.isFloatConvertible()) {
             config.put("torch_dtype", written.torchName());
         }
-        Checkpoint tokenizerFrom = tokenizerSource(loaded, sources, configFrom, tasks, warnings);
+        if (vocabulary == null) {
+            Checkpoint tokenizerFrom = sources.get(configFrom);
+            ObjectNode tokenizerConfig = ChatTemplates.tokenizerConfig(loaded, sources, tokenizerFrom);
+            return new MergePlan(loaded, tasks, config, tokenizerFrom, sources, tokenizerConfig, warnings);
+        }
+        ModelRef from = vocabulary.source().model().orElse(recipe.baseModel() != null ? recipe.baseModel()
+                : recipe.referencedModels().getFirst());
+        Checkpoint tokenizerFrom = sources.get(from);
+        VocabularyMerge.Result merged = VocabularyMerge.build(loaded, sources, vocabulary.source(), recipe.tokenizer(),
+                vocabulary.key(), tasks);
+        config.put("vocab_size", merged.vocabSize());
         ObjectNode tokenizerConfig = ChatTemplates.tokenizerConfig(loaded, sources, tokenizerFrom);
-        return new MergePlan(loaded, tasks, config, tokenizerFrom, sources, tokenizerConfig, warnings);
+        if (!merged.addedTokens().isEmpty()) {
+            tokenizerConfig = withAddedTokens(tokenizerConfig, tokenizerFrom, merged.addedTokens());
+        }
+        return new MergePlan(loaded, merged.tasks(), config, tokenizerFrom, sources, tokenizerConfig, warnings,
+                merged.tokenizerJson());
+    }
+
+    /** A tokenizer setting and the recipe field it came from (for messages). */
+    private record TokenizerChoice(TokenizerSource source, String key) {
+    }
+
+    /**
+     * The recipe's tokenizer setting ({@code tokenizer_source}, or the {@code tokenizer:} block, whose source defaults
+     * to union), or null when it has none: then the output keeps the base (or first) model's tokenizer and every
+     * model must share its vocabulary, as in mergekit.
+     */
+    private static TokenizerChoice tokenizerChoice(Recipe r) {
+        if (r.tokenizer() != null) {
+            return new TokenizerChoice(r.tokenizer().source(), "tokenizer.source");
+        }
+        return r.tokenizerSource() == null ? null : new TokenizerChoice(r.tokenizerSource(), "tokenizer_source");
+    }
+
+    /**
+     * {@code config} (else the source's tokenizer_config.json, with its chat_template.jinja folded in, since the file
+     * is replaced) with the added tokens in {@code added_tokens_decoder}, as transformers saves them.
+     */
+    private static ObjectNode withAddedTokens(ObjectNode config, Checkpoint from, Map<Integer, ObjectNode> added) {
+        ObjectNode out = config;
+        if (out == null) {
+            out = TokenizerFiles.tokenizerConfig(from.dir());
+            ObjectNode o = out;
+            if (java.nio.file.Files.isRegularFile(from.dir().resolve(TokenizerFiles.CHAT_TEMPLATE_FILE))) {
+                TokenizerFiles.chatTemplate(from.dir()).ifPresent(t -> o.put("chat_template", t));
+            }
+        }
+        if (out.has("added_tokens_decoder") && !out.get("added_tokens_decoder").isObject()) {
+            throw new UserError(from.dir().resolve(TokenizerFiles.TOKENIZER_CONFIG)
+                    + ": added_tokens_decoder is not an object");
+        }
+        ObjectNode decoder = out.withObject("added_tokens_decoder");
+        for (Map.Entry<Integer, ObjectNode> e : added.entrySet()) {
+            ObjectNode d = decoder.putObject(String.valueOf(e.getKey()));
+            for (String f : List.of("content", "lstrip", "normalized", "rstrip", "single_word", "special")) {
+                if (e.getValue().has(f)) {
+                    d.set(f, e.getValue().get(f));
+                }
+            }
+        }
+        return out;
     }
 
     /** Final norm and lm_head come from the last slice (mergekit's post-weights); other non-layer tensors from the first. */
@@ -151,69 +211,9 @@ public final class MergePlanner {
         }
     }
 
-    /**
-     * The checkpoint whose tokenizer files the output gets. With no tokenizer source in the recipe, that is the base
-     * (or first) model's, as mergekit does. A named source ({@code tokenizer_source: base} or a model, or
-     * {@code tokenizer: {source: ...}}) makes mergekit build the output vocabulary from that tokenizer and map every
-     * model's embedding rows onto it by token; when all models share that vocabulary the map is the identity, which
-     * is the case evomerge merges. Models whose vocabularies differ are refused (a union or a remap is not built).
-     */
-    private static Checkpoint tokenizerSource(LoadedRecipe loaded, Sources sources, ModelRef fallback,
-                                              List<TensorTask> tasks, List<String> warnings) {
-        Recipe r = loaded.recipe();
-        String file = loaded.sourceName();
-        TokenizerSource source = r.tokenizerSource();
-        String key = "tokenizer_source";
-        if (r.tokenizer() != null) {
-            if (!r.tokenizer().tokens().isEmpty()) {
-                throw new UserError(file + ": tokenizer.tokens: setting the embeddings of single tokens is not"
-                        + " supported yet");
-            }
-            if (r.tokenizer().padToMultipleOf() != null) {
-                throw new UserError(file + ": tokenizer.pad_to_multiple_of: padding the vocabulary is not supported"
-                        + " yet");
-            }
-            source = r.tokenizer().source();
-            key = "tokenizer.source";
-        }
-        if (source == null) {
-            return sources.get(fallback);
-        }
-        if (source.equals(TokenizerSource.UNION)) {
-            throw new UserError(file + ": " + key + ": union is not supported yet; evomerge merges models that share"
-                    + " a tokenizer (use base or a model)");
-        }
-        ModelRef from = source.model().orElse(r.baseModel() == null ? fallback : r.baseModel());
-        Checkpoint checkpoint = sources.get(from);
-        Optional<TokenizerFiles.Vocabulary> vocabulary = TokenizerFiles.vocabulary(checkpoint.dir());
-        if (vocabulary.isEmpty()) {
-            return checkpoint;
-        }
-        for (ModelRef m : r.referencedModels()) {
-            Optional<TokenizerFiles.Vocabulary> other = TokenizerFiles.vocabulary(sources.get(m).dir());
-            if (other.isPresent() && !other.get().sameAs(vocabulary.get())) {
-                throw new UserError(file + ": " + key + ": " + source + ": model '" + m + "' has a different"
-                        + " vocabulary from '" + from + "' (" + other.get().file() + " differs); evomerge merges models"
-                        + " that share a tokenizer (building one from several vocabularies is not supported yet)");
-            }
-        }
-        int size = vocabulary.get().size();
-        for (TensorTask t : tasks) {
-            TensorNames.Group g = TensorNames.classify(t.output().name()).group();
-            if ((g == TensorNames.Group.EMBEDDING || g == TensorNames.Group.HEAD) && t.output().rank() == 2
-                    && size > 0 && t.output().dim(0) != size) {
-                warnings.add(file + ": " + key + ": the tokenizer of '" + from + "' has " + size + " tokens but '"
-                        + t.output().name() + "' has " + t.output().dim(0) + " rows; evomerge keeps the rows (mergekit"
-                        + " resizes them to the token count unless pad_to_multiple_of is given)");
-                break;
-            }
-        }
-        return checkpoint;
-    }
-
     /** Per-merge state for making tasks. */
     private record Planner(LoadedRecipe loaded, Sources sources, MergeMethod method, ParameterResolver params,
-                           long seed, DType outDtype) {
+                           long seed, DType outDtype, boolean vocabularyMerge) {
 
         /**
          * @param outName   output tensor name
@@ -322,9 +322,14 @@ public final class MergePlanner {
                 return;
             }
             TensorNames.Group g = TensorNames.classify(outName).group();
-            String why = (g == TensorNames.Group.EMBEDDING || g == TensorNames.Group.HEAD) && a.rank() == 2
-                    && b.rank() == 2 && a.dim(1) == b.dim(1)
-                    ? ": different vocabularies (tokenizers); merge models that share a tokenizer"
+            boolean vocabularies = (g == TensorNames.Group.EMBEDDING || g == TensorNames.Group.HEAD) && a.rank() == 2
+                    && b.rank() == 2 && a.dim(1) == b.dim(1);
+            if (vocabularies && vocabularyMerge) {
+                return; // permuted onto the output vocabulary (VocabularyMerge)
+            }
+            String why = vocabularies
+                    ? ": different vocabularies (tokenizers); set tokenizer_source: union (or base, or a model) to"
+                    + " merge them on one vocabulary, as mergekit does"
                     : ": shapes must match to merge";
             throw new UserError(loaded.sourceName() + ": tensor '" + outName + "': '" + in.label() + "' has shape "
                     + b.shapeString() + " but '" + ref.label() + "' has " + a.shapeString() + why);

@@ -139,6 +139,62 @@ final class TokenizerFiles {
     }
 
     /**
+     * A tokenizer.json's tokens as {@code get_vocab()} gives them: the model's vocabulary (a BPE/WordPiece map, or a
+     * Unigram list of [piece, score] by position) and the added tokens, each text to its id.
+     *
+     * @param file  the tokenizer.json read
+     * @param root  its whole content (copied by callers that change it)
+     * @param ids   token text to id, in id order
+     * @param added added token entries by id
+     */
+    record TokenTable(Path file, ObjectNode root, Map<String, Integer> ids, Map<Integer, ObjectNode> added) {
+        /** One more than the highest id: the rows an embedding for this vocabulary has. */
+        int size() {
+            return ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        }
+    }
+
+    /** The tokens of {@code dir}'s tokenizer.json, or empty when it has none. */
+    static Optional<TokenTable> tokens(Path dir) {
+        Path json = dir.resolve(TOKENIZER_JSON);
+        if (!Files.isRegularFile(json)) {
+            return Optional.empty();
+        }
+        if (!(read(json) instanceof ObjectNode root) || !root.path("model").isObject()) {
+            throw new UserError(json + ": not a tokenizer.json (no model object)");
+        }
+        Map<String, Integer> ids = new java.util.HashMap<>();
+        JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (Map.Entry<String, JsonNode> e : vocab.properties()) {
+                if (!e.getValue().canConvertToInt() || e.getValue().intValue() < 0) {
+                    throw new UserError(json + ": model.vocab gives token '" + e.getKey() + "' the id " + e.getValue()
+                            + ", not a non-negative integer");
+                }
+                ids.put(e.getKey(), e.getValue().intValue());
+            }
+        } else if (vocab.isArray()) {
+            for (int i = 0; i < vocab.size(); i++) {
+                ids.put(vocab.get(i).path(0).asText(), i);
+            }
+        } else {
+            throw new UserError(json + ": model.vocab is neither a map nor a list");
+        }
+        Map<Integer, ObjectNode> added = new java.util.TreeMap<>();
+        for (JsonNode t : root.path("added_tokens")) {
+            if (!(t instanceof ObjectNode o) || !t.path("id").canConvertToInt() || !t.path("content").isTextual()) {
+                throw new UserError(json + ": added_tokens entry " + t + " has no integer id and text content");
+            }
+            ids.put(o.path("content").textValue(), o.path("id").intValue());
+            added.put(o.path("id").intValue(), o);
+        }
+        Map<String, Integer> ordered = new java.util.LinkedHashMap<>();
+        ids.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry::getKey))
+                .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        return Optional.of(new TokenTable(json, root, ordered, added));
+    }
+
+    /**
      * The checkpoint's chat template as transformers loads it: chat_template.jinja when present (it takes precedence),
      * else tokenizer_config.json's {@code chat_template} (a string, or the "default" entry of a list of named ones).
      */

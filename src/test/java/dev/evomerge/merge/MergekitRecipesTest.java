@@ -226,30 +226,38 @@ class MergekitRecipesTest {
                 Files.readString(dir.resolve("ties-tokenizer-block/tokenizer.json")));
     }
 
-    /** mergekit resizes the embeddings to the tokenizer's token count; evomerge keeps them and says so. */
+    /** Ids that no token has (a vocabulary with holes) keep each model's own rows. */
     @Test
-    void embeddingsPaddedBeyondTheVocabularyAreKeptWithAWarning() throws IOException {
+    void embeddingRowsOfIdsWithoutATokenAreKept() throws IOException {
         Run r = ok("merge_method: linear\nmodels:\n  - model: padded-a\n    parameters: {weight: 1}\n"
                 + "  - model: padded-b\n    parameters: {weight: 1}\ntokenizer_source: padded-a\n", "padded");
-        assertEquals(List.of("warning: " + dir.resolve("padded.yaml") + ": tokenizer_source: the tokenizer of"
-                + " 'padded-a' has 38 tokens but 'model.embed_tokens.weight' has 40 rows; evomerge keeps the rows"
-                + " (mergekit resizes them to the token count unless pad_to_multiple_of is given)"), warnings(r));
+        ok("merge_method: linear\nmodels:\n  - model: padded-a\n    parameters: {weight: 1}\n"
+                + "  - model: padded-b\n    parameters: {weight: 1}\n", "padded-plain");
+        assertEquals(List.of(), warnings(r));
+        assertSameWeights("padded", "padded-plain");
+        assertEquals(40, json(dir.resolve("padded/config.json")).path("vocab_size").asInt());
     }
 
+    /** A model whose tokenizer numbers the tokens differently is permuted onto the base's ids (TokenizerMergeTest). */
     @Test
-    void tokenizerSourceWithADifferentVocabularyIsRefused() throws IOException {
+    void tokenizerSourceWithADifferentVocabularyPermutesItsRows() throws IOException {
         String withC = TIES.replace("  - model: b", "  - model: c");
-        refused(withC + "tokenizer:\n  source: base\n", "ties-vocab-block", "tokenizer.source: base: model 'c' has a"
-                + " different vocabulary from 'base' (tokenizer.json differs); evomerge merges models that share a"
-                + " tokenizer");
-        refused(withC + "tokenizer_source: base\n", "ties-vocab-legacy", "tokenizer_source: base: model 'c'");
+        ok(withC + "tokenizer:\n  source: base\n", "ties-vocab-block");
+        ok(withC + "tokenizer_source: base\n", "ties-vocab-legacy");
+        assertSameWeights("ties-vocab-block", "ties-vocab-legacy");
+        assertEquals(Files.readString(dir.resolve("base/tokenizer.json")),
+                Files.readString(dir.resolve("ties-vocab-block/tokenizer.json")));
     }
 
     @Test
-    void tokenizerUnionAndPerTokenSourcesAreStillRefused() throws IOException {
-        refused(TIES + "tokenizer:\n  source: union\n", "ties-union", "tokenizer.source: union is not supported yet");
-        refused(TIES + "tokenizer:\n  source: base\n  tokens:\n    <|end|>:\n      source: a\n", "ties-tokens",
-                "tokenizer.tokens: setting the embeddings of single tokens is not supported yet");
+    void aUnionOfSharedVocabulariesAndUnforcedTokenSourcesChangeNothing() throws IOException {
+        ok(TIES, "ties-plain-2");
+        ok(TIES + "tokenizer:\n  source: union\n", "ties-union");
+        ok(TIES + "tokenizer:\n  source: base\n  tokens:\n    <|end|>:\n      source: a\n", "ties-tokens");
+        assertSameWeights("ties-union", "ties-plain-2");
+        assertSameWeights("ties-tokens", "ties-plain-2");
+        refused(TIES + "tokenizer:\n  source: base\n  tokens:\n    <|end|>:\n      source: c\n      force: true\n",
+                "ties-tokens-c", "tokenizer.tokens.<|end|>.source: model 'c' is not an input of tensor");
     }
 
     // ---- chat_template ----
