@@ -109,6 +109,9 @@ public final class CandidateMerger implements AutoCloseable {
 
     /** The checkpoint at {@code dir}, opened on first use and kept open until this merger is closed. */
     public synchronized Checkpoint checkpoint(Path dir) {
+        if (dir.toString().contains("+")) {
+            return checkpoint(new ModelRef(dir.toString()), recipeDirectory); // a LoRA source, base+adapter
+        }
         return checkpoint(dir, null);
     }
 

@@ -48,7 +48,9 @@ public final class RunEvaluators implements AutoCloseable {
         Path base = references.get(SearchSpaces.BASE);
         this.merger = new CandidateMerger(spaceDir, mergeThreads, new TensorCache(tensorCacheMb << 20),
                 ceiling == null ? null : base, ceiling, locate);
-        Path tokenizer = locate.apply(base != null ? base : references.values().iterator().next());
+        // A LoRA source (base+adapter) tokenizes as its base model does.
+        Path tokenizer = locate.apply(Path.of(new dev.evomerge.merge.recipe.ModelRef(
+                (base != null ? base : references.values().iterator().next()).toString()).model()));
         this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective(), stageFraction, tokenizer,
                 runtime, batchSize);
     }
