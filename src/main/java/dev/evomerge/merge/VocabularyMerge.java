@@ -393,7 +393,10 @@ final class VocabularyMerge {
             DType dt = in.info().dtype();
             long rowBytes = (long) hidden * dt.byteSize();
             MemorySegment src = in.source().bytes(in.name());
-            MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(rowBytes * padded)]);
+            long bytes = rowBytes * padded;
+            // On the heap where one array holds it (freed by the next GC once released), else native.
+            MemorySegment out = bytes <= Integer.MAX_VALUE - 8 ? MemorySegment.ofArray(new byte[(int) bytes])
+                    : java.lang.foreign.Arena.ofAuto().allocate(bytes, 64);
             int[] p = perms.get(donor);
             Map<Integer, float[]> d = defaults();
             double[] mean = new double[hidden];

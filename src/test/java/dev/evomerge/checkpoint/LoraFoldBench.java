@@ -73,6 +73,11 @@ final class LoraFoldBench {
                     plain.releasePages(n);
                 }
                 long c1 = os.getProcessCpuTime();
+                System.gc();
+                var pools = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                        .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP).toList();
+                long before = pools.stream().mapToLong(p -> p.getUsage().getUsed()).sum();
+                pools.forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
                 long t1 = System.nanoTime();
                 for (String n : folded.names()) {
                     MemorySegment s = folded.bytes(n);
@@ -81,11 +86,14 @@ final class LoraFoldBench {
                 }
                 long c2 = os.getProcessCpuTime();
                 long t2 = System.nanoTime();
+                long peak = pools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum() - before;
                 // On a shared machine wall time measures the neighbours; GB per CPU-second measures the work.
                 System.out.printf("%d params (%.2f GB BF16, %.0f%% LoRA-adapted, r %d): copy %.2f GB/s wall, %.2f GB/cpu-s;"
-                        + " folded read %.2f GB/s wall, %.2f GB/cpu-s (%.2fx copy per cpu-s)%n", params, bytes / 1e9,
+                        + " folded read %.2f GB/s wall, %.2f GB/cpu-s (%.2fx copy per cpu-s); heap peak above the"
+                        + " start %.1f MB = %.3f bytes/param%n", params, bytes / 1e9,
                         100.0 * adapted / params, rank, bytes / (double) (t1 - t0), bytes / (double) (c1 - c0),
-                        bytes / (double) (t2 - t1), bytes / (double) (c2 - c1), (c1 - c0) / (double) (c2 - c1));
+                        bytes / (double) (t2 - t1), bytes / (double) (c2 - c1), (c1 - c0) / (double) (c2 - c1),
+                        peak / 1e6, peak / (double) params);
             }
         }
     }

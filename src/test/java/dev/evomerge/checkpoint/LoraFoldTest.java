@@ -63,6 +63,33 @@ class LoraFoldTest {
         }
     }
 
+    /** A BF16 base folds in float and rounds once to BF16, as PEFT's merge in the weight's dtype rounds. */
+    @Test
+    void bf16BaseFoldsRoundedToBf16() {
+        Path bf16 = tmp.resolve("base-bf16");
+        try (Checkpoint base = Checkpoint.open(fixture("base"))) {
+            SyntheticCheckpoints.writeTensors(bf16, base, DType.BF16, null);
+        }
+        try (Checkpoint base = Checkpoint.open(bf16);
+             Checkpoint folded = Checkpoint.open(bf16, fixture("r4"));
+             Checkpoint f32 = Checkpoint.open(fixture("base"));
+             SafetensorsFile expected = SafetensorsFile.open(fixture("r4").resolve("expected.safetensors"))) {
+            for (String name : expected.names()) {
+                assertEquals(DType.BF16, folded.info(name).dtype());
+                float[] got = folded.readFloats(name);
+                float[] w16 = base.readFloats(name);
+                float[] w32 = f32.readFloats(name);
+                double[] want = expected.bytes(name).toArray(ValueLayout.JAVA_DOUBLE);
+                for (int i = 0; i < got.length; i++) {
+                    // the golden's delta on the BF16 weight, rounded to BF16: within one BF16 step (2^-8 relative)
+                    double exact = want[i] - w32[i] + w16[i];
+                    assertEquals(exact, got[i], Math.abs(exact) / 256 + 1e-6, name + "[" + i + "]");
+                    assertEquals(got[i], FloatCodec.bf16ToFloat(FloatCodec.floatToBf16(got[i])), name + " is BF16");
+                }
+            }
+        }
+    }
+
     @Test
     void vectorAndScalarFoldAgreeBitForBitOnEdgeSizes() {
         Random rnd = new Random(7);
