@@ -9,6 +9,9 @@ import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.cli.Main;
+import dev.evomerge.model.LlamaModel;
+import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.model.TextTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -59,7 +62,8 @@ class TokenizerMergeTest {
         vocab.forEach((t, id) -> v.append(v.isEmpty() ? "" : ", ").append('"').append(t).append("\": ").append(id));
         StringBuilder a = new StringBuilder();
         added.forEach((t, id) -> a.append(a.isEmpty() ? "" : ", ").append("{\"id\": ").append(id)
-                .append(", \"content\": \"").append(t).append("\", \"special\": true}"));
+                .append(", \"content\": \"").append(t).append("\", \"single_word\": false, \"lstrip\": false,"
+                + " \"rstrip\": false, \"normalized\": false, \"special\": true}"));
         Files.writeString(dir.resolve(name).resolve("tokenizer.json"), "{\"version\": \"1.0\", \"added_tokens\": [" + a
                 + "], \"model\": {\"type\": \"BPE\", \"vocab\": {" + v + "}, \"merges\": []}}");
     }
@@ -143,6 +147,12 @@ class TokenizerMergeTest {
         assertEquals("{{ messages }}", cfg.path("chat_template").asText(), "the .jinja template is kept");
         assertEquals(10, json(out.resolve("config.json")).path("vocab_size").asInt());
 
+        // The output loads: config, rows and tokenizer agree (the runtime checks ids against vocab_size).
+        try (LlamaModel m = LlamaModel.load(out, RuntimeOptions.defaults().withIntraOpThreads(1));
+             TextTokenizer t = TextTokenizer.load(out)) {
+            assertEquals(10, m.logits(List.of(new int[] {0, 6, 7, 9}))[0][3].length);
+            assertEquals(List.of(6, 7), java.util.Arrays.stream(t.encode("x new")).boxed().toList());
+        }
         try (Checkpoint c = Checkpoint.open(out)) {
             for (String tensor : List.of(EMBED, HEAD)) {
                 assertEquals(List.of(10L, (long) HIDDEN), List.of(c.info(tensor).dim(0), c.info(tensor).dim(1)));
