@@ -1,5 +1,7 @@
 package dev.evomerge.merge;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
@@ -119,12 +121,12 @@ public final class MergePlanner {
             if (!config.has(key)) {
                 continue;
             }
-            Map<ModelRef, com.fasterxml.jackson.databind.JsonNode> lists = new HashMap<>();
-            com.fasterxml.jackson.databind.node.ArrayNode out = config.putArray(key);
+            Map<ModelRef, JsonNode> lists = new HashMap<>();
+            ArrayNode out = config.putArray(key);
             for (LayerPlan.OutputLayer layer : layers.layers()) {
                 LayerPlan.LayerInput lead = layer.inputs().getFirst();
                 Checkpoint from = sources.get(lead.model());
-                com.fasterxml.jackson.databind.JsonNode list = lists.computeIfAbsent(lead.model(),
+                JsonNode list = lists.computeIfAbsent(lead.model(),
                         m -> from.config().get(key));
                 if (list == null || !list.isArray() || list.size() != from.numHiddenLayers()) {
                     throw new UserError(from.dir().resolve(Checkpoint.CONFIG_FILE) + ": " + key + " must list one "
