@@ -166,7 +166,7 @@ public final class CheckpointWriter implements AutoCloseable {
         Path tmp;
         try {
             Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".tmp-");
+            tmp = createSibling(parent, "." + out.getFileName() + ".tmp-");
         } catch (IOException e) {
             throw new UserError("cannot create a directory beside " + outDir + ": " + e.getMessage(), e);
         }
@@ -181,6 +181,24 @@ public final class CheckpointWriter implements AutoCloseable {
             throw (RuntimeException) e;
         }
         return w;
+    }
+
+    /**
+     * A fresh directory with a random name under {@code parent}, made with the default permissions so the process
+     * umask applies (Files.createTempDirectory makes 0700, and the renamed output would stay unreadable to others).
+     */
+    private static Path createSibling(Path parent, String prefix) throws IOException {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int attempt = 0; ; attempt++) {
+            Path p = parent.resolve(prefix + Long.toUnsignedString(random.nextLong(), 36));
+            try {
+                return Files.createDirectory(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static List<Shard> layout(List<TensorInfo> plan, long maxShardBytes) {

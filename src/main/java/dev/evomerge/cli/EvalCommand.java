@@ -4,6 +4,7 @@ import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.ResultTable;
 import dev.evomerge.eval.ResultsJson;
+import dev.evomerge.eval.SampleLog;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
@@ -11,6 +12,8 @@ import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -21,8 +24,9 @@ import picocli.CommandLine.Parameters;
 /** {@code evomerge eval MODEL_DIR --suite S.yaml}: per-task scores with intervals, cached per checkpoint and suite. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Scores a model per task on one slice of an evaluation suite (see docs/eval-and-gates.md).",
-                "Prints a table; -o writes lm-evaluation-harness-shaped JSON. Scores are cached by (checkpoint "
-                        + "content hash, suite hash, slice, limit)."},
+                "Prints a table; -o writes lm-evaluation-harness's results JSON (and, with --log-samples, its "
+                        + "per-example JSONL). Scores are cached by (checkpoint content hash, suite hash, slice, "
+                        + "limit)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:scored", "2:usage error", "3:bad input (missing file, malformed suite or data, ...)",
                 "4:internal error"})
@@ -46,8 +50,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--slice", defaultValue = "heldout", description = "Slice to score (default: ${DEFAULT-VALUE}).")
     String slice;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Also write the results as JSON here.")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR|FILE.json",
+            description = {"Also write the results as lm-eval's JSON. A directory gets lm-eval's layout: "
+                    + "DIR/MODEL/results_DATE.json (MODEL: the model path with '/' as '__'); a FILE.json is written "
+                    + "as named."})
     Path output;
+
+    @Option(names = "--log-samples", description = {"With -o: also write each example's record as lm-eval's "
+            + "samples_TASK_DATE.jsonl beside the results (the model runs even when the scores are cached)."})
+    boolean logSamples;
 
     @Option(names = "--json", description = "Print the JSON results instead of the table.")
     boolean json;
@@ -71,16 +82,29 @@ public final class EvalCommand implements Callable<Integer> {
         ModelProvider provider = models != null ? models : Wiring.models(runtime);
         Suite s = Suite.load(suite);
         s.requireSlice(slice);
-        Scorer scorer = scoring.scorer(spec, provider, err);
-        Scorer.Scored scored = scorer.score(model, "model", s, slice, scoring.limitOrAll());
-        SuiteResult r = scored.result();
-        if (scored.cached()) {
-            err.println("evomerge: using cached scores from " + scoring.cacheDir);
-            err.flush();
+        if (logSamples && output == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-samples needs -o DIR (where the "
+                    + "samples files go)");
         }
-        byte[] jsonBytes = ResultsJson.bytes(ResultsJson.write(r));
+        Scorer scorer = scoring.scorer(spec, provider, err);
+        double start = now();
+        SampleLog log = logSamples ? new SampleLog() : null;
+        SuiteResult r;
+        if (log != null) {
+            r = scorer.scoreLogged(model, "model", s, slice, scoring.limitOrAll(), log);
+        } else {
+            Scorer.Scored scored = scorer.score(model, "model", s, slice, scoring.limitOrAll());
+            r = scored.result();
+            if (scored.cached()) {
+                err.println("evomerge: using cached scores from " + scoring.cacheDir);
+                err.flush();
+            }
+        }
+        ResultsJson.Run run = new ResultsJson.Run(model.toString(), runtime.device().toString(), scoring.batchSize,
+                start, now(), null);
+        byte[] jsonBytes = ResultsJson.bytes(ResultsJson.write(r, run, log));
         if (output != null) {
-            ResultCache.writeAtomically(output, jsonBytes);
+            writeOutputs(run, jsonBytes, log, err);
         }
         if (json) {
             out.print(new String(jsonBytes, StandardCharsets.UTF_8));
@@ -89,5 +113,39 @@ public final class EvalCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * lm-eval's layout (its EvaluationTracker): under a directory, {@code MODEL/results_DATE.json} and
+     * {@code MODEL/samples_TASK_DATE.jsonl}, DATE being the local ISO time with ':' as '-'; a path ending in .json is
+     * the results file itself (evomerge's scripts and gates name it), the samples going beside it.
+     */
+    private void writeOutputs(ResultsJson.Run run, byte[] jsonBytes, SampleLog log, PrintWriter err) {
+        String date = DATE_ID.format(LocalDateTime.now());
+        Path results;
+        Path dir;
+        if (output.getFileName() != null && output.getFileName().toString().endsWith(".json")) {
+            results = output;
+            dir = output.toAbsolutePath().getParent();
+        } else {
+            dir = output.resolve(run.sanitizedModelName());
+            results = dir.resolve("results_" + date + ".json");
+        }
+        ResultCache.writeAtomically(results, jsonBytes);
+        err.println("evomerge: wrote " + results);
+        if (log != null) {
+            for (String task : log.samples().keySet()) {
+                Path f = dir.resolve("samples_" + task + "_" + date + ".jsonl");
+                ResultCache.writeAtomically(f, log.jsonl(task));
+                err.println("evomerge: wrote " + f);
+            }
+        }
+        err.flush();
+    }
+
+    private static final DateTimeFormatter DATE_ID = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss.SSSSSS");
+
+    private static double now() {
+        return System.currentTimeMillis() / 1000.0;
     }
 }

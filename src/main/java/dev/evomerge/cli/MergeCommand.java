@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.merge.DryRun;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.MergePlanner;
@@ -45,11 +46,15 @@ final class MergeCommand implements Callable<Integer> {
             description = "write a merge whose output holds NaN or Inf (warning once per tensor) instead of refusing it")
     boolean allowNonFinite;
 
+    @Option(names = "--dry-run", description = "print the plan (every output tensor with its method and inputs, bytes "
+            + "to read and write, estimated time) and write nothing")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         OptionValues.threads(spec, "--threads", threads);
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
-        if (!overwrite && java.nio.file.Files.exists(out)) {
+        if (!overwrite && !dryRun && java.nio.file.Files.exists(out)) {
             throw new dev.evomerge.UserError(out + " already exists; pass --overwrite to replace it");
         }
         PrintWriter err = spec.commandLine().getErr();
@@ -57,6 +62,11 @@ final class MergeCommand implements Callable<Integer> {
         try (Sources sources = Sources.open(loaded);
                 MergeEngine engine = new MergeEngine(threads, allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
+            if (dryRun) {
+                spec.commandLine().getOut().print(DryRun.render(plan, out, maxShard));
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
             plan.warnings().forEach(w -> err.println("warning: " + w));
             ProgressLine progress = new ProgressLine(err, "merging", quiet);
             long start = System.nanoTime();

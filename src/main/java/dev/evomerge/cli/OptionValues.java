@@ -1,5 +1,7 @@
 package dev.evomerge.cli;
 
+import java.nio.file.Path;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -47,6 +49,22 @@ final class OptionValues {
                 || value.equals("..") || value.indexOf('\0') >= 0)) {
             throw bad(spec, option, value, "a plain directory name (not empty, no '/', '\\', '.' or '..')");
         }
+    }
+
+    /**
+     * A run's directory: {@code value} with a path separator is the directory itself ({@code results/<id>}, as
+     * printed at the start of a run); a plain name is a run id under {@code out}.
+     */
+    static Path runDirectory(CommandSpec spec, String option, String value, Path out) {
+        if (value.contains("/") || value.contains("\\")) {
+            Path p = Path.of(value).toAbsolutePath().normalize();
+            if (p.getFileName() == null || p.getParent() == null) {
+                throw bad(spec, option, value, "a run directory (results/<run-id>) or a run id");
+            }
+            return p;
+        }
+        runId(spec, option, value);
+        return out.resolve(value);
     }
 
     private static CommandLine.ParameterException bad(CommandSpec spec, String option, Object value, String rule) {

@@ -34,20 +34,22 @@ public final class SearchCommand implements Callable<Integer> {
     String strategy;
 
     @Option(names = "--resume", paramLabel = "RUN",
-            description = "Continue run RUN (a directory under --out) after a crash or kill: nothing journaled is "
-                    + "evaluated again. Refused if its space, suite, gates or options changed; --budget may grow.")
+            description = "Continue run RUN (its directory, results/<run-id>, or a run id under --out) after a crash "
+                    + "or kill: nothing journaled is evaluated again. Refused if its space, suite, gates or options changed; --budget may grow.")
     String resume;
 
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
         opts.check(spec);
-        OptionValues.runId(spec, "--resume", resume);
         SearchRun.Options o;
         String runId;
+        Path out = opts.out;
         if (resume != null) {
-            runId = resume;
-            o = opts.resumed(SearchRun.resumeOptions(opts.out.resolve(resume), 0), space, strategy,
+            Path runDir = OptionValues.runDirectory(spec, "--resume", resume, opts.out);
+            out = runDir.getParent();
+            runId = runDir.getFileName().toString();
+            o = opts.resumed(SearchRun.resumeOptions(runDir, 0), space, strategy,
                     spec.commandLine().getParseResult());
         } else {
             if (space == null) {
@@ -59,7 +61,7 @@ public final class SearchCommand implements Callable<Integer> {
             o = opts.options(space, strategy, 5, Map.of());
             runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
         }
-        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, resume != null, err, opts);
+        SearchRun.Outcome r = SearchCommands.run(o, out, runId, resume != null, err, opts);
         SearchCommands.report(r, null);
         SearchCommands.summary(r, spec.commandLine().getOut());
         return 0;

@@ -32,8 +32,8 @@ final class ZooCommand implements Runnable {
         @Option(names = "--out", required = true, description = "Directory for base/ and the specialists.")
         Path out;
 
-        @Option(names = "--suite-out", description = "Directory for the eval suite zoo.yaml (default: ${DEFAULT-VALUE}).",
-                defaultValue = "eval-suites/zoo")
+        @Option(names = "--suite-out", description = "Directory for the eval suite zoo.yaml (default: OUT/eval-suite; "
+                + "the shipped suite is eval-suites/zoo, written there only when named).")
         Path suiteOut;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
@@ -59,6 +59,14 @@ final class ZooCommand implements Runnable {
         @Option(names = "--no-eval", description = "Skip scoring the checkpoints on the heldout slice.")
         boolean noEval;
 
+        /**
+         * Where the suite goes: beside the checkpoints unless named, so a retrained zoo never overwrites the checkout's
+         * shipped eval-suites/zoo (whose slices the shipped models and the README's figures were scored on).
+         */
+        Path suiteDirectory() {
+            return suiteOut != null ? suiteOut : out.resolve("eval-suite");
+        }
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -78,7 +86,7 @@ final class ZooCommand implements Runnable {
                 zs = zs.withFinetuning(loraRank == null ? zs.loraRank() : loraRank,
                         finetuneLr == null ? zs.finetuneLr() : finetuneLr);
             }
-            ZooTrainer.Report r = new ZooTrainer(zs, seed, out).train(this.out, suiteOut, !noEval, base);
+            ZooTrainer.Report r = new ZooTrainer(zs, seed, out).train(this.out, suiteDirectory(), !noEval, base);
             out.printf("trained %,d-parameter base and %d specialists in %.1f s%n", r.parameters(),
                     Skill.values().length, r.seconds());
             for (ZooTrainer.ModelReport m : r.models()) {

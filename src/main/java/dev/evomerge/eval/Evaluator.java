@@ -1,5 +1,8 @@
 package dev.evomerge.eval;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.evomerge.Resources;
 import dev.evomerge.UserError;
 import dev.evomerge.model.LanguageModel;
@@ -40,6 +43,12 @@ public final class Evaluator {
      * (file order, as lm-eval's {@code --limit}). Every task is checked to have examples before any inference.
      */
     public SuiteResult evaluate(LanguageModel model, String modelHash, Suite suite, String slice, int limit) {
+        return evaluate(model, modelHash, suite, slice, limit, null);
+    }
+
+    /** As {@link #evaluate(LanguageModel, String, Suite, String, int)}; a non-null {@code log} gets every example. */
+    public SuiteResult evaluate(LanguageModel model, String modelHash, Suite suite, String slice, int limit,
+            SampleLog log) {
         if (limit < 0) {
             throw new UserError("--limit must be positive, but was " + limit);
         }
@@ -54,7 +63,7 @@ public final class Evaluator {
         List<TaskResult> results = new ArrayList<>();
         try (Progress p = progress.start("eval " + suite.name() + "/" + slice, total)) {
             for (Task t : suite.tasks()) {
-                results.add(evaluateTask(model, t, slice, limit, p));
+                results.add(evaluateTask(model, t, slice, limit, p, log));
             }
         }
         return new SuiteResult(suite.name(), suite.hash(), modelHash, slice, limit, results);
@@ -78,20 +87,20 @@ public final class Evaluator {
         return limit > 0 && limit < xs.size() ? xs.subList(0, limit) : xs;
     }
 
-    TaskResult evaluateTask(LanguageModel model, Task task, String slice, int limit, Progress p) {
+    TaskResult evaluateTask(LanguageModel model, Task task, String slice, int limit, Progress p, SampleLog log) {
         List<Example> all = task.examples(slice);
         List<Example> xs = limited(all, limit);
         Map<String, MetricValue> metrics = switch (task.format()) {
-            case TaskFormat.Generate g -> generate(model, task, g, xs, p);
-            case TaskFormat.MultipleChoice m -> multipleChoice(model, task, m, xs, p);
-            case TaskFormat.Perplexity pp -> perplexity(model, task, pp, xs, p);
+            case TaskFormat.Generate g -> generate(model, task, g, xs, p, log);
+            case TaskFormat.MultipleChoice m -> multipleChoice(model, task, m, xs, p, log);
+            case TaskFormat.Perplexity pp -> perplexity(model, task, pp, xs, p, log);
         };
         return new TaskResult(task.name(), task.type(), task.metric(), task.weight(), task.fewshot().size(),
                 all.size(), xs.size(), metrics);
     }
 
     private Map<String, MetricValue> generate(LanguageModel model, Task task, TaskFormat.Generate g,
-            List<Example> xs, Progress p) {
+            List<Example> xs, Progress p, SampleLog log) {
         Generation limits = new Generation(g.maxTokens(), g.stop());
         long correct = 0;
         for (int from = 0; from < xs.size(); from += batchSize) {
@@ -100,8 +109,20 @@ public final class Evaluator {
             List<String> outputs = checkSize(model.generate(prompts, limits), prompts.size(), "generate");
             for (int i = 0; i < chunk.size(); i++) {
                 String out = truncateAtStop(outputs.get(i), g.stop());
-                if (g.match().matches(out, g.target(chunk.get(i), task.name()))) {
+                String target = g.target(chunk.get(i), task.name());
+                boolean hit = g.match().matches(out, target);
+                if (hit) {
                     correct++;
+                }
+                if (log != null) {
+                    var kwargs = JsonNodeFactory.instance.objectNode();
+                    g.stop().forEach(kwargs.putArray("until")::add);
+                    kwargs.put("max_gen_toks", g.maxTokens());
+                    var resps = SampleLog.array();
+                    resps.addArray().add(outputs.get(i));
+                    log.add(task.name(), from + i, chunk.get(i), target,
+                            List.of(List.of(SampleLog.text(prompts.get(i)), kwargs)), resps,
+                            SampleLog.array().add(out), Map.of("exact_match", hit ? one() : zero()));
                 }
             }
             p.advance(chunk.size());
@@ -130,7 +151,7 @@ public final class Evaluator {
      * as numpy's argmax.
      */
     private Map<String, MetricValue> multipleChoice(LanguageModel model, Task task, TaskFormat.MultipleChoice mc,
-            List<Example> xs, Progress p) {
+            List<Example> xs, Progress p, SampleLog log) {
         long acc = 0;
         long accNorm = 0;
         long accBytes = 0;
@@ -151,6 +172,7 @@ public final class Evaluator {
             for (int i = 0; i < chunk.size(); i++) {
                 List<String> choices = choiceLists.get(i);
                 int gold = mc.gold(chunk.get(i), choices, task.name());
+                int first = k;
                 double[] raw = new double[choices.size()];
                 double[] perChar = new double[choices.size()];
                 double[] perByte = new double[choices.size()];
@@ -164,6 +186,24 @@ public final class Evaluator {
                 acc += argmax(raw) == gold ? 1 : 0;
                 accNorm += argmax(perChar) == gold ? 1 : 0;
                 accBytes += argmax(perByte) == gold ? 1 : 0;
+                if (log != null) {
+                    List<List<JsonNode>> args = new ArrayList<>();
+                    var resps = SampleLog.array();
+                    var filtered = SampleLog.array();
+                    for (int c = 0; c < choices.size(); c++) {
+                        Continuation req = requests.get(first + c);
+                        args.add(List.of(SampleLog.text(req.context()), SampleLog.text(req.continuation())));
+                        LogLikelihood ll = lls.get(first + c);
+                        resps.addArray().addArray().add(ll.logProb()).add(ll.greedy());
+                        filtered.addArray().add(ll.logProb()).add(ll.greedy());
+                    }
+                    Map<String, JsonNode> perExample = new LinkedHashMap<>();
+                    perExample.put("acc", argmax(raw) == gold ? one() : zero());
+                    perExample.put("acc_norm", argmax(perChar) == gold ? one() : zero());
+                    perExample.put("acc_norm_bytes", argmax(perByte) == gold ? one() : zero());
+                    log.add(task.name(), from + i, chunk.get(i), Integer.toString(gold), args, resps, filtered,
+                            perExample);
+                }
             }
             p.advance(chunk.size());
         }
@@ -192,7 +232,7 @@ public final class Evaluator {
      * perplexity interval is exp(−R ± z·se) ("log-normal").
      */
     private Map<String, MetricValue> perplexity(LanguageModel model, Task task, TaskFormat.Perplexity pp,
-            List<Example> xs, Progress p) {
+            List<Example> xs, Progress p, SampleLog log) {
         int n = xs.size();
         double[] lp = new double[n];
         double[] tokens = new double[n];
@@ -210,6 +250,17 @@ public final class Evaluator {
                 tokens[i] = ll.tokens();
                 words[i] = countWords(text);
                 bytes[i] = text.getBytes(StandardCharsets.UTF_8).length;
+                if (log != null) {
+                    var resps = SampleLog.array();
+                    resps.addArray().add(lp[i]);
+                    Map<String, JsonNode> perExample = new LinkedHashMap<>();
+                    perExample.put("token_perplexity", SampleLog.array().add(lp[i]).add(tokens[i]));
+                    perExample.put("word_perplexity", SampleLog.array().add(lp[i]).add(words[i]));
+                    perExample.put("byte_perplexity", SampleLog.array().add(lp[i]).add(bytes[i]));
+                    perExample.put("bits_per_byte", SampleLog.array().add(lp[i]).add(bytes[i]));
+                    log.add(task.name(), i, xs.get(i), text, List.of(List.of(SampleLog.text(text))), resps,
+                            SampleLog.array().add(lp[i]), perExample);
+                }
             }
             p.advance(to - from);
         }
@@ -224,6 +275,14 @@ public final class Evaluator {
                 ? new MetricValue(bpb, Double.NaN, 0, Double.POSITIVE_INFINITY, "normal", false)
                 : new MetricValue(bpb, se, Math.max(0, bpb - Stats.Z95 * se), bpb + Stats.Z95 * se, "normal", false));
         return m;
+    }
+
+    private static JsonNode one() {
+        return DoubleNode.valueOf(1.0);
+    }
+
+    private static JsonNode zero() {
+        return DoubleNode.valueOf(0.0);
     }
 
     static int countWords(String text) {

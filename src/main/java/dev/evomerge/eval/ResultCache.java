@@ -67,8 +67,12 @@ public final class ResultCache {
         Path tmp = null;
         try {
             Files.createDirectories(parent);
-            tmp = Files.createTempFile(parent, "." + target.getFileName() + ".", ".tmp");
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            // Not Files.createTempFile: its 0600 would outlive the rename; CREATE_NEW applies the umask.
+            Path fresh = parent.resolve("." + target.getFileName() + "."
+                    + Long.toUnsignedString(new java.security.SecureRandom().nextLong(), 36) + ".tmp");
+            try (var ch = java.nio.channels.FileChannel.open(fresh, java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.CREATE_NEW)) {
+                tmp = fresh;
                 ch.write(java.nio.ByteBuffer.wrap(bytes));
                 ch.force(true);
             }

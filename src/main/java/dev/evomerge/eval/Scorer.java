@@ -31,10 +31,27 @@ public final class Scorer {
         return score(hash, () -> models.open().apply(modelDir), suite, slice, limit);
     }
 
+    /**
+     * Scores a checkpoint directory and fills {@code log} with every example's record: the model always runs (the
+     * cache keeps scores, not examples); the scores are stored in the cache as usual.
+     */
+    public SuiteResult scoreLogged(Path modelDir, String role, Suite suite, String slice, int limit, SampleLog log) {
+        ModelProvider.requireDirectory(modelDir, role);
+        suite.requireSlice(slice);
+        String hash = models.contentHash().apply(modelDir);
+        return score(hash, () -> models.open().apply(modelDir), suite, slice, limit, Objects.requireNonNull(log))
+                .result();
+    }
+
     /** Scores a model already identified by {@code modelHash}; {@code open} is called only on a cache miss. */
     public Scored score(String modelHash, java.util.function.Supplier<LanguageModel> open, Suite suite, String slice,
             int limit) {
-        if (cache != null) {
+        return score(modelHash, open, suite, slice, limit, null);
+    }
+
+    private Scored score(String modelHash, java.util.function.Supplier<LanguageModel> open, Suite suite, String slice,
+            int limit, SampleLog log) {
+        if (cache != null && log == null) {
             Optional<SuiteResult> hit = cache.load(modelHash, suite.hash(), slice, limit);
             if (hit.isPresent()) {
                 return new Scored(hit.get(), true);
@@ -42,7 +59,7 @@ public final class Scorer {
         }
         SuiteResult r;
         try (LanguageModel model = open.get()) {
-            r = evaluator.evaluate(model, modelHash, suite, slice, limit);
+            r = evaluator.evaluate(model, modelHash, suite, slice, limit, log);
         }
         if (cache != null) {
             cache.store(r);

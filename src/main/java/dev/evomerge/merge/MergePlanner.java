@@ -1,5 +1,7 @@
 package dev.evomerge.merge;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
@@ -87,9 +89,14 @@ public final class MergePlanner {
         ModelRef configFrom = recipe.baseModel() != null ? recipe.baseModel() : layers.embeddings().models().getFirst();
         ObjectNode config = sources.get(configFrom).config();
         config.put("num_hidden_layers", layers.numLayers());
+        resizePerLayerLists(config, layers, sources);
         DType written = tasks.getFirst().output().dtype();
         if (written.isFloatConvertible()) {
             config.put("torch_dtype", written.torchName());
+            // transformers 4.56+ reads "dtype" first and keeps "torch_dtype" as its old name: both must agree.
+            if (config.has("dtype")) {
+                config.put("dtype", written.torchName());
+            }
         }
         if (vocabulary == null) {
             Checkpoint tokenizerFrom = sources.get(configFrom);
@@ -153,6 +160,41 @@ public final class MergePlanner {
             }
         }
         return out;
+    }
+
+    /**
+     * config.json keys holding one entry per decoder layer. transformers refuses a config whose {@code layer_types}
+     * length differs from {@code num_hidden_layers} (configuration_utils' {@code layer_type_validation}); the others
+     * are indexed by layer the same way (SmolLM3's {@code no_rope_layers}, Gemma 3n's
+     * {@code activation_sparsity_pattern}).
+     */
+    static final List<String> PER_LAYER_KEYS = List.of("layer_types", "no_rope_layers", "activation_sparsity_pattern");
+
+    /**
+     * Rebuilds each per-layer list for the output's layers: output layer i takes the entry of the layer it was made
+     * from (its slice's first source, the one whose tensor names it takes), so a frankenmerge keeps each layer's
+     * attention type. A source whose list does not have one entry per layer is refused, naming the file and key.
+     */
+    private static void resizePerLayerLists(ObjectNode config, LayerPlan layers, Sources sources) {
+        for (String key : PER_LAYER_KEYS) {
+            if (!config.has(key)) {
+                continue;
+            }
+            Map<ModelRef, JsonNode> lists = new HashMap<>();
+            ArrayNode out = config.putArray(key);
+            for (LayerPlan.OutputLayer layer : layers.layers()) {
+                LayerPlan.LayerInput lead = layer.inputs().getFirst();
+                Checkpoint from = sources.get(lead.model());
+                JsonNode list = lists.computeIfAbsent(lead.model(),
+                        m -> from.config().get(key));
+                if (list == null || !list.isArray() || list.size() != from.numHiddenLayers()) {
+                    throw new UserError(from.dir().resolve(Checkpoint.CONFIG_FILE) + ": " + key + " must list one "
+                            + "entry per layer (" + from.numHiddenLayers() + "), but "
+                            + (list == null ? "is absent" : "has " + (list.isArray() ? list.size() : 1)));
+                }
+                out.add(list.get(lead.layer()));
+            }
+        }
     }
 
     /** Final norm and lm_head come from the last slice (mergekit's post-weights); other non-layer tensors from the first. */

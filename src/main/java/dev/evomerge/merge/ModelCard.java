@@ -12,7 +12,12 @@ final class ModelCard {
     static String of(MergePlan plan) {
         var recipe = plan.recipe().recipe();
         StringBuilder md = new StringBuilder();
-        md.append("---\nlibrary_name: transformers\ntags:\n- merge\n- evomerge\n---\n\n");
+        // The Hub's model tree reads base_model (several: a merge); mergekit's cards carry the same front matter.
+        md.append("---\nbase_model:\n");
+        for (ModelRef m : plan.sources().all().keySet()) {
+            md.append("- ").append(yamlScalar(m.toString())).append('\n');
+        }
+        md.append("library_name: transformers\ntags:\n- merge\n- evomerge\n---\n\n");
         md.append("# ").append(recipe.name() != null ? recipe.name() : "Merged model").append("\n\n");
         md.append("Made with evomerge using the `").append(recipe.mergeMethod())
                 .append("` merge method");
@@ -32,5 +37,13 @@ final class ModelCard {
         md.append("\n## Recipe\n\nThe recipe is also in `mergekit_config.yml`.\n\n```yaml\n")
                 .append(recipe.toYaml()).append("```\n");
         return md.toString();
+    }
+
+    /** Plain when YAML reads it back as the same string; otherwise a double-quoted (JSON) string, also YAML. */
+    static String yamlScalar(String s) {
+        if (s.matches("[A-Za-z0-9_/.][A-Za-z0-9_./-]*") && !s.matches("(?i)true|false|yes|no|on|off|null|~|[0-9.eE+-]+")) {
+            return s;
+        }
+        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
     }
 }

@@ -100,7 +100,7 @@ public final class Finisher {
                         + k + ") and scoring it on the " + gateFile.slice() + " slice");
                 log.flush();
             }
-            Path dir = write(space.decode(e.genome()), work.resolve(name), name);
+            Path dir = write(merger, space.decode(e.genome()), work.resolve(name), name);
             GateReport report = gates.run(gateFile, dir, 0, false, log);
             Path kept = null;
             if (report.accepted()) {
@@ -129,8 +129,11 @@ public final class Finisher {
         return result;
     }
 
-    /** Writes a candidate as a checkpoint: the merge engine for a recipe, the layer path's export otherwise. */
-    private Path write(Candidate c, Path dir, String name) {
+    /**
+     * Writes a candidate as a checkpoint: the merge engine for a recipe, the layer path's export otherwise. The
+     * finish and {@code export} both write through here, so an exported candidate has the finish's bytes.
+     */
+    static Path write(CandidateMerger merger, Candidate c, Path dir, String name) {
         if (c.layerPath() == null) {
             MergePlan plan = merger.plan(c.recipe(), name);
             return merger.engine().write(plan, dir, 4L << 30, true, MergeEngine.Progress.NONE);
@@ -138,7 +141,7 @@ public final class Finisher {
         try (CandidateMerger.Merged m = merger.materializeAsWritten(c, name)) {
             ModelConfig config = m.config();
             m.path().exportAsCheckpoint(config, m.sources(), dir, true);
-            Path tokenizerFrom = tokenizerDirectory(c);
+            Path tokenizerFrom = tokenizerDirectory(merger, c);
             for (String f : Checkpoint.TOKENIZER_FILES) {
                 Path src = tokenizerFrom.resolve(f);
                 if (Files.isRegularFile(src)) {
@@ -155,7 +158,7 @@ public final class Finisher {
         }
     }
 
-    private Path tokenizerDirectory(Candidate c) {
+    private static Path tokenizerDirectory(CandidateMerger merger, Candidate c) {
         if (c.recipe() != null) {
             var loaded = merger.loaded(c.recipe(), "candidate");
             var ref = c.recipe().baseModel() != null ? c.recipe().baseModel()

@@ -60,7 +60,10 @@ class EvalCommandTest {
         assertEquals(0, second.exit(), second.err());
         assertEquals(1, opens.get(), "the second run is served from the cache");
         assertTrue(second.err().contains("using cached scores"), second.err());
-        assertEquals(root, new ObjectMapper().readTree(second.out()));
+        JsonNode again = new ObjectMapper().readTree(second.out());
+        for (String key : new String[] {"results", "configs", "n-samples", "evomerge"}) {
+            assertEquals(root.get(key), again.get(key), key + ": only the run's times and place differ");
+        }
     }
 
     @Test

@@ -32,7 +32,9 @@ class OptionValuesTest {
                         fv[0], fv[1])));
             }
         }
-        cases.add(Arguments.of("--resume", "../x", List.of("search", "--resume", "../x")));
+        // A value with a '/' is the run's directory (results/<run-id>); one that names no directory is refused.
+        cases.add(Arguments.of("--resume", "/", List.of("search", "--resume", "/")));
+        cases.add(Arguments.of("--resume", "..", List.of("search", "--resume", "..")));
         cases.add(Arguments.of("--resume", "", List.of("search", "--resume", "")));
         cases.add(Arguments.of("--steps", "0", List.of("sweep", "no-space.yaml", "--suite", "s.yaml", "--steps",
                 "0")));

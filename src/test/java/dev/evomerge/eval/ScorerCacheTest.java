@@ -50,7 +50,7 @@ class ScorerCacheTest {
         assertEquals(2, json.at("/n-shot/arith").asInt());
         assertEquals(4, json.at("/n-samples/arith/effective").asInt());
         assertFalse(json.at("/higher_is_better/text/token_perplexity").asBoolean());
-        assertEquals("wilson", json.at("/intervals/choice/acc/method").asText());
+        assertEquals("wilson", json.at("/evomerge/intervals/choice/acc/method").asText());
         assertEquals(r, ResultsJson.read(json));
     }
 

@@ -67,6 +67,22 @@ class MergeCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** {@code evomerge merge RECIPE OUT} through Main. */
+    static Run mergeIn(Path workDir, Path recipe, Path out, String... extra) {
+        String[] args = new String[3 + extra.length];
+        args[0] = "merge";
+        args[1] = recipe.toString();
+        args[2] = out.toString();
+        System.arraycopy(extra, 0, args, 3, extra.length);
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(o));
+        cl.setErr(new PrintWriter(e));
+        int code = cl.execute(args);
+        return new Run(code, o.toString(), e.toString());
+    }
+
     static Run ok(String yaml, String outName, String... extra) throws IOException {
         Run r = merge(yaml, outName, extra);
         assertEquals(0, r.exit(), r.err());
