@@ -24,7 +24,8 @@ public final class MergeMethods {
         for (Variant v : Variant.values()) {
             all.add(new TaskArithmeticMerge(v));
         }
-        all.addAll(List.of(new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new PassthroughMerge()));
+        all.addAll(List.of(new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new PassthroughMerge(),
+                new NearSwapMerge()));
         for (MergeMethod method : all) {
             if (m.put(method.name(), method) != null) {
                 throw new IllegalStateException("Two merge methods are called " + method.name());
