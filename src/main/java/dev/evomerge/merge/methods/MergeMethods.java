@@ -25,7 +25,7 @@ public final class MergeMethods {
             all.add(new TaskArithmeticMerge(v));
         }
         all.addAll(List.of(new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new PassthroughMerge(),
-                new NearSwapMerge()));
+                new NearSwapMerge(), new MultiSlerpMerge(), new KarcherMerge()));
         for (MergeMethod method : all) {
             if (m.put(method.name(), method) != null) {
                 throw new IllegalStateException("Two merge methods are called " + method.name());

@@ -121,14 +121,7 @@ final class TaskArithmeticMerge extends AbstractMerge {
             xs[j] = in.model(j);
         }
         Plan plan = plan(p, in.tensorName(), in.shape(), in.seed(), Inputs.of(b, xs, n), ex);
-        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-            Inputs.Chunk ch = plan.in.chunk();
-            for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                int len = Math.min(Blocks.CHUNK, hi - c);
-                ch.load(c, len);
-                plan.merge(ch, out, c);
-            }
-        });
+        BlockMerge.runAll(ex, plan.in, plan::merge, out);
     }
 
     @Override

@@ -65,9 +65,15 @@ class MethodTableTest {
         List<String> out = new ArrayList<>();
         Matcher m = PARAM.matcher(cell);
         while (m.find()) {
-            out.add(m.group(2) == null ? m.group(1) + " (required)" : m.group(1) + "=" + m.group(2));
+            String v = m.group(2);
+            out.add(v == null ? m.group(1) + " (required)"
+                    : m.group(1) + "=" + (v.equals("true") || v.equals("false") ? v : number(Double.parseDouble(v))));
         }
         return sorted(out);
+    }
+
+    private static String number(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
     private static String sorted(List<String> params) {
@@ -82,8 +88,7 @@ class MethodTableTest {
             } else if (p.type() == ParamType.BOOLEAN) {
                 out.add(p.name() + "=" + (p.defaultValue() != 0));
             } else {
-                double d = p.defaultValue();
-                out.add(p.name() + "=" + (d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d)));
+                out.add(p.name() + "=" + number(p.defaultValue()));
             }
         }
         return sorted(out);
