@@ -25,7 +25,8 @@ public final class MergeMethods {
             all.add(new TaskArithmeticMerge(v));
         }
         all.addAll(List.of(new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new PassthroughMerge(),
-                new NearSwapMerge(), new MultiSlerpMerge(), new KarcherMerge()));
+                new NearSwapMerge(), new MultiSlerpMerge(), new KarcherMerge(),
+                new SceMerge()));
         for (MergeMethod method : all) {
             if (m.put(method.name(), method) != null) {
                 throw new IllegalStateException("Two merge methods are called " + method.name());

@@ -31,7 +31,7 @@ class GoldenMethodsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"nearswap", "multislerp", "karcher"})
+    @ValueSource(strings = {"nearswap", "multislerp", "karcher", "sce"})
     void matchesTheReference(String method) {
         int seen = 0;
         for (JsonNode c : CASES) {
