@@ -181,7 +181,7 @@ def main():
     base = g(9, 4)
     ts = [base + 0.1 * g(9, 4) for _ in range(4)]
     wts = [0.9, 0.2, 0.5, 0.4]
-    cases.append(case("ties", base, ts, [{"weight": w} for w in wts], {"consensus_count": True},
+    cases.append(case("ties", base, ts, [{"weight": w} for w in wts], {"consensus_method": "count"},
                       ties_count(base, ts, wts), 0, 0, "count consensus"))
     json.dump({"cases": cases}, __import__("sys").stdout, indent=1)
 

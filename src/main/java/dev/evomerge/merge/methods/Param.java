@@ -1,5 +1,6 @@
 package dev.evomerge.merge.methods;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,12 +12,18 @@ import java.util.Objects;
  * @param required     whether a recipe must give it (then {@code defaultValue} is unused and NaN)
  * @param defaultValue the value used when the recipe leaves it out (booleans as 1.0 / 0.0)
  * @param range        the values the engine's preflight accepts ({@link Range#ANY} for every finite number)
+ * @param choices      the words a {@link ParamType#CHOICE} takes, in index order (empty for other types)
  */
-public record Param(String name, ParamType type, boolean required, double defaultValue, Range range) {
+public record Param(String name, ParamType type, boolean required, double defaultValue, Range range,
+                    List<String> choices) {
     public Param {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(range, "range");
+        choices = List.copyOf(choices);
+        if ((type == ParamType.CHOICE) == choices.isEmpty()) {
+            throw new IllegalArgumentException("Parameter " + name + " must list choices exactly when it is a choice");
+        }
         if (name.isBlank()) {
             throw new IllegalArgumentException("Parameter name must not be blank");
         }
@@ -35,7 +42,7 @@ public record Param(String name, ParamType type, boolean required, double defaul
     }
 
     static Param required(String name, Range range) {
-        return new Param(name, ParamType.NUMBER, true, Double.NaN, range);
+        return new Param(name, ParamType.NUMBER, true, Double.NaN, range, List.of());
     }
 
     static Param number(String name, double defaultValue) {
@@ -43,10 +50,30 @@ public record Param(String name, ParamType type, boolean required, double defaul
     }
 
     static Param number(String name, double defaultValue, Range range) {
-        return new Param(name, ParamType.NUMBER, false, defaultValue, range);
+        return new Param(name, ParamType.NUMBER, false, defaultValue, range, List.of());
     }
 
     static Param flag(String name, boolean defaultValue) {
-        return new Param(name, ParamType.BOOLEAN, false, defaultValue ? 1.0 : 0.0, Range.ANY);
+        return new Param(name, ParamType.BOOLEAN, false, defaultValue ? 1.0 : 0.0, Range.ANY, List.of());
+    }
+
+    /** A word out of {@code choices}, carried as its index; {@code defaultChoice} must be one of them. */
+    static Param choice(String name, String defaultChoice, String... choices) {
+        int index = List.of(choices).indexOf(defaultChoice);
+        if (index < 0) {
+            throw new IllegalArgumentException("Parameter " + name + " defaults to " + defaultChoice
+                    + ", which is not one of " + List.of(choices));
+        }
+        return new Param(name, ParamType.CHOICE, false, index, new Range(0, true, choices.length - 1, true),
+                List.of(choices));
+    }
+
+    /**
+     * The number a recipe's word stands for (its index), or empty when {@code word} is none of the choices.
+     * Only for {@link ParamType#CHOICE}.
+     */
+    public java.util.OptionalDouble encode(String word) {
+        int i = choices.indexOf(word.strip());
+        return i < 0 ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(i);
     }
 }

@@ -44,6 +44,11 @@ final class TaskArithmeticMerge extends AbstractMerge {
     /** mergekit's {@code SparsificationMethod}, plus none. */
     enum Sparsification { NONE, MAGNITUDE, RANDOM, MAGNITUDE_OUTLIERS, DELLA }
 
+    /** The method-wide parameter choosing TIES's sign election: {@code sum} (the paper's) or {@code count}. */
+    static final String CONSENSUS = "consensus_method";
+    /** {@code consensus_method: count} as its resolved number (the choice's index). */
+    private static final double COUNT = 1;
+
     /** How the weighted task vectors are combined: summed, or TIES's sign election ("sum" consensus). */
     enum Consensus { NONE, SUM }
 
@@ -84,8 +89,12 @@ final class TaskArithmeticMerge extends AbstractMerge {
         }
 
         MethodSpec spec() {
-            List<Param> globals = List.of(Param.flag("int8_mask", false), Param.flag("normalize", defaults.normalize),
-                    Param.flag("rescale", defaults.rescale), Param.number("lambda", 1.0));
+            List<Param> globals = new ArrayList<>(List.of(Param.flag("int8_mask", false),
+                    Param.flag("normalize", defaults.normalize), Param.flag("rescale", defaults.rescale),
+                    Param.number("lambda", 1.0)));
+            if (consensus == Consensus.SUM) {
+                globals.add(Param.choice(CONSENSUS, "sum", "sum", "count"));
+            }
             List<Param> perModel = new ArrayList<>(List.of(Param.required("weight"),
                     Param.number("density", 1.0, Range.FRACTION)));
             switch (sparsification) {
@@ -151,10 +160,12 @@ final class TaskArithmeticMerge extends AbstractMerge {
         final float lambda;
         final float linearDivisor;
         final boolean simd;
+        final boolean countSigns;
         final ThreadLocal<float[][]> sd;
 
         Plan(Inputs in, Sparsifier[] sp, float[] w, float[] scale, boolean normalize, float lambda,
-                float linearDivisor, boolean simd) {
+                float linearDivisor, boolean simd, boolean countSigns) {
+            this.countSigns = countSigns;
             this.in = in;
             this.sp = sp;
             this.w = w;
@@ -173,7 +184,8 @@ final class TaskArithmeticMerge extends AbstractMerge {
                 sp[j].apply(ch.xs[j], ch.base, ch.off, ch.index, ch.len, scale[j], d[j], simd);
             }
             if (consensus) {
-                Kernels.combineConsensus(d, w, ch.base, ch.off, ch.len, normalize, lambda, out, outOff, simd);
+                Kernels.combineConsensus(d, w, ch.base, ch.off, ch.len, countSigns, normalize, lambda, out, outOff,
+                        simd);
             } else {
                 Kernels.combineLinear(d, w, ch.base, ch.off, ch.len, normalize, linearDivisor, lambda, out, outOff,
                         simd);
@@ -200,7 +212,9 @@ final class TaskArithmeticMerge extends AbstractMerge {
         if (Math.abs(divisor) < 1e-8f) {
             divisor = 1f;
         }
-        return new Plan(in, sp, w, scale, p.flag("normalize"), (float) p.global("lambda"), divisor, ex.simd());
+        boolean countSigns = consensus && p.global(CONSENSUS) == COUNT;
+        return new Plan(in, sp, w, scale, p.flag("normalize"), (float) p.global("lambda"), divisor, ex.simd(),
+                countSigns);
     }
 
     private Sparsifier[] sparsifiers(String tensorName, long[] shape, long seed, Params p, Inputs in, Execution ex) {

@@ -31,7 +31,7 @@ class GoldenMethodsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"nearswap", "multislerp", "karcher", "sce"})
+    @ValueSource(strings = {"nearswap", "multislerp", "karcher", "sce", "ties"})
     void matchesTheReference(String method) {
         int seen = 0;
         for (JsonNode c : CASES) {
@@ -78,15 +78,23 @@ class GoldenMethodsTest {
         List<float[]> models = new ArrayList<>();
         c.get("models").forEach(m -> models.add(floats(m)));
         List<Map<String, Double>> params = new ArrayList<>();
-        c.get("model_params").forEach(p -> params.add(numbers(p)));
+        MergeMethod method = MergeMethods.get(c.get("method").asText());
+        c.get("model_params").forEach(p -> params.add(numbers(p, method.modelParams())));
         return new TensorInput("model.layers.0.mlp.up_proj.weight", s, base, models.toArray(new float[0][]), params,
-                numbers(c.get("global_params")), 42);
+                numbers(c.get("global_params"), method.globalParams()), 42);
     }
 
-    private static Map<String, Double> numbers(JsonNode o) {
+    /** Parameters as the planner resolves them: booleans as 1/0, a choice's word as its index. */
+    private static Map<String, Double> numbers(JsonNode o, List<Param> decls) {
         Map<String, Double> m = new HashMap<>();
-        o.fields().forEachRemaining(e -> m.put(e.getKey(),
-                e.getValue().isBoolean() ? (e.getValue().asBoolean() ? 1.0 : 0.0) : e.getValue().asDouble()));
+        o.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            double x = v.isBoolean() ? (v.asBoolean() ? 1.0 : 0.0)
+                    : v.isTextual() ? decls.stream().filter(p -> p.name().equals(e.getKey())).findFirst()
+                            .orElseThrow().encode(v.asText()).orElseThrow()
+                    : v.asDouble();
+            m.put(e.getKey(), x);
+        });
         return m;
     }
 

@@ -67,7 +67,7 @@ class MethodTableTest {
         while (m.find()) {
             String v = m.group(2);
             out.add(v == null ? m.group(1) + " (required)"
-                    : m.group(1) + "=" + (v.equals("true") || v.equals("false") ? v : number(Double.parseDouble(v))));
+                    : m.group(1) + "=" + (v.matches("[-+0-9.eE]+") ? number(Double.parseDouble(v)) : v));
         }
         return sorted(out);
     }
@@ -85,6 +85,8 @@ class MethodTableTest {
         for (Param p : params) {
             if (p.required()) {
                 out.add(p.name() + " (required)");
+            } else if (p.type() == ParamType.CHOICE) {
+                out.add(p.name() + "=" + p.choices().get((int) p.defaultValue()));
             } else if (p.type() == ParamType.BOOLEAN) {
                 out.add(p.name() + "=" + (p.defaultValue() != 0));
             } else {
