@@ -132,6 +132,40 @@ def ties_count(base, models, weights, normalize=True, lam=1.0):
     return base + mixed
 
 
+def ram(base, models, epsilon=1e-5, plus=False, r=0.1, alpha=0.2):
+    # RAM (arXiv:2601.13572): significant deltas (|d| > epsilon) kept whole where one model has them, averaged
+    # where several do; RAM+ (tensor-local) scales a model's unique deltas by 1 + r * clamp(shared / unique, 0, alpha).
+    d = torch.stack([m.double() - base.double() for m in models]).reshape(len(models), -1)
+    sig = d.abs() > epsilon
+    count = sig.sum(0)
+    lam = torch.ones(len(models), dtype=torch.float64)
+    if plus:
+        shared = (sig & (count > 1)).sum(1).double()
+        unique = (sig & (count == 1)).sum(1).double()
+        lam = 1 + r * (shared / unique.clamp(min=epsilon)).clamp(0, alpha)
+    dz = d * sig
+    unique_term = dz * (count == 1) * lam.view(-1, 1)
+    shared_term = dz * (count > 1) / count.clamp(min=1)
+    return base.double() + (unique_term + shared_term).sum(0).reshape(base.shape)
+
+
+def arcee_fusion(base, model):
+    # Importance |b - a| * KL(softmax(b) || softmax(a)) of each row, kept at or above median + 1.5 IQR (all elements).
+    a, b = base.double(), model.double()
+    a2 = a.reshape(-1, a.shape[-1])
+    b2 = b.reshape(-1, b.shape[-1])
+    p = torch.softmax(b2, dim=-1) + 1e-8
+    q = torch.softmax(a2, dim=-1) + 1e-8
+    kl = (p * torch.log(p / q)).sum(-1, keepdim=True)
+    imp = ((b2 - a2).abs() * kl).flatten()
+    s, _ = torch.sort(imp)
+    n = s.numel()
+    at = lambda f: s[int(f * (n - 1))]
+    thr = at(0.5) + 1.5 * (at(0.75) - at(0.25))
+    keep = (imp >= thr).double().reshape(a.shape)
+    return a + (b - a) * keep
+
+
 def case(method, base, models, model_params, global_params, expected, abs_tol, rel_tol, note):
     return {"method": method, "note": note, "shape": list(expected.shape),
             "base": None if base is None else [float(v) for v in base.flatten()],
@@ -177,6 +211,27 @@ def main():
     for k in (1.0, 0.3):
         cases.append(case("sce", base, ss, [{}, {}, {}], {"select_topk": k}, sce(base, ss, k), 1e-6, 1e-6,
                           "select_topk=%g" % k))
+    # ram and ramplus_tl: task vectors with exact zeros and sub-epsilon entries, so unique and shared elements mix
+    base = g(10, 6)
+    rs = []
+    for j in range(3):
+        dj = 0.1 * g(10, 6)
+        dj[torch.tensor(rng.random((10, 6)) < 0.4)] = 0
+        dj[torch.tensor(rng.random((10, 6)) < 0.1)] = 1e-7
+        rs.append(base + dj)
+    cases.append(case("ram", base, rs, [{}, {}, {}], {}, ram(base, rs), 1e-6, 1e-6, "defaults"))
+    cases.append(case("ram", base, rs, [{}, {}, {}], {"epsilon": 0.05}, ram(base, rs, 0.05), 1e-6, 1e-6,
+                      "epsilon 0.05"))
+    cases.append(case("ramplus_tl", base, rs, [{}, {}, {}], {}, ram(base, rs, plus=True), 1e-6, 1e-6, "defaults"))
+    cases.append(case("ramplus_tl", base, rs, [{}, {}, {}], {"r": 0.5, "alpha": 2.0, "epsilon": 0.02},
+                      ram(base, rs, 0.02, True, 0.5, 2.0), 1e-6, 1e-6, "r 0.5, alpha 2"))
+    # arcee_fusion: rows of different spread, heavy-tailed deltas so some elements clear the threshold
+    base = g(12, 8)
+    other = base + f32(0.05 * rng.standard_normal((12, 8)) * rng.pareto(2.0, (12, 8))) * torch.linspace(0.2, 3, 12).view(-1, 1)
+    cases.append(case("arcee_fusion", base, [other], [{}], {}, arcee_fusion(base, other), 1e-6, 1e-6, "matrix"))
+    v0 = g(50)
+    v1 = v0 + f32(0.1 * rng.standard_normal(50) * rng.pareto(2.0, 50))
+    cases.append(case("arcee_fusion", v0, [v1], [{}], {}, arcee_fusion(v0, v1), 1e-6, 1e-6, "vector"))
     # ties with count consensus (density 1): float32, bit for bit
     base = g(9, 4)
     ts = [base + 0.1 * g(9, 4) for _ in range(4)]

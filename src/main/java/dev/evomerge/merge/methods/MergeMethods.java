@@ -26,7 +26,8 @@ public final class MergeMethods {
         }
         all.addAll(List.of(new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new PassthroughMerge(),
                 new NearSwapMerge(), new MultiSlerpMerge(), new KarcherMerge(),
-                new SceMerge()));
+                new SceMerge(), new RamMerge(RamMerge.Variant.RAM), new RamMerge(RamMerge.Variant.RAMPLUS_TL),
+                new ArceeFusionMerge()));
         for (MergeMethod method : all) {
             if (m.put(method.name(), method) != null) {
                 throw new IllegalStateException("Two merge methods are called " + method.name());

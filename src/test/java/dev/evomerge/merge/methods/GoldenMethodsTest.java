@@ -31,7 +31,7 @@ class GoldenMethodsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"nearswap", "multislerp", "karcher", "sce", "ties"})
+    @ValueSource(strings = {"nearswap", "multislerp", "karcher", "sce", "ties", "ram", "ramplus_tl", "arcee_fusion"})
     void matchesTheReference(String method) {
         int seen = 0;
         for (JsonNode c : CASES) {
