@@ -12,6 +12,7 @@ import dev.evomerge.merge.methods.BaseModelUse;
 import dev.evomerge.merge.methods.MergeMethod;
 import dev.evomerge.merge.methods.MergeMethods;
 import dev.evomerge.merge.methods.Param;
+import dev.evomerge.merge.methods.ParamType;
 import dev.evomerge.merge.recipe.LayerPlan;
 import dev.evomerge.merge.recipe.LoadedRecipe;
 import dev.evomerge.merge.recipe.ModelRef;
@@ -304,14 +305,15 @@ public final class MergePlanner {
             }
             Map<String, Double> global = new HashMap<>();
             for (Param p : method.globalParams()) {
-                params.resolveGlobal(p.name(), group, outName).ifPresent(v -> global.put(p.name(), number(v)));
+                params.resolveGlobal(p.name(), group, outName)
+                        .ifPresent(v -> global.put(p.name(), number(p, v, outName)));
             }
             List<Map<String, Double>> perModel = new ArrayList<>();
             for (int i = 0; i < merged.size(); i++) {
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (Param p : method.modelParams()) {
                     params.resolve(p.name(), group, mergedRefs.get(i), merged.get(i).name())
-                            .ifPresent(v -> values.put(p.name(), number(v)));
+                            .ifPresent(v -> values.put(p.name(), number(p, v, outName)));
                 }
                 perModel.add(values);
             }
@@ -339,7 +341,23 @@ public final class MergePlanner {
             return inputs.get(Math.max(i, 0));
         }
 
-        private static double number(Scalar v) {
+        /** A parameter's value as the method reads it: a number, or a choice's index (a search space's own form). */
+        private double number(Param p, Scalar v, String tensor) {
+            String what = loaded.sourceName() + ": parameter '" + p.name() + "' of merge method " + method.name()
+                    + " on tensor '" + tensor + "'";
+            if (p.type() == ParamType.CHOICE) {
+                if (v instanceof Scalar.Text t) {
+                    return p.encode(t.value()).orElseThrow(() -> new UserError(what + " must be one of "
+                            + String.join(", ", p.choices()) + ", but was '" + t.value() + "'"));
+                }
+                if (v instanceof Scalar.Num n && n.value() == Math.rint(n.value()) && p.range().contains(n.value())) {
+                    return n.value();
+                }
+                throw new UserError(what + " must be one of " + String.join(", ", p.choices()) + ", but was " + v);
+            }
+            if (v instanceof Scalar.Text t) {
+                throw new UserError(what + " must be a number, but was '" + t.value() + "'");
+            }
             return v.asDouble();
         }
 

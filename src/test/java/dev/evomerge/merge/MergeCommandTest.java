@@ -176,6 +176,48 @@ class MergeCommandTest {
     }
 
     @Test
+    void tiesWithCountConsensusElectsTheSignMostDeltasHave() throws IOException {
+        ok("""
+                merge_method: ties
+                base_model: base
+                parameters: {consensus_method: count}
+                models:
+                  - model: a
+                    parameters: {weight: 1.0, density: 1.0}
+                  - model: b
+                    parameters: {weight: 0.5, density: 1.0}
+                """, "ties-count");
+        assertEachElement("ties-count", "", 1e-5, (x0, x1, x2) -> {
+            double d1 = 1.0 * (float) (x1 - x0);
+            double d2 = 0.5 * (float) (x2 - x0);
+            double sign = Math.signum(d1) + Math.signum(d2) >= 0 ? 1 : -1; // a tie (one each way) is positive
+            double num = 0;
+            double den = 0;
+            if (Math.signum(d1) == sign) {
+                num += d1;
+                den += 1.0;
+            }
+            if (Math.signum(d2) == sign) {
+                num += d2;
+                den += 0.5;
+            }
+            return x0 + num / (den == 0 ? 1 : den);
+        });
+    }
+
+    @Test
+    void unknownConsensusWordAndTextForANumberAreOneLine() throws IOException {
+        assertUserError("merge_method: ties\nbase_model: base\nparameters: {consensus_method: majority}\nmodels:\n"
+                + "  - model: a\n    parameters: {weight: 1}\n", "e-consensus",
+                "'consensus_method' of merge method ties on tensor");
+        assertUserError("merge_method: ties\nbase_model: base\nparameters: {consensus_method: majority}\nmodels:\n"
+                + "  - model: a\n    parameters: {weight: 1}\n", "e-consensus", "must be one of sum, count, but was"
+                + " 'majority'");
+        assertUserError("merge_method: ties\nbase_model: base\nmodels:\n  - model: a\n    parameters: {weight: heavy}\n",
+                "e-text", "'weight' of merge method ties on tensor");
+    }
+
+    @Test
     void dareAtDensityOneIsDeterministicAndEqualsTies() throws IOException {
         String body = """
                 base_model: base

@@ -19,6 +19,17 @@ final class BlockMerge implements ChunkedMerge {
         this.in = in;
     }
 
+    /** Runs {@code body} over every chunk of whole-array {@code in} into {@code out}, blocks in parallel. */
+    static void runAll(Execution ex, Inputs in, Body body, float[] out) {
+        Blocks.forEachBlock(ex, in.n(), (blk, lo, hi) -> {
+            Inputs.Chunk ch = in.chunk();
+            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                ch.load(c, Math.min(Blocks.CHUNK, hi - c));
+                body.merge(ch, out, c);
+            }
+        });
+    }
+
     @Override
     public int numel() {
         return numel;

@@ -214,6 +214,12 @@ final class Kernels {
         }
     }
 
+    /** {@link Math#signum(float)} lane by lane: 1, -1, 0 for zeros, NaN for NaN. */
+    private static FloatVector signum(FloatVector v) {
+        return FloatVector.zero(FS).blend(1f, v.compare(VectorOperators.GT, 0f))
+                .blend(-1f, v.compare(VectorOperators.LT, 0f)).blend(v, v.test(VectorOperators.IS_NAN));
+    }
+
     /**
      * TIES sign consensus ("sum" method, mergekit {@code get_mask}): with {@code wd_j = sd[j] * w[j]}, the
      * elected sign is + where {@code sum_j wd_j >= 0}, else -; model j contributes where {@code sign(wd_j)} equals
@@ -228,6 +234,15 @@ final class Kernels {
     /** As above with the base at {@code b[bOff..]} and the result written to {@code out[outOff..]}. */
     static void combineConsensus(float[][] sd, float[] w, float[] b, int bOff, int len, boolean normalize,
             float lambda, float[] out, int outOff, boolean simd) {
+        combineConsensus(sd, w, b, bOff, len, false, normalize, lambda, out, outOff, simd);
+    }
+
+    /**
+     * As above; with {@code countSigns} the elected sign is mergekit's "count" consensus: + where
+     * {@code sum_j sign(wd_j) >= 0} (more positive than negative weighted deltas, a tie positive), else -.
+     */
+    static void combineConsensus(float[][] sd, float[] w, float[] b, int bOff, int len, boolean countSigns,
+            boolean normalize, float lambda, float[] out, int outOff, boolean simd) {
         boolean scaled = lambda != 1f;
         int k = 0;
         if (simd) {
@@ -236,7 +251,8 @@ final class Kernels {
             for (; k < upper; k += FS.length()) {
                 FloatVector sum = zero;
                 for (int j = 0; j < sd.length; j++) {
-                    sum = sum.add(FloatVector.fromArray(FS, sd[j], k).mul(w[j]));
+                    FloatVector wd = FloatVector.fromArray(FS, sd[j], k).mul(w[j]);
+                    sum = sum.add(countSigns ? signum(wd) : wd);
                 }
                 VectorMask<Float> positive = sum.compare(VectorOperators.GE, 0f);
                 FloatVector mixed = zero;
@@ -261,7 +277,8 @@ final class Kernels {
         for (; k < len; k++) {
             float sum = 0f;
             for (int j = 0; j < sd.length; j++) {
-                sum = sum + sd[j][k] * w[j];
+                float wd = sd[j][k] * w[j];
+                sum = sum + (countSigns ? Math.signum(wd) : wd);
             }
             boolean positive = sum >= 0f;
             float mixed = 0f;

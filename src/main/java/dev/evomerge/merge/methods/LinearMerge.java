@@ -1,7 +1,6 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * mergekit {@code linear} (Wortsman et al. 2022, model soups, arXiv:2203.05482):
@@ -11,35 +10,14 @@ import java.util.Optional;
  * <p>mergekit divides by a zero weight sum silently (inf/NaN weights); here that is a {@link dev.evomerge.UserError}
  * naming the tensor and weights. The base model is not used: list it under models with a weight to average it.
  */
-final class LinearMerge implements MergeMethod {
-    private static final List<Param> GLOBALS = List.of(Param.flag("normalize", true));
-    private static final List<Param> PER_MODEL = List.of(Param.required("weight"));
-
-    @Override
-    public String name() {
-        return "linear";
+final class LinearMerge extends AbstractMerge {
+    LinearMerge() {
+        super(MethodSpec.of("linear", BaseModelUse.NONE, List.of(Param.flag("normalize", true)),
+                List.of(Param.required("weight"))));
     }
 
     @Override
-    public BaseModelUse baseModelUse() {
-        return BaseModelUse.NONE;
-    }
-
-    @Override
-    public List<Param> globalParams() {
-        return GLOBALS;
-    }
-
-    @Override
-    public List<Param> modelParams() {
-        return PER_MODEL;
-    }
-
-    @Override
-    public void merge(TensorInput in, float[] out, Execution ex) {
-        Checks.output(in, out);
-        Checks.base(this, in);
-        Params p = Params.resolve(this, in);
+    void merge(TensorInput in, Params p, float[] out, Execution ex) {
         float[][] xs = new float[in.modelCount()][];
         for (int j = 0; j < xs.length; j++) {
             xs[j] = in.model(j);
@@ -50,14 +28,17 @@ final class LinearMerge implements MergeMethod {
     }
 
     @Override
-    public Optional<ChunkedMerge> chunked(TensorSpec spec, ChunkReader reader, Execution ex) {
-        Checks.base(this, spec.tensorName(), spec.hasBase());
-        Params p = Params.resolve(this, spec.tensorName(), spec.modelParams(), spec.globalParams());
+    boolean streams(TensorSpec spec) {
+        return true;
+    }
+
+    @Override
+    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
         Combination comb = combination(p, spec.modelCount(), ex.simd());
         Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), false);
-        return Optional.of(new BlockMerge(spec.numel(), (ch, out, outOff) ->
+        return new BlockMerge(spec.numel(), (ch, out, outOff) ->
                 Kernels.weightedSum(ch.xs, comb.w, ch.off, ch.len, out, outOff, comb.normalize, comb.divisor,
-                        comb.simd), in));
+                        comb.simd), in);
     }
 
     private record Combination(float[] w, boolean normalize, float divisor, boolean simd) {

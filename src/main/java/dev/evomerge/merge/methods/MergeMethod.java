@@ -18,11 +18,18 @@ import java.util.Set;
  * <p>Implementations are stateless and thread-safe; {@link #merge} has no side effect but writing {@code out}.
  */
 public interface MergeMethod {
+    /** The method's declaration: name, base-model use, parameters with defaults and ranges. */
+    MethodSpec spec();
+
     /** mergekit's name, e.g. {@code dare_ties}. */
-    String name();
+    default String name() {
+        return spec().name();
+    }
 
     /** How the base model enters; this fixes what goes in {@link TensorInput#base()} and {@code models()}. */
-    BaseModelUse baseModelUse();
+    default BaseModelUse baseModelUse() {
+        return spec().baseModelUse();
+    }
 
     /** Whether {@link TensorInput#base()} must be non-null. */
     default boolean requiresBase() {
@@ -30,17 +37,21 @@ public interface MergeMethod {
     }
 
     /** Method-wide parameters with mergekit's defaults, in mergekit's declaration order. */
-    List<Param> globalParams();
+    default List<Param> globalParams() {
+        return spec().globalParams();
+    }
 
     /** Per-model parameters with mergekit's defaults, in mergekit's declaration order. */
-    List<Param> modelParams();
+    default List<Param> modelParams() {
+        return spec().modelParams();
+    }
 
     /**
      * Parameter names this method does not take but that mergekit's own recipes give it and mergekit ignores (e.g.
      * {@code weight} under slerp): a recipe may carry them, with a warning, where any other unknown name is refused.
      */
     default Set<String> ignoredParams() {
-        return Set.of();
+        return spec().ignoredParams();
     }
 
     /**

@@ -1,7 +1,8 @@
 package dev.evomerge.merge.methods;
 
 import dev.evomerge.UserError;
-import dev.evomerge.merge.methods.TaskArithmeticMerge.Sparsification;
+import dev.evomerge.merge.methods.TaskArithmeticMerge.Variant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,21 +19,19 @@ public final class MergeMethods {
 
     private static Map<String, MergeMethod> build() {
         Map<String, MergeMethod> m = new LinkedHashMap<>();
-        for (MergeMethod method : List.of(
-                new LinearMerge(),
-                new TaskArithmeticMerge("task_arithmetic", false, Sparsification.NONE, false, false),
-                new TaskArithmeticMerge("ties", true, Sparsification.MAGNITUDE, true, false),
-                new TaskArithmeticMerge("dare_ties", true, Sparsification.RANDOM, false, true),
-                new TaskArithmeticMerge("dare_linear", false, Sparsification.RANDOM, false, true),
-                new TaskArithmeticMerge("breadcrumbs", false, Sparsification.MAGNITUDE_OUTLIERS, false, false),
-                new TaskArithmeticMerge("breadcrumbs_ties", true, Sparsification.MAGNITUDE_OUTLIERS, false, false),
-                new TaskArithmeticMerge("della", true, Sparsification.DELLA, true, true),
-                new TaskArithmeticMerge("della_linear", false, Sparsification.DELLA, false, true),
-                new SlerpMerge(),
-                new NuSlerpMerge(),
-                new ModelStockMerge(),
-                new PassthroughMerge())) {
-            m.put(method.name(), method);
+        List<MergeMethod> all = new ArrayList<>();
+        all.add(new LinearMerge());
+        for (Variant v : Variant.values()) {
+            all.add(new TaskArithmeticMerge(v));
+        }
+        all.addAll(List.of(new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new PassthroughMerge(),
+                new NearSwapMerge(), new MultiSlerpMerge(), new KarcherMerge(),
+                new SceMerge(), new RamMerge(RamMerge.Variant.RAM), new RamMerge(RamMerge.Variant.RAMPLUS_TL),
+                new ArceeFusionMerge()));
+        for (MergeMethod method : all) {
+            if (m.put(method.name(), method) != null) {
+                throw new IllegalStateException("Two merge methods are called " + method.name());
+            }
         }
         return java.util.Collections.unmodifiableMap(m);
     }

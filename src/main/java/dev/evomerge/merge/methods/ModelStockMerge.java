@@ -1,7 +1,6 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * mergekit {@code model_stock} (Jang et al. 2024, arXiv:2403.19522, eq. for the interpolation ratio):
@@ -17,40 +16,15 @@ import java.util.Set;
  * {@code 1 + (N - 1) cos == 0} (e.g. two exactly opposite offsets) mergekit returns inf/NaN silently; here it is
  * a {@link dev.evomerge.UserError} naming the tensor.
  */
-final class ModelStockMerge implements MergeMethod {
-    private static final List<Param> GLOBALS = List.of(Param.flag("filter_wise", false));
-
+final class ModelStockMerge extends AbstractMerge {
     /** mergekit's test recipes weight the models of a {@code model_stock} merge; mergekit ignores the weights. */
-    @Override
-    public Set<String> ignoredParams() {
-        return Set.of("weight");
+    ModelStockMerge() {
+        super(MethodSpec.of("model_stock", BaseModelUse.REQUIRED, List.of(Param.flag("filter_wise", false)),
+                List.of()).ignoring("weight"));
     }
 
     @Override
-    public String name() {
-        return "model_stock";
-    }
-
-    @Override
-    public BaseModelUse baseModelUse() {
-        return BaseModelUse.REQUIRED;
-    }
-
-    @Override
-    public List<Param> globalParams() {
-        return GLOBALS;
-    }
-
-    @Override
-    public List<Param> modelParams() {
-        return List.of();
-    }
-
-    @Override
-    public void merge(TensorInput in, float[] out, Execution ex) {
-        Checks.output(in, out);
-        Checks.base(this, in);
-        Params p = Params.resolve(this, in);
+    void merge(TensorInput in, Params p, float[] out, Execution ex) {
         float[] w0 = in.base();
         int models = in.modelCount();
         if (models == 0) {

@@ -23,36 +23,14 @@ import java.util.List;
  * test, so mergekit divides by it and returns values ~1e7 times too large, where this lerps (the intended
  * colinear fallback).
  */
-final class NuSlerpMerge implements MergeMethod {
-    private static final List<Param> GLOBALS = List.of(Param.flag("nuslerp_row_wise", false),
-            Param.flag("nuslerp_flatten", true));
-    private static final List<Param> PER_MODEL = List.of(Param.required("weight"));
-
-    @Override
-    public String name() {
-        return "nuslerp";
+final class NuSlerpMerge extends AbstractMerge {
+    NuSlerpMerge() {
+        super(MethodSpec.of("nuslerp", BaseModelUse.OPTIONAL, List.of(Param.flag("nuslerp_row_wise", false),
+                Param.flag("nuslerp_flatten", true)), List.of(Param.required("weight"))));
     }
 
     @Override
-    public BaseModelUse baseModelUse() {
-        return BaseModelUse.OPTIONAL;
-    }
-
-    @Override
-    public List<Param> globalParams() {
-        return GLOBALS;
-    }
-
-    @Override
-    public List<Param> modelParams() {
-        return PER_MODEL;
-    }
-
-    @Override
-    public void merge(TensorInput in, float[] out, Execution ex) {
-        Checks.output(in, out);
-        Checks.base(this, in);
-        Params p = Params.resolve(this, in);
+    void merge(TensorInput in, Params p, float[] out, Execution ex) {
         float[] base = in.base();
         int models = in.modelCount();
         if (base == null && models == 1 || base != null && models == 0) {

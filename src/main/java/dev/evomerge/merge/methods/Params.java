@@ -42,27 +42,22 @@ final class Params {
     /** The checks of {@link #resolve} plus value ranges, without tensor data (see {@link MergeMethod#validate}). */
     static void check(MergeMethod m, String tensor, List<Map<String, Double>> modelParams,
             Map<String, Double> globalParams) {
-        checkRanges(m.name(), tensor, "method parameter",
+        checkRanges(m.name(), tensor, "method parameter", m.globalParams(),
                 complete(m.name(), tensor, "method parameter", m.globalParams(), globalParams, -1));
         for (int j = 0; j < modelParams.size(); j++) {
-            checkRanges(m.name(), tensor, "parameter of model " + j,
+            checkRanges(m.name(), tensor, "parameter of model " + j, m.modelParams(),
                     complete(m.name(), tensor, "parameter of model " + j, m.modelParams(), modelParams.get(j), j));
         }
     }
 
-    /** Ranges from the papers' definitions: a density is a kept fraction, t an interpolation position. */
-    private static void checkRanges(String method, String tensor, String what, Map<String, Double> values) {
-        for (var e : values.entrySet()) {
-            double v = e.getValue();
-            String range = switch (e.getKey()) {
-                case "density" -> v > 0 && v <= 1 ? null : "(0, 1]";
-                case "t", "gamma" -> v >= 0 && v <= 1 ? null : "[0, 1]";
-                case "epsilon" -> v >= 0 && v < 1 ? null : "[0, 1)";
-                default -> null;
-            };
-            if (range != null) {
-                throw new UserError(what + " '" + e.getKey() + "' of merge method " + method + " on tensor '"
-                        + tensor + "' must be in " + range + ", but was " + v);
+    /** Each value against its declaration's {@link Range}. */
+    private static void checkRanges(String method, String tensor, String what, List<Param> decls,
+            Map<String, Double> values) {
+        for (Param p : decls) {
+            double v = values.get(p.name());
+            if (!p.range().contains(v)) {
+                throw new UserError(what + " '" + p.name() + "' of merge method " + method + " on tensor '"
+                        + tensor + "' must be in " + p.range() + ", but was " + v);
             }
         }
     }

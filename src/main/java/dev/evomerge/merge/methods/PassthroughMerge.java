@@ -7,34 +7,13 @@ import java.util.List;
  * (float32). mergekit's default for {@code scale} is {@code None} (no multiplication); it is declared here as
  * 1.0, and a scale of exactly 1 copies the tensor bit for bit, so the two agree.
  */
-final class PassthroughMerge implements MergeMethod {
-    private static final List<Param> PER_MODEL = List.of(Param.number("scale", 1.0));
-
-    @Override
-    public String name() {
-        return "passthrough";
+final class PassthroughMerge extends AbstractMerge {
+    PassthroughMerge() {
+        super(MethodSpec.of("passthrough", BaseModelUse.NONE, List.of(), List.of(Param.number("scale", 1.0))));
     }
 
     @Override
-    public BaseModelUse baseModelUse() {
-        return BaseModelUse.NONE;
-    }
-
-    @Override
-    public List<Param> globalParams() {
-        return List.of();
-    }
-
-    @Override
-    public List<Param> modelParams() {
-        return PER_MODEL;
-    }
-
-    @Override
-    public void merge(TensorInput in, float[] out, Execution ex) {
-        Checks.output(in, out);
-        Checks.base(this, in);
-        Params p = Params.resolve(this, in);
+    void merge(TensorInput in, Params p, float[] out, Execution ex) {
         if (in.modelCount() != 1) {
             throw p.error("passthrough takes exactly one model, but " + in.modelCount() + " were given");
         }

@@ -1,7 +1,6 @@
 package dev.evomerge.merge.methods;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * mergekit {@code slerp}: spherical interpolation between the base (t = 0) and the one other model (t = 1),
@@ -19,42 +18,18 @@ import java.util.Set;
  * and a dot within float32 rounding of 0.9995 may take the other branch. t = 0 and t = 1 return the inputs
  * exactly. With no other model the base is returned (mergekit's single-tensor case).
  */
-final class SlerpMerge implements MergeMethod {
+final class SlerpMerge extends AbstractMerge {
     static final double DOT_THRESHOLD = 0.9995;
     static final double EPS = 1e-8;
-    private static final List<Param> GLOBALS = List.of(Param.required("t"));
 
     /** mergekit's test recipes weight the models of a {@code slerp} merge; mergekit ignores the weights. */
-    @Override
-    public Set<String> ignoredParams() {
-        return Set.of("weight");
+    SlerpMerge() {
+        super(MethodSpec.of("slerp", BaseModelUse.REQUIRED, List.of(Param.required("t", Range.UNIT)), List.of())
+                .ignoring("weight"));
     }
 
     @Override
-    public String name() {
-        return "slerp";
-    }
-
-    @Override
-    public BaseModelUse baseModelUse() {
-        return BaseModelUse.REQUIRED;
-    }
-
-    @Override
-    public List<Param> globalParams() {
-        return GLOBALS;
-    }
-
-    @Override
-    public List<Param> modelParams() {
-        return List.of();
-    }
-
-    @Override
-    public void merge(TensorInput in, float[] out, Execution ex) {
-        Checks.output(in, out);
-        Checks.base(this, in);
-        Params p = Params.resolve(this, in);
+    void merge(TensorInput in, Params p, float[] out, Execution ex) {
         float[] v0 = in.base();
         if (in.modelCount() == 0) {
             System.arraycopy(v0, 0, out, 0, v0.length);

@@ -2,7 +2,6 @@ package dev.evomerge.merge.methods;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * mergekit's generalized task arithmetic ({@code generalized_task_arithmetic.py} + {@code sparsify.py}), which
@@ -41,58 +40,84 @@ import java.util.Optional;
  * changes mergekit's mask storage type and has no effect on the result. Signed zeros may differ from mergekit
  * (masking here selects 0 where torch multiplies by 0).
  */
-final class TaskArithmeticMerge implements MergeMethod {
+final class TaskArithmeticMerge extends AbstractMerge {
     /** mergekit's {@code SparsificationMethod}, plus none. */
     enum Sparsification { NONE, MAGNITUDE, RANDOM, MAGNITUDE_OUTLIERS, DELLA }
 
-    private final String name;
+    /** The method-wide parameter choosing TIES's sign election: {@code sum} (the paper's) or {@code count}. */
+    static final String CONSENSUS = "consensus_method";
+    /** {@code consensus_method: count} as its resolved number (the choice's index). */
+    private static final double COUNT = 1;
+
+    /** How the weighted task vectors are combined: summed, or TIES's sign election ("sum" consensus). */
+    enum Consensus { NONE, SUM }
+
+    /** Which of {@code normalize} and {@code rescale} default to true. */
+    enum Defaults {
+        NEITHER(false, false), NORMALIZE(true, false), RESCALE(false, true), NORMALIZE_AND_RESCALE(true, true);
+
+        final boolean normalize;
+        final boolean rescale;
+
+        Defaults(boolean normalize, boolean rescale) {
+            this.normalize = normalize;
+            this.rescale = rescale;
+        }
+    }
+
+    /** mergekit's registered task-arithmetic methods ({@code registry.py}), in its order. */
+    enum Variant {
+        TASK_ARITHMETIC("task_arithmetic", Sparsification.NONE, Consensus.NONE, Defaults.NEITHER),
+        TIES("ties", Sparsification.MAGNITUDE, Consensus.SUM, Defaults.NORMALIZE),
+        DARE_TIES("dare_ties", Sparsification.RANDOM, Consensus.SUM, Defaults.RESCALE),
+        DARE_LINEAR("dare_linear", Sparsification.RANDOM, Consensus.NONE, Defaults.RESCALE),
+        BREADCRUMBS("breadcrumbs", Sparsification.MAGNITUDE_OUTLIERS, Consensus.NONE, Defaults.NEITHER),
+        BREADCRUMBS_TIES("breadcrumbs_ties", Sparsification.MAGNITUDE_OUTLIERS, Consensus.SUM, Defaults.NEITHER),
+        DELLA("della", Sparsification.DELLA, Consensus.SUM, Defaults.NORMALIZE_AND_RESCALE),
+        DELLA_LINEAR("della_linear", Sparsification.DELLA, Consensus.NONE, Defaults.RESCALE);
+
+        final String methodName;
+        final Sparsification sparsification;
+        final Consensus consensus;
+        final Defaults defaults;
+
+        Variant(String methodName, Sparsification sparsification, Consensus consensus, Defaults defaults) {
+            this.methodName = methodName;
+            this.sparsification = sparsification;
+            this.consensus = consensus;
+            this.defaults = defaults;
+        }
+
+        MethodSpec spec() {
+            List<Param> globals = new ArrayList<>(List.of(Param.flag("int8_mask", false),
+                    Param.flag("normalize", defaults.normalize), Param.flag("rescale", defaults.rescale),
+                    Param.number("lambda", 1.0)));
+            if (consensus == Consensus.SUM) {
+                globals.add(Param.choice(CONSENSUS, "sum", "sum", "count"));
+            }
+            List<Param> perModel = new ArrayList<>(List.of(Param.required("weight"),
+                    Param.number("density", 1.0, Range.FRACTION)));
+            switch (sparsification) {
+                case MAGNITUDE_OUTLIERS -> perModel.add(Param.number("gamma", 0.01, Range.UNIT));
+                case DELLA -> perModel.add(Param.number("epsilon", 0.15, Range.UNIT_OPEN_ABOVE));
+                default -> {
+                }
+            }
+            return MethodSpec.of(methodName, BaseModelUse.REQUIRED, globals, perModel);
+        }
+    }
+
     private final boolean consensus;
     private final Sparsification sparsification;
-    private final List<Param> globals;
-    private final List<Param> perModel;
 
-    TaskArithmeticMerge(String name, boolean consensus, Sparsification sparsification, boolean defaultNormalize,
-            boolean defaultRescale) {
-        this.name = name;
-        this.consensus = consensus;
-        this.sparsification = sparsification;
-        this.globals = List.of(Param.flag("int8_mask", false), Param.flag("normalize", defaultNormalize),
-                Param.flag("rescale", defaultRescale), Param.number("lambda", 1.0));
-        List<Param> pm = new ArrayList<>(List.of(Param.required("weight"), Param.number("density", 1.0)));
-        if (sparsification == Sparsification.MAGNITUDE_OUTLIERS) {
-            pm.add(Param.number("gamma", 0.01));
-        }
-        if (sparsification == Sparsification.DELLA) {
-            pm.add(Param.number("epsilon", 0.15));
-        }
-        this.perModel = List.copyOf(pm);
+    TaskArithmeticMerge(Variant variant) {
+        super(variant.spec());
+        this.consensus = variant.consensus == Consensus.SUM;
+        this.sparsification = variant.sparsification;
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public BaseModelUse baseModelUse() {
-        return BaseModelUse.REQUIRED;
-    }
-
-    @Override
-    public List<Param> globalParams() {
-        return globals;
-    }
-
-    @Override
-    public List<Param> modelParams() {
-        return perModel;
-    }
-
-    @Override
-    public void merge(TensorInput in, float[] out, Execution ex) {
-        Checks.output(in, out);
-        Checks.base(this, in);
-        Params p = Params.resolve(this, in);
+    void merge(TensorInput in, Params p, float[] out, Execution ex) {
         float[] b = in.base();
         int n = b.length;
         int models = in.modelCount();
@@ -105,32 +130,24 @@ final class TaskArithmeticMerge implements MergeMethod {
             xs[j] = in.model(j);
         }
         Plan plan = plan(p, in.tensorName(), in.shape(), in.seed(), Inputs.of(b, xs, n), ex);
-        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-            Inputs.Chunk ch = plan.in.chunk();
-            for (int c = lo; c < hi; c += Blocks.CHUNK) {
-                int len = Math.min(Blocks.CHUNK, hi - c);
-                ch.load(c, len);
-                plan.merge(ch, out, c);
-            }
-        });
+        BlockMerge.runAll(ex, plan.in, plan::merge, out);
     }
 
     @Override
-    public Optional<ChunkedMerge> chunked(TensorSpec spec, ChunkReader reader, Execution ex) {
-        if (sparsification == Sparsification.DELLA) {
-            return Optional.empty();
-        }
-        Checks.base(this, spec.tensorName(), spec.hasBase());
-        Params p = Params.resolve(this, spec.tensorName(), spec.modelParams(), spec.globalParams());
+    boolean streams(TensorSpec spec) {
+        return sparsification != Sparsification.DELLA;
+    }
+
+    @Override
+    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
         int n = spec.numel();
         int models = spec.modelCount();
         Inputs in = Inputs.of(reader, n, models, true);
         if (models == 0) {
-            return Optional.of(new BlockMerge(n, (ch, out, outOff) -> System.arraycopy(ch.base, ch.off, out, outOff,
-                    ch.len), in));
+            return new BlockMerge(n, (ch, out, outOff) -> System.arraycopy(ch.base, ch.off, out, outOff, ch.len), in);
         }
         Plan plan = plan(p, spec.tensorName(), spec.shape(), spec.seed(), in, ex);
-        return Optional.of(new BlockMerge(n, plan::merge, in));
+        return new BlockMerge(n, plan::merge, in);
     }
 
     /** One tensor with its sparsifiers, rescale factors and combination fixed: the element-wise final pass. */
@@ -143,10 +160,12 @@ final class TaskArithmeticMerge implements MergeMethod {
         final float lambda;
         final float linearDivisor;
         final boolean simd;
+        final boolean countSigns;
         final ThreadLocal<float[][]> sd;
 
         Plan(Inputs in, Sparsifier[] sp, float[] w, float[] scale, boolean normalize, float lambda,
-                float linearDivisor, boolean simd) {
+                float linearDivisor, boolean simd, boolean countSigns) {
+            this.countSigns = countSigns;
             this.in = in;
             this.sp = sp;
             this.w = w;
@@ -165,7 +184,8 @@ final class TaskArithmeticMerge implements MergeMethod {
                 sp[j].apply(ch.xs[j], ch.base, ch.off, ch.index, ch.len, scale[j], d[j], simd);
             }
             if (consensus) {
-                Kernels.combineConsensus(d, w, ch.base, ch.off, ch.len, normalize, lambda, out, outOff, simd);
+                Kernels.combineConsensus(d, w, ch.base, ch.off, ch.len, countSigns, normalize, lambda, out, outOff,
+                        simd);
             } else {
                 Kernels.combineLinear(d, w, ch.base, ch.off, ch.len, normalize, linearDivisor, lambda, out, outOff,
                         simd);
@@ -192,7 +212,9 @@ final class TaskArithmeticMerge implements MergeMethod {
         if (Math.abs(divisor) < 1e-8f) {
             divisor = 1f;
         }
-        return new Plan(in, sp, w, scale, p.flag("normalize"), (float) p.global("lambda"), divisor, ex.simd());
+        boolean countSigns = consensus && p.global(CONSENSUS) == COUNT;
+        return new Plan(in, sp, w, scale, p.flag("normalize"), (float) p.global("lambda"), divisor, ex.simd(),
+                countSigns);
     }
 
     private Sparsifier[] sparsifiers(String tensorName, long[] shape, long seed, Params p, Inputs in, Execution ex) {

@@ -118,6 +118,37 @@ final class Fixtures {
         return x;
     }
 
+    /**
+     * {@code m}'s chunked path over {@code in}'s arrays, blocks in order, or null when it has none for this tensor
+     * (then callers compare nothing).
+     */
+    static float[] streamed(MergeMethod m, TensorInput in, Execution ex) {
+        TensorSpec spec = new TensorSpec(in.tensorName(), in.shape(), in.base() != null, in.modelParams(),
+                in.globalParams(), in.seed());
+        ChunkReader reader = new ChunkReader() {
+            @Override
+            public void read(int input, int from, int len, float[] dst) {
+                System.arraycopy(input == BASE ? in.base() : in.model(input), from, dst, 0, len);
+            }
+
+            @Override
+            public float get(int input, int index) {
+                return input == BASE ? in.base()[index] : in.model(input)[index];
+            }
+        };
+        var chunked = m.chunked(spec, reader, ex);
+        if (chunked.isEmpty()) {
+            return null;
+        }
+        float[] out = new float[in.numel()];
+        ChunkedMerge cm = chunked.get();
+        for (int lo = 0; lo < cm.numel(); lo += ChunkedMerge.BLOCK) {
+            cm.mergeBlock(lo, Math.min(cm.numel(), lo + ChunkedMerge.BLOCK),
+                    (from, values, len) -> System.arraycopy(values, 0, out, from, len));
+        }
+        return out;
+    }
+
     /** Asserts element-wise closeness with |a - e| <= abs + rel * |e|. */
     static void close(float[] expected, float[] actual, double abs, double rel) {
         org.junit.jupiter.api.Assertions.assertEquals(expected.length, actual.length, "length");

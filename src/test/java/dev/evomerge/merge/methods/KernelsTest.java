@@ -74,6 +74,7 @@ class KernelsTest {
             agree(n, (o, s) -> Kernels.combineLinear(sd, w, base, 0, n, false, 1f, 1f, o, s));
             agree(n, (o, s) -> Kernels.combineConsensus(sd, w, base, 0, n, true, 1f, o, s));
             agree(n, (o, s) -> Kernels.combineConsensus(sd, w, base, 0, n, false, 2f, o, s));
+            agree(n, (o, s) -> Kernels.combineConsensus(sd, w, base, 0, n, true, true, 0.7f, o, 0, s));
         }
     }
 

@@ -18,7 +18,8 @@ class MergeMethodsTest {
     @Test
     void registersEveryStandardMethod() {
         assertEquals(List.of("linear", "task_arithmetic", "ties", "dare_ties", "dare_linear", "breadcrumbs",
-                "breadcrumbs_ties", "della", "della_linear", "slerp", "nuslerp", "model_stock", "passthrough"),
+                "breadcrumbs_ties", "della", "della_linear", "slerp", "nuslerp", "model_stock", "passthrough",
+                "nearswap", "multislerp", "karcher", "sce", "ram", "ramplus_tl", "arcee_fusion"),
                 MergeMethods.names());
         for (String name : MergeMethods.names()) {
             assertEquals(name, MergeMethods.get(name).name());
@@ -36,6 +37,7 @@ class MergeMethodsTest {
     private static String describe(List<Param> params) {
         return params.stream().map(p -> p.required() ? p.name() + "!"
                 : p.name() + "=" + (p.type() == ParamType.BOOLEAN ? String.valueOf(p.defaultValue() != 0)
+                        : p.type() == ParamType.CHOICE ? p.choices().get((int) p.defaultValue())
                         : String.valueOf(p.defaultValue())))
                 .collect(Collectors.joining(","));
     }
@@ -43,17 +45,18 @@ class MergeMethodsTest {
     @Test
     void parametersAndDefaultsAreMergekits() {
         String gta = "int8_mask=false,normalize=%s,rescale=%s,lambda=1.0";
+        String ties = gta + ",consensus_method=sum";
         Map<String, String[]> expected = new LinkedHashMap<>();
         expected.put("linear", new String[] {"normalize=true", "weight!", "NONE"});
         expected.put("task_arithmetic", new String[] {gta.formatted(false, false), "weight!,density=1.0", "REQUIRED"});
-        expected.put("ties", new String[] {gta.formatted(true, false), "weight!,density=1.0", "REQUIRED"});
-        expected.put("dare_ties", new String[] {gta.formatted(false, true), "weight!,density=1.0", "REQUIRED"});
+        expected.put("ties", new String[] {ties.formatted(true, false), "weight!,density=1.0", "REQUIRED"});
+        expected.put("dare_ties", new String[] {ties.formatted(false, true), "weight!,density=1.0", "REQUIRED"});
         expected.put("dare_linear", new String[] {gta.formatted(false, true), "weight!,density=1.0", "REQUIRED"});
         expected.put("breadcrumbs", new String[] {gta.formatted(false, false), "weight!,density=1.0,gamma=0.01",
             "REQUIRED"});
-        expected.put("breadcrumbs_ties", new String[] {gta.formatted(false, false),
+        expected.put("breadcrumbs_ties", new String[] {ties.formatted(false, false),
             "weight!,density=1.0,gamma=0.01", "REQUIRED"});
-        expected.put("della", new String[] {gta.formatted(true, true), "weight!,density=1.0,epsilon=0.15",
+        expected.put("della", new String[] {ties.formatted(true, true), "weight!,density=1.0,epsilon=0.15",
             "REQUIRED"});
         expected.put("della_linear", new String[] {gta.formatted(false, true), "weight!,density=1.0,epsilon=0.15",
             "REQUIRED"});
@@ -61,6 +64,13 @@ class MergeMethodsTest {
         expected.put("nuslerp", new String[] {"nuslerp_row_wise=false,nuslerp_flatten=true", "weight!", "OPTIONAL"});
         expected.put("model_stock", new String[] {"filter_wise=false", "", "REQUIRED"});
         expected.put("passthrough", new String[] {"", "scale=1.0", "NONE"});
+        expected.put("nearswap", new String[] {"t!", "", "REQUIRED"});
+        expected.put("multislerp", new String[] {"normalize_weights=true,eps=1.0E-8", "weight!", "OPTIONAL"});
+        expected.put("karcher", new String[] {"max_iter=10.0,tol=1.0E-5", "", "NONE"});
+        expected.put("sce", new String[] {"int8_mask=false,select_topk=1.0", "", "REQUIRED"});
+        expected.put("ram", new String[] {"epsilon=1.0E-5", "", "REQUIRED"});
+        expected.put("ramplus_tl", new String[] {"r=0.1,alpha=0.2,epsilon=1.0E-5", "", "REQUIRED"});
+        expected.put("arcee_fusion", new String[] {"", "", "REQUIRED"});
         assertEquals(expected.keySet().stream().toList(), MergeMethods.names());
         for (var e : expected.entrySet()) {
             MergeMethod m = MergeMethods.get(e.getKey());
