@@ -1,12 +1,10 @@
 package dev.evomerge.report;
 
+import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.search.JournalEntry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -378,14 +376,8 @@ public final class RunReport {
         return String.format(Locale.ROOT, s < 10 ? "%.2fs" : "%.1fs", s);
     }
 
-    private static Path writeAtomically(Path target, String text) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+    private static Path writeAtomically(Path target, String text) {
+        AtomicFiles.write(target, text);
         return target;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -125,7 +126,7 @@ public final class Journal implements AutoCloseable {
         ObjectNode unsigned = header.deepCopy();
         unsigned.remove(CHECKSUM);
         try {
-            return RunContext.sha256(JSON.writeValueAsBytes(unsigned));
+            return Sha256.of(JSON.writeValueAsBytes(unsigned));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -2,6 +2,7 @@ package dev.evomerge.search;
 
 import dev.evomerge.UserError;
 import dev.evomerge.eval.Suite;
+import dev.evomerge.io.Sha256;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
@@ -80,7 +81,7 @@ public final class RunEvaluators implements AutoCloseable {
             throw new UserError("worker " + worker + " has no suite at " + suiteFile
                     + " (every worker reads the suite at the coordinator's path)");
         }
-        if (!RunContext.sha256(suiteFile).equals(context.suiteSha256())) {
+        if (!Sha256.ofFile(suiteFile).equals(context.suiteSha256())) {
             throw new UserError("worker " + worker + ": the suite " + suiteFile + " differs from the coordinator's");
         }
         MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
@@ -97,7 +98,7 @@ public final class RunEvaluators implements AutoCloseable {
                 merger.checkpoint(p).contentHash())));
         CandidateMerger.L2Ceiling c = ceiling;
         return new RunContext(abs.toString(), RunContext.read(abs), suiteFile.toAbsolutePath().normalize().toString(),
-                RunContext.sha256(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
+                Sha256.ofFile(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
                 c == null ? null : c.max(), c != null && c.relative(), shared.batchSize());
     }
 

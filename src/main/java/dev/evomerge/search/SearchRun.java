@@ -13,6 +13,7 @@ import dev.evomerge.eval.Suite;
 import dev.evomerge.gate.Gate;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateRunner;
+import dev.evomerge.io.Sha256;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
@@ -274,9 +275,9 @@ public final class SearchRun {
      */
     static ObjectNode inputs(Options o, Suite suite, GateFile gates) {
         ObjectNode in = JsonNodeFactory.instance.objectNode();
-        in.put("space", RunContext.sha256(o.space()));
+        in.put("space", Sha256.ofFile(o.space()));
         in.put("suite", suite.hash());
-        in.put("gates", gates == null ? null : RunContext.sha256(o.gates()) + " " + gates.suite().hash());
+        in.put("gates", gates == null ? null : Sha256.ofFile(o.gates()) + " " + gates.suite().hash());
         return in;
     }
 
