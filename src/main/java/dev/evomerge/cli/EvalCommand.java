@@ -1,12 +1,12 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.ResultTable;
 import dev.evomerge.eval.ResultsJson;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
+import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         byte[] jsonBytes = ResultsJson.bytes(ResultsJson.write(r));
         if (output != null) {
-            ResultCache.writeAtomically(output, jsonBytes);
+            AtomicFiles.write(output, jsonBytes);
         }
         if (json) {
             out.print(new String(jsonBytes, StandardCharsets.UTF_8));

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.Checkpoint;
-import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateResult;
 import dev.evomerge.gate.GateRunner;
+import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.model.ModelConfig;
@@ -124,7 +124,7 @@ public final class Finisher {
                 gateFile.slice(), 0).result())));
         Result result = new Result(outcomes, refs);
         RunOutputs.writeJson(runDir.resolve("finish.json"), json(gateFile, result, runDir));
-        ResultCache.writeAtomically(runDir.resolve("finish.md"),
+        AtomicFiles.write(runDir.resolve("finish.md"),
                 markdown(gateFile, result).getBytes(StandardCharsets.UTF_8));
         return result;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,7 +112,7 @@ public final class Journal implements AutoCloseable {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             out.write(head);
             out.write(old, firstNewline + 1, (int) contents.validBytes() - firstNewline - 1);
-            dev.evomerge.eval.ResultCache.writeAtomically(file, out.toByteArray());
+            AtomicFiles.write(file, out.toByteArray());
         } catch (IOException e) {
             throw new UserError("cannot rewrite the header of journal " + file + ": " + e.getMessage(), e);
         }

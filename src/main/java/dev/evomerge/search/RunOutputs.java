@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.evomerge.eval.ResultCache;
+import dev.evomerge.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -189,8 +189,8 @@ public final class RunOutputs {
      * candidate with a layer path also gets {@code best/rank-N.layer-path.txt}) for the top {@code k}.
      */
     public static void write(Path runDir, String runId, List<JournalEntry> entries, int k, Path recipeDirectory) {
-        ResultCache.writeAtomically(runDir.resolve(LEADERBOARD_CSV), csv(entries).getBytes(StandardCharsets.UTF_8));
-        ResultCache.writeAtomically(runDir.resolve(LEADERBOARD_MD),
+        AtomicFiles.write(runDir.resolve(LEADERBOARD_CSV), csv(entries).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(runDir.resolve(LEADERBOARD_MD),
                 markdown(runId, entries, Math.max(k, 20)).getBytes(StandardCharsets.UTF_8));
         Path best = runDir.resolve(BEST_DIR);
         int rank = 0;
@@ -202,11 +202,11 @@ public final class RunOutputs {
             if (e.recipeYaml() != null) {
                 String header = String.format(Locale.ROOT, "# evomerge run %s, rank %d: candidate #%d, search-slice"
                         + " fitness %s%n", runId, rank, e.index(), fmt(e.fitness()));
-                ResultCache.writeAtomically(best.resolve("rank-" + rank + ".yaml"),
+                AtomicFiles.write(best.resolve("rank-" + rank + ".yaml"),
                         (header + relocate(e.recipeYaml(), recipeDirectory, best)).getBytes(StandardCharsets.UTF_8));
             }
             if (e.layerPath() != null) {
-                ResultCache.writeAtomically(best.resolve("rank-" + rank + ".layer-path.txt"),
+                AtomicFiles.write(best.resolve("rank-" + rank + ".layer-path.txt"),
                         (e.layerPath() + "\n").getBytes(StandardCharsets.UTF_8));
             }
         }
@@ -250,13 +250,13 @@ public final class RunOutputs {
             }
             sb.append('\n');
         }
-        ResultCache.writeAtomically(runDir.resolve(SWEEP_CSV), sb.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(runDir.resolve(SWEEP_CSV), sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     public static void writeJson(Path file, JsonNode node) {
         try {
             byte[] bytes = (PRETTY.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
-            ResultCache.writeAtomically(file, bytes);
+            AtomicFiles.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
