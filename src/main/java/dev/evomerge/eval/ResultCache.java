@@ -59,11 +59,6 @@ public final class ResultCache {
         return f;
     }
 
-    /** Moved: {@link AtomicFiles#write(Path, byte[])}. */
-    public static void writeAtomically(Path target, byte[] bytes) {
-        AtomicFiles.write(target, bytes);
-    }
-
     private static String prefix(String hash) {
         String clean = hash.replaceAll("[^A-Za-z0-9]", "");
         return clean.length() > 16 ? clean.substring(0, 16) : clean;

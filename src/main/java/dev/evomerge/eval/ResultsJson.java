@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -117,11 +118,7 @@ public final class ResultsJson {
 
     /** Pretty-printed UTF-8 bytes of a JSON tree, with a trailing newline. */
     public static byte[] bytes(JsonNode node) {
-        try {
-            return (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.pretty(node);
     }
 
     private static JsonNode require(JsonNode node, String key) {

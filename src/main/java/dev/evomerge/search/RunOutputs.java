@@ -2,12 +2,12 @@ package dev.evomerge.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,6 @@ public final class RunOutputs {
     public static final String BEST_DIR = "best";
     public static final String RUN_JSON = "run.json";
 
-    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -254,12 +253,7 @@ public final class RunOutputs {
     }
 
     public static void writeJson(Path file, JsonNode node) {
-        try {
-            byte[] bytes = (PRETTY.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(file, bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        AtomicFiles.write(file, Json.pretty(node));
     }
 
     static JsonNode yaml(String text) {
