@@ -7,6 +7,7 @@ import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +79,7 @@ public final class EvalCommand implements Callable<Integer> {
             err.println("evomerge: using cached scores from " + scoring.cacheDir);
             err.flush();
         }
-        byte[] jsonBytes = ResultsJson.bytes(ResultsJson.write(r));
+        byte[] jsonBytes = Json.pretty(ResultsJson.write(r));
         if (output != null) {
             AtomicFiles.write(output, jsonBytes);
         }

@@ -1,13 +1,13 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.ResultsJson;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateRunner;
 import dev.evomerge.gate.WeightDistance;
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -82,7 +82,7 @@ public final class GateCommand implements Callable<Integer> {
         Path target = report != null ? report
                 : Path.of("results", "gates", candidate.toAbsolutePath().normalize().getFileName()
                         + "-gate-report.json");
-        AtomicFiles.write(target, ResultsJson.bytes(r.toJson()));
+        AtomicFiles.write(target, Json.pretty(r.toJson()));
         out.println("report: " + target);
         out.flush();
         return r.accepted() ? 0 : EXIT_REJECTED;

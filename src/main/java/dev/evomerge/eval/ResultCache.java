@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -55,7 +56,7 @@ public final class ResultCache {
 
     public Path store(SuiteResult r) {
         Path f = file(r.modelHash(), r.suiteHash(), r.slice(), r.limit());
-        AtomicFiles.write(f, ResultsJson.bytes(ResultsJson.write(r)));
+        AtomicFiles.write(f, Json.pretty(ResultsJson.write(r)));
         return f;
     }
 
