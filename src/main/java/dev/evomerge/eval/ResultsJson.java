@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.evomerge.io.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -114,11 +113,6 @@ public final class ResultsJson {
         return new SuiteResult(require(evo, "suite").asText(), require(evo, "suite_hash").asText(),
                 require(evo, "model_hash").asText(), require(evo, "slice").asText(), require(evo, "limit").asInt(),
                 tasks);
-    }
-
-    /** Pretty-printed UTF-8 bytes of a JSON tree, with a trailing newline. */
-    public static byte[] bytes(JsonNode node) {
-        return Json.pretty(node);
     }
 
     private static JsonNode require(JsonNode node, String key) {
