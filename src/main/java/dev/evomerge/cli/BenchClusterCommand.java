@@ -39,7 +39,7 @@ final class BenchClusterCommand implements Callable<Integer> {
                 java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(), candidates, sleepMs);
         out.println("| workers | wall s | candidates/s | vs first | ideal | overhead ms/candidate |");
         out.println("|---:|---:|---:|---:|---:|---:|");
-        List<dev.evomerge.cluster.ClusterBenchmark.Result> results = new ArrayList<>();
+        List<dev.evomerge.cluster.ClusterBenchmark.Timing> results = new ArrayList<>();
         for (int w : workers) {
             var r = dev.evomerge.cluster.ClusterBenchmark.run(w, candidates, sleepMs);
             results.add(r);

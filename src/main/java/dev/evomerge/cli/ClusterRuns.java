@@ -17,7 +17,7 @@ final class ClusterRuns {
     private ClusterRuns() {
     }
 
-    static SearchRun.Outcome run(SearchRun.Options o, Path runDir, boolean resume, PrintWriter err, String cluster,
+    static SearchRun.RunOutcome run(SearchRun.Options o, Path runDir, boolean resume, PrintWriter err, String cluster,
                                  String clusterName, int timeoutSeconds, RuntimeOptions runtime) {
         List<String> addresses = ClusterAddresses.parse(cluster, "--cluster");
         try (ClusterBackend backend = ClusterBackend.connect(new ClusterBackend.Settings(addresses, clusterName,

@@ -56,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
         SearchRun.Options o = new SearchRun.Options(root.resolve(SPACE), root.resolve(SUITE), root.resolve(GATES),
                 "cmaes", budget, workers, 1, 0, 0, 3, 0.25, null, false, 512, 5, Map.of(), 1);
         String runId = SearchRun.newRunId("demo");
-        SearchRun.Outcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
+        SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
         SearchCommands.report(r, null);
         var pw = spec.commandLine().getOut();
         pw.println();

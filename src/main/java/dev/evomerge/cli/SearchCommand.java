@@ -59,7 +59,7 @@ public final class SearchCommand implements Callable<Integer> {
             o = opts.options(space, strategy, 5, Map.of());
             runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
         }
-        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, resume != null, err, opts);
+        SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, resume != null, err, opts);
         SearchCommands.report(r, null);
         SearchCommands.summary(r, spec.commandLine().getOut());
         return 0;

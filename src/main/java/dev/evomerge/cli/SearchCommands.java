@@ -24,7 +24,7 @@ final class SearchCommands {
     private SearchCommands() {
     }
 
-    static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err) {
+    static SearchRun.RunOutcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err) {
         return run(o, out, runId, resume, err, null);
     }
 
@@ -32,7 +32,7 @@ final class SearchCommands {
      * Runs locally, or with {@code --cluster} on its workers (the cluster classes load only then); this process's
      * models on the options' {@code --device}.
      */
-    static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err,
+    static SearchRun.RunOutcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err,
                                  SearchOptions cluster) {
         RuntimeOptions runtime = cluster == null ? RuntimeOptions.defaults()
                 : cluster.device.runtime(RuntimeOptions.defaults(), err);
@@ -46,7 +46,7 @@ final class SearchCommands {
         return SearchRun.run(o, runDir, resume, err, null, runtime);
     }
 
-    static void report(SearchRun.Outcome r, ReportData.Sweep sweep) {
+    static void report(SearchRun.RunOutcome r, ReportData.Sweep sweep) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("seed", Long.toString(r.options().seed()));
         settings.put("search space", r.options().space().toString());
@@ -58,7 +58,7 @@ final class SearchCommands {
         Map<String, Double> weights = objective.weights();
         Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
         if (r.finish() != null) {
-            for (Finisher.Outcome f : r.finish().outcomes()) {
+            for (Finisher.Finalist f : r.finish().outcomes()) {
                 GateResult failing = f.report().results().stream().filter(g -> !g.passed()).findFirst().orElse(null);
                 double margin = failing != null ? failing.margin()
                         : f.report().results().stream().mapToDouble(GateResult::margin).min().orElse(Double.NaN);
@@ -137,7 +137,7 @@ final class SearchCommands {
     }
 
     /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */
-    static void summary(SearchRun.Outcome r, PrintWriter out) {
+    static void summary(SearchRun.RunOutcome r, PrintWriter out) {
         JournalEntry best = dev.evomerge.search.SearchLoop.best(r.entries());
         out.printf(Locale.ROOT, "%d candidates in %.1f s (%d evaluated now, %d from the journal).%n",
                 r.entries().size(), r.searchSeconds(), r.evaluatedNow(), r.replayed());
@@ -161,7 +161,7 @@ final class SearchCommands {
                 tasks.forEach(t -> row.append(cell(scores.get(t))));
                 out.println(row);
             });
-            for (Finisher.Outcome f : r.finish().outcomes()) {
+            for (Finisher.Finalist f : r.finish().outcomes()) {
                 StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-22s",
                         "candidate #" + f.entry().index()));
                 tasks.forEach(t -> row.append(cell(f.heldout().get(t))));
@@ -171,7 +171,7 @@ final class SearchCommands {
                         .findFirst().orElse(""));
                 out.println(row);
             }
-            Finisher.Outcome accepted = r.finish().bestAccepted();
+            Finisher.Finalist accepted = r.finish().bestAccepted();
             out.println();
             out.println(accepted == null ? "No candidate passed every gate; see finish.md for the margins."
                     : "Accepted: " + accepted.checkpoint() + " (checkpoint, recipe, scores and model card)");

@@ -50,7 +50,7 @@ public final class SweepCommand implements Callable<Integer> {
         }
         SearchRun.Options o = opts.options(space, "grid", steps, axes);
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
-        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
+        SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
                 opts);
         SearchCommands.report(r, heatmap(r));
         SearchCommands.summary(r, spec.commandLine().getOut());
@@ -59,7 +59,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** The heatmap of the first two swept parameters (by --grid order, else the space's), or null. */
-    private static ReportData.Sweep heatmap(SearchRun.Outcome r) {
+    private static ReportData.Sweep heatmap(SearchRun.RunOutcome r) {
         var ms = SearchSpaces.load(r.options().space());
         List<ParamSpec> params = new ArrayList<>();
         for (String n : r.gridNames()) {

@@ -1,7 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.checkpoint.Checkpoint;
-import dev.evomerge.checkpoint.WeightDistance;
+import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
@@ -38,7 +38,7 @@ final class Wiring {
     static dev.evomerge.gate.WeightDistance distance() {
         return (candidate, base) -> {
             try (Checkpoint c = Checkpoint.open(candidate); Checkpoint b = Checkpoint.open(base)) {
-                WeightDistance.Result r = WeightDistance.l2(c, b);
+                L2Distance.Value r = L2Distance.l2(c, b);
                 return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
             }
         };

@@ -378,7 +378,7 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
         private final MessageDigest md = Sha256.digest();
 
         HashInput() {
-            add("evomerge-eval-suite-hash", ("format " + VERSION + ", scoring " + Evaluator.SCORING_VERSION)
+            add("evomerge-eval-suite-hash", ("format " + VERSION + ", scoring " + SuiteRunner.SCORING_VERSION)
                     .getBytes(StandardCharsets.UTF_8));
         }
 

@@ -23,15 +23,15 @@ public interface CandidateEvaluator extends AutoCloseable {
      * @param fitness the objective on {@code scores}; -Infinity when rejected
      * @param reason  why pruned or rejected, else null
      */
-    record Outcome(String status, Map<String, Double> scores, double fitness, String reason, double mergeSeconds,
+    record Evaluation(String status, Map<String, Double> scores, double fitness, String reason, double mergeSeconds,
                    double evalSeconds) {
-        public Outcome {
+        public Evaluation {
             Objects.requireNonNull(status, "status");
             scores = Map.copyOf(scores);
         }
 
-        public static Outcome rejected(String reason, double mergeSeconds) {
-            return new Outcome(JournalEntry.REJECTED, Map.of(), Double.NEGATIVE_INFINITY, reason, mergeSeconds, 0);
+        public static Evaluation rejected(String reason, double mergeSeconds) {
+            return new Evaluation(JournalEntry.REJECTED, Map.of(), Double.NEGATIVE_INFINITY, reason, mergeSeconds, 0);
         }
     }
 
@@ -39,7 +39,7 @@ public interface CandidateEvaluator extends AutoCloseable {
      * Scores {@code candidate}. With staged evaluation, a candidate whose best reachable fitness is below
      * {@code pruneBelow} is stopped early ({@code -Infinity}: never prune).
      */
-    Outcome evaluate(Candidate candidate, double pruneBelow);
+    Evaluation evaluate(Candidate candidate, double pruneBelow);
 
     @Override
     void close();

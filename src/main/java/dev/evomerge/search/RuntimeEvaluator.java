@@ -1,6 +1,6 @@
 package dev.evomerge.search;
 
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
@@ -55,7 +55,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     }
 
     private final Shared shared;
-    private final Evaluator evaluator;
+    private final SuiteRunner evaluator;
     private final SearchSlice.Stages stages;
     private final Map<String, Integer> tailSizes = new LinkedHashMap<>();
     private final boolean staged;
@@ -71,7 +71,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     /** With scoring progress reported through {@code progress} (the source baselines; candidates report none). */
     public RuntimeEvaluator(Shared shared, Progress.Factory progress) {
         this.shared = shared;
-        this.evaluator = new Evaluator(shared.batchSize(), progress);
+        this.evaluator = new SuiteRunner(shared.batchSize(), progress);
         this.staged = shared.stageFraction() < 1 && Staging.stageable(shared.slice().suite(), shared.objective().weights());
         this.stages = staged ? shared.slice().stages(shared.stageFraction()) : null;
         if (staged && stages.tail() != null) {
@@ -94,13 +94,13 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     }
 
     @Override
-    public Outcome evaluate(Candidate candidate, double pruneBelow) {
+    public Evaluation evaluate(Candidate candidate, double pruneBelow) {
         releaseCurrent();
         CandidateMerger.Merged merged;
         try {
             merged = shared.merger().materialize(candidate, "candidate " + (++counter));
         } catch (CandidateMerger.Rejected e) {
-            return Outcome.rejected(e.getMessage(), 0);
+            return Evaluation.rejected(e.getMessage(), 0);
         }
         load(merged);
         long t0 = System.nanoTime();
@@ -123,7 +123,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
             scores = Staging.scores(score(full));
         }
         double evalSeconds = (System.nanoTime() - t0) / 1e9;
-        return new Outcome(status, scores, shared.objective().scalar(scores), reason, merged.seconds(),
+        return new Evaluation(status, scores, shared.objective().scalar(scores), reason, merged.seconds(),
                 evalSeconds);
     }
 

@@ -48,8 +48,8 @@ public final class SearchLoop {
     }
 
     /** The journal after the run, what this process evaluated, and how many entries it found journaled. */
-    public record Result(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
-        public Result {
+    public record LoopResult(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
+        public LoopResult {
             entries = List.copyOf(entries);
         }
     }
@@ -84,14 +84,14 @@ public final class SearchLoop {
     }
 
     /** Starts a new run in {@code runDir} with {@code config} in the journal header. */
-    public Result start(Path runDir, ObjectNode config) {
+    public LoopResult start(Path runDir, ObjectNode config) {
         try (Journal journal = Journal.create(runDir.resolve(Journal.FILE), config)) {
             return run(journal, List.of());
         }
     }
 
     /** Continues the run whose journal {@code contents} were read from {@code runDir}. */
-    public Result resume(Path runDir, Journal.Contents contents) {
+    public LoopResult resume(Path runDir, Journal.Contents contents) {
         if (contents.tornTail() && log != null) {
             log.println("evomerge: dropped a torn last journal line (the previous run was killed mid-write)");
         }
@@ -100,7 +100,7 @@ public final class SearchLoop {
         }
     }
 
-    private Result run(Journal journal, List<JournalEntry> previous) {
+    private LoopResult run(Journal journal, List<JournalEntry> previous) {
         long t0 = System.nanoTime();
         List<JournalEntry> entries = new ArrayList<>(previous);
         Map<Genome, JournalEntry> known = new HashMap<>();
@@ -160,7 +160,7 @@ public final class SearchLoop {
                     + " replayed from the journal)");
             log.flush();
         }
-        return new Result(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
+        return new LoopResult(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
     }
 
     private int evaluate(EvaluationBackend.Batch batch, Journal journal, List<JournalEntry> entries,

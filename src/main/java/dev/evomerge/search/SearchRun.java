@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
@@ -113,9 +113,9 @@ public final class SearchRun {
     }
 
     /** What a finished run hands the commands (and the report). */
-    public record Outcome(String runId, Path runDir, Options options, String strategy, List<String> tasks,
+    public record RunOutcome(String runId, Path runDir, Options options, String strategy, List<String> tasks,
                           List<JournalEntry> entries, Map<String, Map<String, Double>> sourceSearchScores,
-                          Finisher.Result finish, double searchSeconds, double finishSeconds, int evaluatedNow,
+                          Finisher.FinishResult finish, double searchSeconds, double finishSeconds, int evaluatedNow,
                           int replayed, List<String> gridNames) {
     }
 
@@ -137,11 +137,11 @@ public final class SearchRun {
         return Options.fromJson(Journal.read(journal).header().path("run"), workers);
     }
 
-    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log) {
+    public static RunOutcome run(Options o, Path runDir, boolean resume, PrintWriter log) {
         return run(o, runDir, resume, log, null);
     }
 
-    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
+    public static RunOutcome run(Options o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
         return run(o, runDir, resume, log, cluster, RuntimeOptions.defaults());
     }
@@ -153,7 +153,7 @@ public final class SearchRun {
      * {@link RunLock}: a second process on the same run is refused. The device is not part of the run's options: a
      * resumed run may use another machine's.
      */
-    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
+    public static RunOutcome run(Options o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime) {
         // The inputs are checked before the run directory is locked (and created), so a bad file leaves nothing.
         MergeSpace space = SearchSpaces.load(o.space());
@@ -164,7 +164,7 @@ public final class SearchRun {
         }
     }
 
-    private static Outcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
+    private static RunOutcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
                                   Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime,
                                   MergeSpace space, Suite suite, GateFile gates) {
         ObjectNode inputs = inputs(o, suite, gates);
@@ -186,7 +186,7 @@ public final class SearchRun {
         int cores = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
         int intraOp = Math.max(1, cores / o.workers());
         Path spaceDir = o.space().toAbsolutePath().getParent();
-        try (RunEvaluators wiring = RunEvaluators.local(space, suite, o.space(), ceiling, o.stageFraction(),
+        try (RunSetup wiring = RunSetup.local(space, suite, o.space(), ceiling, o.stageFraction(),
                 o.tensorCacheMb(), cores, runtime.withIntraOpThreads(intraOp))) {
             CandidateMerger merger = wiring.merger();
             RuntimeEvaluator.Shared shared = wiring.shared();
@@ -225,7 +225,7 @@ public final class SearchRun {
                 log.flush();
             }
             long t0 = System.nanoTime();
-            SearchLoop.Result result;
+            SearchLoop.LoopResult result;
             String runId = runDir.getFileName().toString();
             try (backend) {
                 result = resume ? loop.resume(runDir, resumed)
@@ -238,7 +238,7 @@ public final class SearchRun {
             }
 
             merger.cache().clear(); // the finish merges each candidate once: kept tensors would only hold memory
-            Finisher.Result finish = null;
+            Finisher.FinishResult finish = null;
             long f0 = System.nanoTime();
             if (gates != null) {
                 // Scores kept in the run: a source a gate compares with is scored once for all candidates (not once
@@ -246,11 +246,11 @@ public final class SearchRun {
                 Scorer scorer = new Scorer(new dev.evomerge.eval.ModelProvider(
                         dir -> dev.evomerge.model.LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
                         dev.evomerge.eval.ModelProvider::checkpointIdentity),
-                        new Evaluator(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
+                        new SuiteRunner(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
                 GateRunner runner = new GateRunner(scorer, (cand, b) -> {
                     try (var c = dev.evomerge.checkpoint.Checkpoint.open(cand);
                          var bb = dev.evomerge.checkpoint.Checkpoint.open(b)) {
-                        var r = dev.evomerge.checkpoint.WeightDistance.l2(c, bb);
+                        var r = dev.evomerge.checkpoint.L2Distance.l2(c, bb);
                         return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
                     }
                 });
@@ -258,7 +258,7 @@ public final class SearchRun {
                         o.topK(), references);
             }
             double finishSeconds = (System.nanoTime() - f0) / 1e9;
-            Outcome out = new Outcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
+            RunOutcome out = new RunOutcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
                     sourceScores, finish, searchSeconds, finishSeconds, result.evaluatedNow(), result.replayed(),
                     gridNames);
             RunOutputs.writeJson(runDir.resolve(RunOutputs.RUN_JSON), runJson(out, merger.cache(), result));
@@ -391,7 +391,7 @@ public final class SearchRun {
         return geneName.equals(param) || geneName.startsWith(param + "[") || geneName.startsWith(param + ".");
     }
 
-    static ObjectNode runJson(Outcome o, TensorCache cache, SearchLoop.Result result) {
+    static ObjectNode runJson(RunOutcome o, TensorCache cache, SearchLoop.LoopResult result) {
         ObjectNode r = JsonNodeFactory.instance.objectNode();
         r.put("format", RUN_FORMAT);
         r.put("version", RUN_VERSION);
@@ -434,7 +434,7 @@ public final class SearchRun {
         if (o.finish() != null) {
             ObjectNode f = r.putObject("finish");
             f.put("gated", o.finish().outcomes().size());
-            f.put("accepted", o.finish().outcomes().stream().filter(Finisher.Outcome::accepted).count());
+            f.put("accepted", o.finish().outcomes().stream().filter(Finisher.Finalist::accepted).count());
         }
         return r;
     }

@@ -12,7 +12,7 @@ import dev.evomerge.search.Genome;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunContext;
-import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
 import java.io.IOException;
@@ -72,8 +72,8 @@ class ClusterSearchTest {
 
     @Test
     void twoWorkersGiveTheLocalBackendsScoresBitForBit() {
-        SearchRun.Outcome local = SearchRun.run(options(2), dir.resolve("local"), false, null);
-        SearchRun.Outcome remote;
+        SearchRun.RunOutcome local = SearchRun.run(options(2), dir.resolve("local"), false, null);
+        SearchRun.RunOutcome remote;
         try (ClusterBackend backend = connect()) {
             assertEquals(2, backend.slots());
             remote = SearchRun.run(options(2), dir.resolve("cluster"), false, null, backend::forRun);
@@ -112,7 +112,7 @@ class ClusterSearchTest {
     @Test
     void aWorkerWithoutASourceNamesItAndTheWorker() {
         RunContext good;
-        try (RunEvaluators w = RunEvaluators.local(SearchSpaces.load(dir.resolve("space.yaml")), Suite.load(SUITE),
+        try (RunSetup w = RunSetup.local(SearchSpaces.load(dir.resolve("space.yaml")), Suite.load(SUITE),
                 dir.resolve("space.yaml"), null, 1, 0, 1, 1)) {
             good = w.context(dir.resolve("space.yaml"), SUITE);
         }

@@ -74,7 +74,7 @@ class WorkerLossTest {
                     new OneGeneration(), backend.forRun(ClusterBenchmark.context()),
                     new SearchLoop.Settings(CANDIDATES, 1, 3), null);
             Path run = dir.resolve("run");
-            CompletableFuture<SearchLoop.Result> result = CompletableFuture.supplyAsync(
+            CompletableFuture<SearchLoop.LoopResult> result = CompletableFuture.supplyAsync(
                     () -> loop.start(run, JsonNodeFactory.instance.objectNode()));
             Path journal = run.resolve(Journal.FILE);
             while (!Files.exists(journal) || Files.readAllLines(journal).size() < 1 + 3) {
@@ -82,7 +82,7 @@ class WorkerLossTest {
                 Thread.sleep(10);
             }
             victim.kill();
-            SearchLoop.Result r = result.get(60, TimeUnit.SECONDS);
+            SearchLoop.LoopResult r = result.get(60, TimeUnit.SECONDS);
             assertTrue(backend.resubmitted() >= 1, "the victim's candidate was re-run: " + backend.resubmitted());
 
             List<JournalEntry> entries = Journal.read(journal).entries();

@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
  * A run's evaluation wiring, built the same way on the coordinator and on every cluster worker: the decoded space,
  * the merger over the run's open sources, and what the {@link RuntimeEvaluator}s share. Closing it unmaps the sources.
  */
-public final class RunEvaluators implements AutoCloseable {
+public final class RunSetup implements AutoCloseable {
     private final MergeSpace space;
     private final Suite suite;
     private final SearchSlice slice;
@@ -29,7 +29,7 @@ public final class RunEvaluators implements AutoCloseable {
     private final CandidateMerger.L2Ceiling ceiling;
     private final long tensorCacheMb;
 
-    private RunEvaluators(MergeSpace space, Suite suite, Path spaceFile, Double maxL2, boolean maxL2Relative,
+    private RunSetup(MergeSpace space, Suite suite, Path spaceFile, Double maxL2, boolean maxL2Relative,
                           double stageFraction, long tensorCacheMb, int batchSize, UnaryOperator<Path> locate,
                           int mergeThreads, RuntimeOptions runtime) {
         this.space = space;
@@ -55,17 +55,17 @@ public final class RunEvaluators implements AutoCloseable {
     }
 
     /** The coordinator's (and local mode's) wiring, from the run's own files. */
-    public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
+    public static RunSetup local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
                                       double stageFraction, long tensorCacheMb, int mergeThreads, int intraOpThreads) {
         return local(space, suite, spaceFile, ceiling, stageFraction, tensorCacheMb, mergeThreads,
                 RuntimeOptions.defaults().withIntraOpThreads(intraOpThreads));
     }
 
     /** As above, the models on {@code runtime}'s device, precision and intra-op threads. */
-    public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
+    public static RunSetup local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
                                       double stageFraction, long tensorCacheMb, int mergeThreads,
                                       RuntimeOptions runtime) {
-        return new RunEvaluators(space, suite, spaceFile, ceiling == null ? null : ceiling.max(),
+        return new RunSetup(space, suite, spaceFile, ceiling == null ? null : ceiling.max(),
                 ceiling != null && ceiling.relative(), stageFraction, tensorCacheMb, 16, UnaryOperator.identity(),
                 mergeThreads, runtime);
     }
@@ -74,7 +74,7 @@ public final class RunEvaluators implements AutoCloseable {
      * A worker's wiring for {@code context}: the space from its text, the suite from its path (refused if its bytes
      * differ from the coordinator's), model paths through {@code locate}, models on {@code runtime}'s device.
      */
-    public static RunEvaluators remote(RunContext context, UnaryOperator<Path> locate, int mergeThreads,
+    public static RunSetup remote(RunContext context, UnaryOperator<Path> locate, int mergeThreads,
                                        RuntimeOptions runtime, String worker) {
         Path suiteFile = Path.of(context.suiteFile());
         if (!Files.isRegularFile(suiteFile)) {
@@ -85,7 +85,7 @@ public final class RunEvaluators implements AutoCloseable {
             throw new UserError("worker " + worker + ": the suite " + suiteFile + " differs from the coordinator's");
         }
         MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
-        return new RunEvaluators(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
+        return new RunSetup(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
                 context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(), context.batchSize(), locate,
                 mergeThreads, runtime);
     }
