@@ -5,6 +5,7 @@ import dev.evomerge.report.ReportData;
 import dev.evomerge.report.RunReport;
 import dev.evomerge.search.Finisher;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.SearchLoop;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.gate.GateResult;
@@ -138,7 +139,7 @@ final class SearchCommands {
 
     /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */
     static void summary(SearchRun.RunOutcome r, PrintWriter out) {
-        JournalEntry best = dev.evomerge.search.SearchLoop.best(r.entries());
+        JournalEntry best = SearchLoop.best(r.entries());
         out.printf(Locale.ROOT, "%d candidates in %.1f s (%d evaluated now, %d from the journal).%n",
                 r.entries().size(), r.searchSeconds(), r.evaluatedNow(), r.replayed());
         if (best != null) {

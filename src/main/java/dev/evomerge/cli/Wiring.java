@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.eval.ModelProvider;
+import dev.evomerge.gate.WeightDistance;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
@@ -35,11 +36,11 @@ final class Wiring {
         }
     }
 
-    static dev.evomerge.gate.WeightDistance distance() {
+    static WeightDistance distance() {
         return (candidate, base) -> {
             try (Checkpoint c = Checkpoint.open(candidate); Checkpoint b = Checkpoint.open(base)) {
                 L2Distance.Value r = L2Distance.l2(c, b);
-                return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
+                return new WeightDistance.Measurement(r.distance(), r.baseNorm());
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.cluster.Worker;
 import dev.evomerge.model.RuntimeOptions;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,11 +61,11 @@ public final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OptionValues.threads(spec, "--threads", threads);
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        var options = new dev.evomerge.cluster.Worker.Options(clusterName, host, port, join == null ? List.of() : join,
+        var options = new Worker.Options(clusterName, host, port, join == null ? List.of() : join,
                 models == null ? List.of() : models, gpus == null ? List.of() : gpus, n, hazelcastConfig);
         RuntimeOptions runtime = device.workerRuntime(RuntimeOptions.defaults(), options.gpus(), spec,
                 spec.commandLine().getErr());
-        try (var worker = dev.evomerge.cluster.Worker.start(options, runtime)) {
+        try (var worker = Worker.start(options, runtime)) {
             var out = spec.commandLine().getOut();
             out.println("evomerge worker ready: " + worker.address() + " in cluster '" + worker.clusterName() + "' ("
                     + worker.clusterSize() + (worker.clusterSize() == 1 ? " member), " : " members), ")

@@ -13,6 +13,7 @@ import dev.evomerge.gate.GateRunner;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
+import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.model.ModelConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -162,7 +163,7 @@ public final class Finisher {
                     : c.recipe().referencedModels().getFirst();
             return loaded.resolve(ref);
         }
-        return new dev.evomerge.merge.recipe.ModelRef(c.pathSources().getFirst()).resolve(merger.recipeDirectory());
+        return new ModelRef(c.pathSources().getFirst()).resolve(merger.recipeDirectory());
     }
 
     /** Adds the scores and the gate report to an accepted checkpoint, and a scores section to its model card. */

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.Json;
+import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.ParamSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -218,9 +220,9 @@ public final class RunOutputs {
      * first gene, in parameter units), then status, fitness and per-task scores.
      */
     public static void writeSweep(Path runDir, List<JournalEntry> entries,
-                                  dev.evomerge.search.space.MergeSpace space, List<String> gridNames) {
+                                  MergeSpace space, List<String> gridNames) {
         List<String> tasks = tasks(entries);
-        List<dev.evomerge.search.space.ParamSpec> params = space.params();
+        List<ParamSpec> params = space.params();
         List<String> genes = space.geneNames();
         int[] first = new int[params.size()];
         for (int p = 0; p < params.size(); p++) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.L2Distance;
+import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.ResultCache;
@@ -13,8 +16,10 @@ import dev.evomerge.eval.Suite;
 import dev.evomerge.gate.Gate;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateRunner;
+import dev.evomerge.gate.WeightDistance;
 import dev.evomerge.io.Sha256;
 import dev.evomerge.model.LayerPath;
+import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.ParamSpec;
@@ -243,15 +248,15 @@ public final class SearchRun {
             if (gates != null) {
                 // Scores kept in the run: a source a gate compares with is scored once for all candidates (not once
                 // per candidate and again for the table), and a resumed finish re-scores nothing it already scored.
-                Scorer scorer = new Scorer(new dev.evomerge.eval.ModelProvider(
-                        dir -> dev.evomerge.model.LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
-                        dev.evomerge.eval.ModelProvider::checkpointIdentity),
+                Scorer scorer = new Scorer(new ModelProvider(
+                        dir -> LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
+                        ModelProvider::checkpointIdentity),
                         new SuiteRunner(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
                 GateRunner runner = new GateRunner(scorer, (cand, b) -> {
-                    try (var c = dev.evomerge.checkpoint.Checkpoint.open(cand);
-                         var bb = dev.evomerge.checkpoint.Checkpoint.open(b)) {
-                        var r = dev.evomerge.checkpoint.L2Distance.l2(c, bb);
-                        return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
+                    try (var c = Checkpoint.open(cand);
+                         var bb = Checkpoint.open(b)) {
+                        var r = L2Distance.l2(c, bb);
+                        return new WeightDistance.Measurement(r.distance(), r.baseNorm());
                     }
                 });
                 finish = new Finisher(space, merger, runner, scorer, log).finish(runDir, gates, result.entries(),

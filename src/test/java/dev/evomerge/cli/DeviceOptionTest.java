@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.eval.ModelProvider;
+import dev.evomerge.eval.Oracle;
+import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.TestFiles;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.Precision;
@@ -98,10 +100,10 @@ class DeviceOptionTest {
     void cpuScoresAsBefore() throws Exception {
         java.nio.file.Files.createDirectories(dir.resolve("model"));
         AtomicInteger opens = new AtomicInteger();
-        var toy = dev.evomerge.eval.Suite.load(TestFiles.TOY);
+        var toy = Suite.load(TestFiles.TOY);
         ModelProvider provider = new ModelProvider(d -> {
             opens.incrementAndGet();
-            return dev.evomerge.eval.Oracle.of(toy, java.util.Set.of("h1"));
+            return Oracle.of(toy, java.util.Set.of("h1"));
         }, d -> "f00d");
         CommandRun r = CommandRun.of(new EvalCommand(provider), dir.resolve("model").toString(), "--suite",
                 TestFiles.TOY.toString(), "--no-cache", "--device", "cpu", "--dtype", "float32");

@@ -16,6 +16,7 @@ import dev.evomerge.eval.Scorer;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateRunner;
 import dev.evomerge.gate.WeightDistance;
+import dev.evomerge.search.space.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -83,7 +84,7 @@ class FinishGatesTest {
         assertNull(first.checkpoint());
         assertTrue(second.accepted());
         assertEquals(Map.of("t1", 0.6, "t2", 0.6), second.heldout());
-        var mean = new dev.evomerge.search.space.Objective(Map.of("t1", 1.0, "t2", 1.0), false);
+        var mean = new Objective(Map.of("t1", 1.0, "t2", 1.0), false);
         assertTrue(mean.scalar(first.heldout()) > mean.scalar(second.heldout()), "the aggregate rose");
 
         JsonNode json = new ObjectMapper().readTree(run.resolve("finish.json").toFile());

@@ -12,6 +12,7 @@ import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.Task;
 import dev.evomerge.gate.GateFile;
+import dev.evomerge.search.space.Objective;
 import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class HeldOutIsolationTest {
                 var r = new SuiteRunner(4, Progress.Factory.NONE).evaluate(m, "x", slice.suite(), SearchSlice.SLICE, 0);
                 prompts.addAll(m.prompts);
                 var scores = Staging.scores(r);
-                return new Evaluation(JournalEntry.EVALUATED, scores, new dev.evomerge.search.space.Objective(Map.of("t1", 1.0), false).scalar(scores), null,
+                return new Evaluation(JournalEntry.EVALUATED, scores, new Objective(Map.of("t1", 1.0), false).scalar(scores), null,
                         0, 0);
             }
 
