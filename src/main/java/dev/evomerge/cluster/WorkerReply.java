@@ -1,6 +1,7 @@
 package dev.evomerge.cluster;
 
 import dev.evomerge.search.CandidateEvaluator;
+import dev.evomerge.search.CandidateStatus;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.Map;
  * @param userError a user error, else null
  * @param internal  an unexpected failure (exception class and message), else null
  */
-record WorkerReply(String worker, String status, HashMap<String, Double> scores, double fitness, String reason,
+record WorkerReply(String worker, CandidateStatus status, HashMap<String, Double> scores, double fitness, String reason,
                   double mergeSeconds, double evalSeconds, String userError, String internal) implements Serializable {
 
     static WorkerReply of(String worker, CandidateEvaluator.Evaluation o) {

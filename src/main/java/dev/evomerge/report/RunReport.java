@@ -1,6 +1,7 @@
 package dev.evomerge.report;
 
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -130,8 +131,8 @@ public final class RunReport {
         return facts;
     }
 
-    private static long count(List<JournalEntry> entries, String status) {
-        return entries.stream().filter(e -> e.status().equals(status)).count();
+    private static long count(List<JournalEntry> entries, CandidateStatus status) {
+        return entries.stream().filter(e -> e.status() == status).count();
     }
 
     /** Table rows as plain strings (each rendering escapes them); columns from {@code firstNumeric} on hold numbers. */

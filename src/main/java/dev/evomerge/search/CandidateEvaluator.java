@@ -23,7 +23,7 @@ public interface CandidateEvaluator extends AutoCloseable {
      * @param fitness the objective on {@code scores}; -Infinity when rejected
      * @param reason  why pruned or rejected, else null
      */
-    record Evaluation(String status, Map<String, Double> scores, double fitness, String reason, double mergeSeconds,
+    record Evaluation(CandidateStatus status, Map<String, Double> scores, double fitness, String reason, double mergeSeconds,
                    double evalSeconds) {
         public Evaluation {
             Objects.requireNonNull(status, "status");

@@ -282,7 +282,7 @@ public final class Journal implements AutoCloseable {
         } else {
             o.putNull("fitness");
         }
-        o.put("status", e.status());
+        o.put("status", e.status().toString());
         o.put("reason", e.reason());
         o.put("merge_seconds", e.mergeSeconds());
         o.put("eval_seconds", e.evalSeconds());
@@ -310,7 +310,7 @@ public final class Journal implements AutoCloseable {
         JsonNode fitness = required(o, "fitness");
         return new JournalEntry(required(o, "index").intValue(), required(o, "generation").intValue(),
                 required(o, "strategy").asText(), new Genome(g), text(o, "recipe"), text(o, "layer_path"), scores,
-                fitness.isNull() ? Double.NEGATIVE_INFINITY : fitness.doubleValue(), required(o, "status").asText(),
+                fitness.isNull() ? Double.NEGATIVE_INFINITY : fitness.doubleValue(), CandidateStatus.parse(required(o, "status").asText()),
                 text(o, "reason"), o.path("merge_seconds").asDouble(), o.path("eval_seconds").asDouble(),
                 o.path("epoch_millis").asLong());
     }

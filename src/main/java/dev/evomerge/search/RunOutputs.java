@@ -76,7 +76,7 @@ public final class RunOutputs {
     public static String markdown(String runId, List<JournalEntry> entries, int rows) {
         List<String> tasks = tasks(entries);
         StringBuilder sb = new StringBuilder("# Leaderboard: ").append(runId).append("\n\n");
-        Map<String, Long> counts = SearchLoop.counts(entries);
+        Map<CandidateStatus, Long> counts = SearchLoop.counts(entries);
         sb.append(entries.size()).append(" candidates: ").append(counts.get(JournalEntry.EVALUATED))
                 .append(" evaluated, ").append(counts.get(JournalEntry.PRUNED)).append(" pruned early, ")
                 .append(counts.get(JournalEntry.REJECTED)).append(" rejected before inference. Scores are on the")

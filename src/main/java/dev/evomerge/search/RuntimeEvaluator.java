@@ -106,7 +106,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
         long t0 = System.nanoTime();
         Suite full = shared.slice().suite();
         Map<String, Double> scores;
-        String status = JournalEntry.EVALUATED;
+        CandidateStatus status = JournalEntry.EVALUATED;
         String reason = null;
         if (staged && stages.tail() != null && pruneBelow > Double.NEGATIVE_INFINITY) {
             SuiteResult head = score(stages.head());

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -256,10 +257,10 @@ public final class SearchLoop {
     }
 
     /** Counts of entries per status. */
-    public static Map<String, Long> counts(List<JournalEntry> entries) {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (String s : List.of(JournalEntry.EVALUATED, JournalEntry.PRUNED, JournalEntry.REJECTED)) {
-            m.put(s, entries.stream().filter(e -> e.status().equals(s)).count());
+    public static Map<CandidateStatus, Long> counts(List<JournalEntry> entries) {
+        Map<CandidateStatus, Long> m = new EnumMap<>(CandidateStatus.class);
+        for (CandidateStatus s : CandidateStatus.values()) {
+            m.put(s, entries.stream().filter(e -> e.status() == s).count());
         }
         return m;
     }

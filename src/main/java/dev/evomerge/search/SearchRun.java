@@ -412,7 +412,7 @@ public final class SearchRun {
         r.put("evaluated_this_process", o.evaluatedNow());
         r.put("replayed_from_journal", o.replayed());
         ObjectNode counts = r.putObject("status_counts");
-        SearchLoop.counts(o.entries()).forEach(counts::put);
+        SearchLoop.counts(o.entries()).forEach((s, n) -> counts.put(s.toString(), n));
         JournalEntry best = SearchLoop.best(o.entries());
         if (best != null) {
             ObjectNode b = r.putObject("best");

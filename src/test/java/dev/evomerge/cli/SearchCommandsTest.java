@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.evomerge.report.ReportData;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SearchCommandsTest {
-    private static JournalEntry entry(int i, String status, double a, double b, double c) {
+    private static JournalEntry entry(int i, CandidateStatus status, double a, double b, double c) {
         return new JournalEntry(i, 0, "nsga2", new Genome(new double[] {i / 10.0}), null, null,
                 Map.of("a", a, "b", b, "c", c), (a + b + c) / 3, status, null, 0, 0, 0);
     }

@@ -58,7 +58,7 @@ class SearchEndToEndTest {
         assertEquals(6, j.entries().size());
         assertEquals("random", j.header().get("strategy").asText());
         for (JournalEntry e : j.entries()) {
-            assertTrue(e.status().equals(JournalEntry.EVALUATED) || e.status().equals(JournalEntry.PRUNED), e.status());
+            assertTrue(e.status().equals(JournalEntry.EVALUATED) || e.status().equals(JournalEntry.PRUNED), String.valueOf(e.status()));
             assertTrue(e.recipeYaml().contains("task_arithmetic"), e.recipeYaml());
         }
         List<String> csv = Files.readAllLines(run.resolve("leaderboard.csv"));

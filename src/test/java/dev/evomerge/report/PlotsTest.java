@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 class PlotsTest {
-    static JournalEntry entry(String strategy, int index, double fitness, String status) {
+    static JournalEntry entry(String strategy, int index, double fitness, CandidateStatus status) {
         boolean rejected = status.equals(JournalEntry.REJECTED);
         return new JournalEntry(index, index / 4, strategy, new Genome(new double[]{0.5}), "merge_method: linear\n",
                 null, rejected ? Map.of() : Map.of("t", fitness), rejected ? Double.NEGATIVE_INFINITY : fitness,

@@ -22,7 +22,7 @@ class JournalTest {
     @TempDir
     Path dir;
 
-    static JournalEntry entry(int i, double fitness, String status) {
+    static JournalEntry entry(int i, double fitness, CandidateStatus status) {
         return new JournalEntry(i, i / 2, "random", new Genome(new double[] {0.1 * i, 1.0 / 3, 0.0}),
                 status.equals(JournalEntry.REJECTED) ? null : "merge_method: linear\n", i == 2 ? "0:1x1.0" : null,
                 status.equals(JournalEntry.REJECTED) ? Map.of() : Map.of("add", 0.25 * i, "rev", 1.0), fitness, status,
