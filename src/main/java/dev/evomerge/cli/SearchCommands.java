@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.UserError;
 import dev.evomerge.report.ReportData;
 import dev.evomerge.report.RunReport;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Finisher;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.SearchLoop;
@@ -95,7 +96,7 @@ final class SearchCommands {
      * lowest correlation across candidates): a plane has room for two of a multi-objective run's tasks.
      */
     static ReportData.ParetoPoints paretoPoints(List<JournalEntry> entries, List<String> tasks) {
-        List<JournalEntry> done = entries.stream().filter(e -> e.status().equals(JournalEntry.EVALUATED)
+        List<JournalEntry> done = entries.stream().filter(e -> e.status().equals(CandidateStatus.EVALUATED)
                 && e.scores().keySet().containsAll(tasks)).toList();
         if (tasks.size() < 2 || done.size() < 2) {
             return null;

@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.report.ReportData;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.ParamSpec;
@@ -85,7 +86,7 @@ public final class SweepCommand implements Callable<Integer> {
         }
         List<double[]> xyz = new ArrayList<>();
         for (JournalEntry e : r.entries()) {
-            if (e.status().equals(JournalEntry.EVALUATED)) {
+            if (e.status().equals(CandidateStatus.EVALUATED)) {
                 xyz.add(new double[] {params.get(0).value(e.genome().gene(gx)),
                         params.get(1).value(e.genome().gene(gy)), e.fitness()});
             }

@@ -3,9 +3,9 @@ package dev.evomerge.cluster;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.search.Candidate;
 import dev.evomerge.search.CandidateEvaluator;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.EvaluationBackend;
 import dev.evomerge.search.Genome;
-import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunContext;
 import dev.evomerge.search.SearchSpace;
 import java.io.IOException;
@@ -126,7 +126,7 @@ public final class ClusterBenchmark {
                             Thread.currentThread().interrupt();
                         }
                         double x = Double.parseDouble(candidate.pathSources().getFirst());
-                        return new Evaluation(JournalEntry.EVALUATED, Map.of("x", x), x, null, 0, millis / 1e3);
+                        return new Evaluation(CandidateStatus.EVALUATED, Map.of("x", x), x, null, 0, millis / 1e3);
                     }
 
                     @Override

@@ -57,7 +57,7 @@ public final class RunReport {
      */
     public static List<JournalEntry> top(List<JournalEntry> journal, int k) {
         return journal.stream()
-                .filter(e -> e.status().equals(JournalEntry.EVALUATED) && Double.isFinite(e.fitness()))
+                .filter(e -> e.status().equals(CandidateStatus.EVALUATED) && Double.isFinite(e.fitness()))
                 .sorted(Comparator.comparingDouble(JournalEntry::fitness).reversed()
                         .thenComparingInt(JournalEntry::index))
                 .limit(k)
@@ -107,9 +107,9 @@ public final class RunReport {
     private static List<Fact> facts(ReportData data) {
         List<JournalEntry> mine = data.journal().stream().filter(e -> e.strategy().equals(data.strategy())).toList();
         List<JournalEntry> counted = mine.isEmpty() ? data.journal() : mine;
-        long evaluated = count(counted, JournalEntry.EVALUATED);
-        long pruned = count(counted, JournalEntry.PRUNED);
-        long rejected = count(counted, JournalEntry.REJECTED);
+        long evaluated = count(counted, CandidateStatus.EVALUATED);
+        long pruned = count(counted, CandidateStatus.PRUNED);
+        long rejected = count(counted, CandidateStatus.REJECTED);
         double merge = counted.stream().mapToDouble(JournalEntry::mergeSeconds).sum();
         double eval = counted.stream().mapToDouble(JournalEntry::evalSeconds).sum();
         List<Fact> facts = new ArrayList<>();

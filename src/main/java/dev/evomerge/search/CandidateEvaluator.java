@@ -18,7 +18,7 @@ public interface CandidateEvaluator extends AutoCloseable {
     /**
      * What happened to a candidate.
      *
-     * @param status  {@link JournalEntry#EVALUATED}, {@link JournalEntry#PRUNED} or {@link JournalEntry#REJECTED}
+     * @param status  {@link CandidateStatus#EVALUATED}, {@link CandidateStatus#PRUNED} or {@link CandidateStatus#REJECTED}
      * @param scores  per-task scores (higher is better); on the first stage only when pruned; empty when rejected
      * @param fitness the objective on {@code scores}; -Infinity when rejected
      * @param reason  why pruned or rejected, else null
@@ -31,7 +31,7 @@ public interface CandidateEvaluator extends AutoCloseable {
         }
 
         public static Evaluation rejected(String reason, double mergeSeconds) {
-            return new Evaluation(JournalEntry.REJECTED, Map.of(), Double.NEGATIVE_INFINITY, reason, mergeSeconds, 0);
+            return new Evaluation(CandidateStatus.REJECTED, Map.of(), Double.NEGATIVE_INFINITY, reason, mergeSeconds, 0);
         }
     }
 

@@ -77,9 +77,9 @@ public final class RunOutputs {
         List<String> tasks = tasks(entries);
         StringBuilder sb = new StringBuilder("# Leaderboard: ").append(runId).append("\n\n");
         Map<CandidateStatus, Long> counts = SearchLoop.counts(entries);
-        sb.append(entries.size()).append(" candidates: ").append(counts.get(JournalEntry.EVALUATED))
-                .append(" evaluated, ").append(counts.get(JournalEntry.PRUNED)).append(" pruned early, ")
-                .append(counts.get(JournalEntry.REJECTED)).append(" rejected before inference. Scores are on the")
+        sb.append(entries.size()).append(" candidates: ").append(counts.get(CandidateStatus.EVALUATED))
+                .append(" evaluated, ").append(counts.get(CandidateStatus.PRUNED)).append(" pruned early, ")
+                .append(counts.get(CandidateStatus.REJECTED)).append(" rejected before inference. Scores are on the")
                 .append(" search slice (higher is better).\n\n");
         sb.append("| rank | # | fitness |");
         tasks.forEach(t -> sb.append(' ').append(t).append(" |"));

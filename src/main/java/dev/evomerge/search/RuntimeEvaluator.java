@@ -106,14 +106,14 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
         long t0 = System.nanoTime();
         Suite full = shared.slice().suite();
         Map<String, Double> scores;
-        CandidateStatus status = JournalEntry.EVALUATED;
+        CandidateStatus status = CandidateStatus.EVALUATED;
         String reason = null;
         if (staged && stages.tail() != null && pruneBelow > Double.NEGATIVE_INFINITY) {
             SuiteResult head = score(stages.head());
             double bound = Staging.upperBound(head, tailSizes, shared.objective());
             if (Staging.prune(bound, pruneBelow)) {
                 scores = Staging.scores(head);
-                status = JournalEntry.PRUNED;
+                status = CandidateStatus.PRUNED;
                 reason = String.format(Locale.ROOT, "after %.0f%% of the search slice it can reach at most %.6g,"
                         + " below the k-th best %.6g", shared.stageFraction() * 100, bound, pruneBelow);
             } else {

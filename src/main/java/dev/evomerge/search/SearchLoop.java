@@ -209,7 +209,7 @@ public final class SearchLoop {
     /** The k-th best fitness among fully evaluated candidates of generations before {@code generation}. */
     static double kthBest(List<JournalEntry> entries, int generation, int k) {
         List<Double> done = entries.stream()
-                .filter(e -> e.generation() < generation && e.status().equals(JournalEntry.EVALUATED))
+                .filter(e -> e.generation() < generation && e.status().equals(CandidateStatus.EVALUATED))
                 .map(JournalEntry::fitness).sorted(Comparator.reverseOrder()).toList();
         return done.size() < k ? Double.NEGATIVE_INFINITY : done.get(k - 1);
     }
@@ -250,7 +250,7 @@ public final class SearchLoop {
 
     /** Fully evaluated entries, best first; ties keep journal order. */
     public static List<JournalEntry> ranked(List<JournalEntry> entries) {
-        return entries.stream().filter(e -> e.status().equals(JournalEntry.EVALUATED))
+        return entries.stream().filter(e -> e.status().equals(CandidateStatus.EVALUATED))
                 .sorted(Comparator.comparingDouble(JournalEntry::fitness).reversed()
                         .thenComparingInt(JournalEntry::index))
                 .toList();

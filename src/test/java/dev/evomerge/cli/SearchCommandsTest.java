@@ -21,9 +21,9 @@ class SearchCommandsTest {
     @Test
     void paretoPlotShowsTheTwoTasksThatTradeOffMost() {
         // a and c move against each other (r = -1); a and b, b and c are uncorrelated or positive.
-        List<JournalEntry> entries = List.of(entry(0, JournalEntry.EVALUATED, 0.1, 0.5, 0.9),
-                entry(1, JournalEntry.EVALUATED, 0.5, 0.9, 0.5), entry(2, JournalEntry.PRUNED, 1, 1, 1),
-                entry(3, JournalEntry.EVALUATED, 0.9, 0.5, 0.1));
+        List<JournalEntry> entries = List.of(entry(0, CandidateStatus.EVALUATED, 0.1, 0.5, 0.9),
+                entry(1, CandidateStatus.EVALUATED, 0.5, 0.9, 0.5), entry(2, CandidateStatus.PRUNED, 1, 1, 1),
+                entry(3, CandidateStatus.EVALUATED, 0.9, 0.5, 0.1));
         ReportData.ParetoPoints p = SearchCommands.paretoPoints(entries, List.of("a", "b", "c"));
         assertEquals("a", p.xName());
         assertEquals("c", p.yName());

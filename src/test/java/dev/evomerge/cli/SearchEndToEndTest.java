@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.merge.recipe.LoadedRecipe;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunLock;
@@ -58,7 +59,7 @@ class SearchEndToEndTest {
         assertEquals(6, j.entries().size());
         assertEquals("random", j.header().get("strategy").asText());
         for (JournalEntry e : j.entries()) {
-            assertTrue(e.status().equals(JournalEntry.EVALUATED) || e.status().equals(JournalEntry.PRUNED), String.valueOf(e.status()));
+            assertTrue(e.status().equals(CandidateStatus.EVALUATED) || e.status().equals(CandidateStatus.PRUNED), String.valueOf(e.status()));
             assertTrue(e.recipeYaml().contains("task_arithmetic"), e.recipeYaml());
         }
         List<String> csv = Files.readAllLines(run.resolve("leaderboard.csv"));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Fitness;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.Journal;
@@ -90,7 +91,7 @@ class WorkerLossTest {
             assertEquals(CANDIDATES, r.evaluatedNow());
             assertEquals(CANDIDATES, entries.stream().map(JournalEntry::genome).distinct().count(), "each once");
             for (JournalEntry e : entries) {
-                assertEquals(JournalEntry.EVALUATED, e.status());
+                assertEquals(CandidateStatus.EVALUATED, e.status());
                 assertEquals(e.genome().gene(0), e.fitness(), 0.0, "the fake evaluator scores gene 0");
             }
         } finally {

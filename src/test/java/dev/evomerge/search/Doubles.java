@@ -163,7 +163,7 @@ final class Doubles {
                 }
             }
             double f = peak(g);
-            return new Evaluation(JournalEntry.EVALUATED, Map.of("peak", f), f, null, 0, sleepMillis / 1000.0);
+            return new Evaluation(CandidateStatus.EVALUATED, Map.of("peak", f), f, null, 0, sleepMillis / 1000.0);
         }
 
         @Override

@@ -74,7 +74,7 @@ class FinishDataFlowTest {
         Scorer scorer = new Scorer(provider, new SuiteRunner(8, Progress.Factory.NONE), null);
         WeightDistance noDistance = (cand, b) -> new WeightDistance.Measurement(0, 1);
         JournalEntry e = new JournalEntry(0, 0, "fixed", new Genome(g), c.recipe().toYaml(), c.layerPath().toString(),
-                Map.of("t1", 1.0), 1.0, JournalEntry.EVALUATED, null, 0, 0, 0);
+                Map.of("t1", 1.0), 1.0, CandidateStatus.EVALUATED, null, 0, 0, 0);
 
         Path run = dir.resolve("run");
         List<int[]> probes = List.of(new int[] {1, 40, 41, 42, 43, 44}, new int[] {1, 70, 3, 9});

@@ -117,7 +117,7 @@ class FinishGatesTest {
 
     private static JournalEntry entry(int i, Genome g, double fitness) {
         return new JournalEntry(i, 0, "fixed", g, null, null, Map.of("t1", fitness, "t2", fitness), fitness,
-                JournalEntry.EVALUATED, null, 0, 0, 0);
+                CandidateStatus.EVALUATED, null, 0, 0, 0);
     }
 
     private static String read(Path p) {

@@ -57,7 +57,7 @@ class HeldOutIsolationTest {
                 var r = new SuiteRunner(4, Progress.Factory.NONE).evaluate(m, "x", slice.suite(), SearchSlice.SLICE, 0);
                 prompts.addAll(m.prompts);
                 var scores = Staging.scores(r);
-                return new Evaluation(JournalEntry.EVALUATED, scores, new Objective(Map.of("t1", 1.0), false).scalar(scores), null,
+                return new Evaluation(CandidateStatus.EVALUATED, scores, new Objective(Map.of("t1", 1.0), false).scalar(scores), null,
                         0, 0);
             }
 
