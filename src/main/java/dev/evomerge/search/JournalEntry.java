@@ -23,12 +23,8 @@ import java.util.Objects;
  * @param epochMillis  when it finished
  */
 public record JournalEntry(int index, int generation, String strategy, Genome genome, String recipeYaml,
-                           String layerPath, Map<String, Double> scores, double fitness, CandidateStatus status, String reason,
-                           double mergeSeconds, double evalSeconds, long epochMillis) {
-    public static final CandidateStatus EVALUATED = CandidateStatus.EVALUATED;
-    public static final CandidateStatus PRUNED = CandidateStatus.PRUNED;
-    public static final CandidateStatus REJECTED = CandidateStatus.REJECTED;
-
+                           String layerPath, Map<String, Double> scores, double fitness, CandidateStatus status,
+                           String reason, double mergeSeconds, double evalSeconds, long epochMillis) {
     public JournalEntry {
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(genome, "genome");

@@ -1,9 +1,9 @@
 package dev.evomerge.search;
 
-import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Task;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.LanguageModel;
@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The real candidate evaluator of one worker: merge in memory (shared {@link CandidateMerger}), swap the weights of
+ * The {@link CandidateEvaluator} of one worker thread (local or on a cluster worker): merge in memory (shared {@link CandidateMerger}), swap the weights of
  * this worker's one runtime model, score the search slice, in two stages when pruning can help. It sees only a
  * {@link SearchSlice}: the held-out examples are not reachable from here.
  */
@@ -30,11 +30,11 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
      *
      * @param merger        merges candidates against the run's open sources
      * @param slice         the search slice (the only examples the loop may score)
-     * @param weights       objective weights per task (task order)
+     * @param objective     the run's objective over the slice's tasks (weights, scalar or Pareto)
      * @param stageFraction fraction of each task scored before a pruning decision; 1 disables staging
      * @param tokenizer     tokenizer.json or a checkpoint directory holding it
      * @param options       runtime options; intra-op threads already divided among the workers
-     * @param batchSize     examples per evaluator request chunk
+     * @param batchSize     examples per {@link SuiteRunner} request chunk
      */
     public record Shared(CandidateMerger merger, SearchSlice slice, Objective objective, double stageFraction,
                          Path tokenizer, RuntimeOptions options, int batchSize) {
