@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         // One intra-op thread per worker: the zoo's models are tiny, and PyTorch's threads only spin on them.
-        SearchRun.Options o = new SearchRun.Options(root.resolve(SPACE), root.resolve(SUITE), root.resolve(GATES),
+        RunOptions o = new RunOptions(root.resolve(SPACE), root.resolve(SUITE), root.resolve(GATES),
                 "cmaes", budget, workers, 1, 0, 0, 3, 0.25, null, false, 512, 5, Map.of(), 1);
         String runId = SearchRun.newRunId("demo");
         SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());

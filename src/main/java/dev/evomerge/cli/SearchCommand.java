@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.strategy.Strategies;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ public final class SearchCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         opts.check(spec);
         OptionValues.runId(spec, "--resume", resume);
-        SearchRun.Options o;
+        RunOptions o;
         String runId;
         if (resume != null) {
             runId = resume;

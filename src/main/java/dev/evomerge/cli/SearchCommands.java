@@ -6,6 +6,7 @@ import dev.evomerge.report.RunReport;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Finisher;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchLoop;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
@@ -26,7 +27,7 @@ final class SearchCommands {
     private SearchCommands() {
     }
 
-    static SearchRun.RunOutcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err) {
+    static SearchRun.RunOutcome run(RunOptions o, Path out, String runId, boolean resume, PrintWriter err) {
         return run(o, out, runId, resume, err, null);
     }
 
@@ -34,7 +35,7 @@ final class SearchCommands {
      * Runs locally, or with {@code --cluster} on its workers (the cluster classes load only then); this process's
      * models on the options' {@code --device}.
      */
-    static SearchRun.RunOutcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err,
+    static SearchRun.RunOutcome run(RunOptions o, Path out, String runId, boolean resume, PrintWriter err,
                                  SearchOptions cluster) {
         RuntimeOptions runtime = cluster == null ? RuntimeOptions.defaults()
                 : cluster.device.runtime(RuntimeOptions.defaults(), err);

@@ -1,6 +1,6 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.RunOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -102,9 +102,9 @@ final class SearchOptions {
      * The options of a resumed run: those recorded in its journal, with the ones given on this command line in their
      * place; the run then refuses any that changed, except a larger --budget and the spread of the work.
      */
-    SearchRun.Options resumed(SearchRun.Options run, Path space, String strategy, CommandLine.ParseResult given) {
+    RunOptions resumed(RunOptions run, Path space, String strategy, CommandLine.ParseResult given) {
         java.util.function.Predicate<String> g = given::hasMatchedOption;
-        return new SearchRun.Options(space != null ? space : run.space(), g.test("--suite") ? suite : run.suite(),
+        return new RunOptions(space != null ? space : run.space(), g.test("--suite") ? suite : run.suite(),
                 g.test("--gates") ? gates : run.gates(), g.test("--strategy") ? strategy : run.strategy(),
                 g.test("--budget") ? budget : run.budget(), g.test("--workers") ? workers : run.workers(),
                 g.test("--seed") ? seed : run.seed(), g.test("--population") ? population : run.population(),
@@ -115,11 +115,11 @@ final class SearchOptions {
                 g.test("--threads") ? threads : run.threads());
     }
 
-    SearchRun.Options options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
+    RunOptions options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
         if (suite == null) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--suite is required");
         }
-        return new SearchRun.Options(space, suite, gates, strategy, budget, workers, seed, population, sigma, top,
+        return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, top,
                 stage, maxL2, relativeL2, tensorCacheMb, gridSteps, grid, threads);
     }
 }

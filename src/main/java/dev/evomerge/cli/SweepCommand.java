@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.report.ReportData;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.ParamSpec;
 import dev.evomerge.search.space.SearchSpaces;
@@ -49,7 +50,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (opts.budget == 64) {
             opts.budget = 100_000;
         }
-        SearchRun.Options o = opts.options(space, "grid", steps, axes);
+        RunOptions o = opts.options(space, "grid", steps, axes);
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
         SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
                 opts);

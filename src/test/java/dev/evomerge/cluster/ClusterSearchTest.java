@@ -12,6 +12,7 @@ import dev.evomerge.search.Genome;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunContext;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
@@ -60,8 +61,8 @@ class ClusterSearchTest {
         WORKERS.forEach(Worker::close);
     }
 
-    private static SearchRun.Options options(int workers) {
-        return new SearchRun.Options(dir.resolve("space.yaml"), SUITE, null, "random", 6, workers, 11, 3, 0, 2, 0.5,
+    private static RunOptions options(int workers) {
+        return new RunOptions(dir.resolve("space.yaml"), SUITE, null, "random", 6, workers, 11, 3, 0, 2, 0.5,
                 null, false, 64, 5, Map.of(), 2);
     }
 
