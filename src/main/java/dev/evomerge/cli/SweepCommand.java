@@ -42,15 +42,18 @@ public final class SweepCommand implements Callable<Integer> {
             description = "Points per continuous parameter without --grid values (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    /** The budget of a sweep without {@code --budget}: more points than any grid a person would ask for. */
+    static final int UNBOUNDED = 100_000;
+
     @Override
     public Integer call() {
         opts.check(spec);
         OptionValues.atLeast(spec, "--steps", steps, 1);
         Map<String, List<Double>> axes = SearchCommands.parseGrid(grid);
-        if (opts.budget == 64) {
-            opts.budget = 100_000;
-        }
         RunOptions o = opts.options(space, "grid", steps, axes);
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--budget")) {
+            o = o.withBudget(UNBOUNDED);  // a sweep evaluates its whole grid unless told otherwise
+        }
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
         SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
                 opts);

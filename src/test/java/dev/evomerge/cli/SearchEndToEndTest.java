@@ -150,4 +150,14 @@ class SearchEndToEndTest {
         assertTrue(rows.getFirst().startsWith("index,weight,lambda,status,fitness"), rows.getFirst());
         assertEquals(1 + 2 * 2 * 2, rows.size(), "weight[a] x weight[b] x lambda: " + rows);
     }
+
+    @Test
+    void sweepKeepsAnExplicitBudgetOfSixtyFour() {
+        Path results = dir.resolve("sweep-budget");
+        CommandRun r = run("sweep", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--grid",
+                "lambda=0.5", "--grid", "weight=1.0", "--out", results.toString(), "--run-id", "b64", "--stage", "1",
+                "--budget", "64");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertEquals(64, Journal.read(results.resolve("b64").resolve(Journal.FILE)).header().get("budget").asInt());
+    }
 }

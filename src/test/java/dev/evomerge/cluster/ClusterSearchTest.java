@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,8 +61,8 @@ class ClusterSearchTest {
     }
 
     private static RunOptions options(int workers) {
-        return new RunOptions(dir.resolve("space.yaml"), SUITE, null, "random", 6, workers, 11, 3, 0, 2, 0.5,
-                null, false, 64, 5, Map.of(), 2);
+        return RunOptions.defaults(dir.resolve("space.yaml"), SUITE).withBudget(6).withWorkers(workers).withSeed(11)
+                .withPopulation(3).withTopK(2).withStageFraction(0.5).withTensorCacheMb(64).withThreads(2);
     }
 
     private static ClusterBackend connect() {

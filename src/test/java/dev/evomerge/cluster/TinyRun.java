@@ -25,8 +25,8 @@ final class TinyRun {
 
     /** One random generation of {@code candidates}, evaluated {@code workers} at a time. */
     static RunOptions oneGeneration(Path space, int candidates, int workers, long seed) {
-        return new RunOptions(space, SUITE, null, "random", candidates, workers, seed, candidates, 0, 2, 0.5,
-                null, false, 64, 5, Map.of(), 2);
+        return RunOptions.defaults(space, SUITE).withBudget(candidates).withWorkers(workers).withSeed(seed)
+                .withPopulation(candidates).withTopK(2).withStageFraction(0.5).withTensorCacheMb(64).withThreads(2);
     }
 
     /** Genome to (status, scores, fitness bits, recipe): what must not depend on where a candidate ran. */
