@@ -50,7 +50,7 @@ final class MergeCommand implements Callable<Integer> {
         OptionValues.threads(spec, "--threads", threads);
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
         if (!overwrite && java.nio.file.Files.exists(out)) {
-            throw new dev.evomerge.UserError(out + " already exists; pass --overwrite to replace it");
+            throw new UserError(out + " already exists; pass --overwrite to replace it");
         }
         PrintWriter err = spec.commandLine().getErr();
         LoadedRecipe loaded = LoadedRecipe.load(recipe);

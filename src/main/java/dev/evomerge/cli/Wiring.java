@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.eval.ModelProvider;
@@ -30,7 +31,7 @@ final class Wiring {
     private static ModelConfig config(Path dir) {
         try (Checkpoint c = Checkpoint.open(dir)) {
             if (!c.hasConfig()) {
-                throw new dev.evomerge.UserError(dir + ": config.json is missing");
+                throw new UserError(dir + ": config.json is missing");
             }
             return ModelConfig.fromJson(c.config());
         }

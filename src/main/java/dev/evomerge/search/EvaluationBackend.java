@@ -1,5 +1,6 @@
 package dev.evomerge.search;
 
+import dev.evomerge.UserError;
 import java.util.List;
 import java.util.Objects;
 
@@ -55,7 +56,7 @@ public interface EvaluationBackend extends AutoCloseable {
         Candidate c;
         try {
             c = space.decode(genome);
-        } catch (dev.evomerge.UserError | IllegalArgumentException e) {
+        } catch (UserError | IllegalArgumentException e) {
             return CandidateEvaluator.Evaluation.rejected("cannot decode the genome: " + e.getMessage(), 0);
         }
         return evaluator.evaluate(c, pruneBelow);
