@@ -70,9 +70,9 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RuntimeOptions runtime = device.runtime(RuntimeOptions.defaults(), err);
         ModelProvider provider = models != null ? models : Wiring.models(runtime);
+        Scorer scorer = scoring.scorer(spec, provider, err);
         Suite s = Suite.load(suite);
         s.requireSlice(slice);
-        Scorer scorer = scoring.scorer(spec, provider, err);
         Scorer.Scored scored = scorer.score(model, "model", s, slice, scoring.limitOrAll());
         SuiteResult r = scored.result();
         if (scored.cached()) {

@@ -73,8 +73,8 @@ public final class GateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RuntimeOptions runtime = device.runtime(RuntimeOptions.defaults(), err);
         ModelProvider provider = models != null ? models : Wiring.models(runtime);
-        GateFile file = GateFile.load(gates);
         Scorer scorer = scoring.scorer(spec, provider, err);
+        GateFile file = GateFile.load(gates);
         GateReport r = new GateRunner(scorer, distance).run(file, candidate, scoring.limitOrAll(), evaluateAll,
                 err);
         r.lines().forEach(out::println);

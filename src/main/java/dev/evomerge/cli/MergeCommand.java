@@ -35,8 +35,8 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace OUT if it exists (the old one stays until the new is complete)")
     boolean overwrite;
 
-    @Option(names = "--threads", defaultValue = "0", description = "worker threads (default: all cores)")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
@@ -47,7 +47,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionValues.threads(spec, "--threads", threads);
+        threadsOption.check(spec);
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
         if (!overwrite && java.nio.file.Files.exists(out)) {
             throw new UserError(out + " already exists; pass --overwrite to replace it");
@@ -55,7 +55,7 @@ final class MergeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LoadedRecipe loaded = LoadedRecipe.load(recipe);
         try (Sources sources = Sources.open(loaded);
-                MergeEngine engine = new MergeEngine(threads, allowNonFinite ? w -> err.println("warning: " + w) : null)) {
+                MergeEngine engine = new MergeEngine(threadsOption.given(), allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             plan.warnings().forEach(w -> err.println("warning: " + w));
             ProgressLine progress = new ProgressLine(err, "merging", quiet);

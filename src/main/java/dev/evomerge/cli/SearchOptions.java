@@ -29,9 +29,8 @@ final class SearchOptions {
             description = "Parallel evaluators, each with its own runtime model (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "CPU threads to use in all, split among the workers (default: all processors).")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the strategy (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -88,7 +87,7 @@ final class SearchOptions {
     void check(CommandLine.Model.CommandSpec spec) {
         OptionValues.atLeast(spec, "--budget", budget, 1);
         OptionValues.atLeast(spec, "--workers", workers, 1);
-        OptionValues.threads(spec, "--threads", threads);
+        threadsOption.check(spec);
         OptionValues.atLeast(spec, "--population", population, 0);
         OptionValues.finiteAtLeast(spec, "--sigma", sigma, 0);
         OptionValues.atLeast(spec, "--top", top, 1);
@@ -119,7 +118,7 @@ final class SearchOptions {
         o = g.test("--max-l2") ? o.withMaxL2(maxL2, o.maxL2Relative()) : o;
         o = g.test("--relative-l2") ? o.withMaxL2(o.maxL2(), relativeL2) : o;
         o = g.test("--tensor-cache-mb") ? o.withTensorCacheMb(tensorCacheMb) : o;
-        return g.test("--threads") ? o.withThreads(threads) : o;
+        return g.test("--threads") ? o.withThreads(threadsOption.given()) : o;
     }
 
     RunOptions options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
@@ -129,6 +128,6 @@ final class SearchOptions {
         return RunOptions.defaults(space, suite).withGates(gates).withStrategy(strategy).withBudget(budget)
                 .withWorkers(workers).withSeed(seed).withPopulation(population).withSigma(sigma).withTopK(top)
                 .withStageFraction(stage).withMaxL2(maxL2, relativeL2).withTensorCacheMb(tensorCacheMb)
-                .withGrid(gridSteps, grid).withThreads(threads);
+                .withGrid(gridSteps, grid).withThreads(threadsOption.given());
     }
 }
