@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.merge.MergeBenchmark;
 import dev.evomerge.model.LanguageModel;
@@ -93,7 +94,7 @@ public final class ScaleBenchmark {
             }
             MergeBenchmark.ensureModels(dir, dims, models, Math.max(1, o.threads()), log);
             writeFixtures(dir, models, layers);
-            long params = SyntheticCheckpoints.plan(dims, dev.evomerge.checkpoint.DType.BF16).stream()
+            long params = SyntheticCheckpoints.plan(dims, DType.BF16).stream()
                     .mapToLong(t -> t.numel()).sum();
             log.accept(String.format(Locale.ROOT, "%d layers, %.2fB parameters: eval ...", layers, params / 1e9));
             Memory eval = child(dir, null, log, "eval", dir.resolve("base").toString(), "--suite",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -16,10 +17,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -472,7 +471,7 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
                 Path p = extra.getValue();
                 if (Files.isRegularFile(p)) {
                     try {
-                        h.put(extra.getKey(), HexFormat.of().formatHex(digest().digest(Files.readAllBytes(p))));
+                        h.put(extra.getKey(), Sha256.of(Files.readAllBytes(p)));
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -498,13 +497,13 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
                     sb.append(e.getValue()).append("  ").append(e.getKey()).append('\n');
                 }
             }
-            contentHash = HexFormat.of().formatHex(digest().digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            contentHash = Sha256.of(sb.toString().getBytes(StandardCharsets.UTF_8));
         }
         return contentHash;
     }
 
     private static String sha256(MemorySegment seg) {
-        MessageDigest md = digest();
+        MessageDigest md = Sha256.digest();
         byte[] buf = new byte[1 << 20];
         long size = seg.byteSize();
         for (long off = 0; off < size; off += buf.length) {
@@ -512,15 +511,7 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
             MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, buf, 0, n);
             md.update(buf, 0, n);
         }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return Sha256.hex(md);
     }
 
     @Override

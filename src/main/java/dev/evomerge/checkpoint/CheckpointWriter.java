@@ -3,6 +3,7 @@ package dev.evomerge.checkpoint;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -10,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -444,8 +444,7 @@ public final class CheckpointWriter implements AutoCloseable {
         root.putObject("metadata").put("total_size", total);
         ObjectNode wm = root.putObject("weight_map");
         weightMap.forEach(wm::put);
-        return SafetensorsFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root)
-                .concat("\n").getBytes(StandardCharsets.UTF_8);
+        return Json.pretty(root);
     }
 
     private void install() throws IOException {

@@ -1,10 +1,11 @@
 package dev.evomerge.checkpoint;
 
+import dev.evomerge.UserError;
+import dev.evomerge.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
@@ -80,24 +81,11 @@ final class HashCache {
     private static void save(Path dir) {
         StringBuilder sb = new StringBuilder();
         CACHES.get(dir).forEach((k, v) -> sb.append(v).append('\t').append(k).append('\n'));
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, FILE, ".tmp");
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-        } catch (IOException e) {
+            AtomicFiles.write(dir.resolve(FILE), sb.toString());
+        } catch (UserError e) {
             // A cache that cannot be written only costs time on the next run (a full disk is reported by the write
-            // that matters), but it must not leave its temporary file behind.
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // Nothing more can be done; the next successful save replaces the cache anyway.
-                }
-            }
+            // that matters).
         }
     }
 }

@@ -1,8 +1,7 @@
 package dev.evomerge.checkpoint;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
+import dev.evomerge.io.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -187,7 +186,7 @@ public final class SyntheticCheckpoints {
                 fill(m, name, start, buf);
                 w.writeFloats(name, start, buf, 0, len);
             })).get();
-            w.writeFile(Checkpoint.CONFIG_FILE, json(config(m.dims(), m.dtype())));
+            w.writeFile(Checkpoint.CONFIG_FILE, Json.pretty(config(m.dims(), m.dtype())));
             return w.commit();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -244,18 +243,9 @@ public final class SyntheticCheckpoints {
                 }
             }
             if (config != null) {
-                w.writeFile(Checkpoint.CONFIG_FILE, json(config));
+                w.writeFile(Checkpoint.CONFIG_FILE, Json.pretty(config));
             }
             return w.commit();
-        }
-    }
-
-    private static byte[] json(ObjectNode node) {
-        try {
-            return SafetensorsFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node)
-                    .concat("\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 

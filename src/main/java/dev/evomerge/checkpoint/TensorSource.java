@@ -1,5 +1,6 @@
 package dev.evomerge.checkpoint;
 
+import dev.evomerge.UserError;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -41,7 +42,7 @@ public interface TensorSource {
     default void readFloats(String name, long fromElem, float[] dst, int dstOff, int len) {
         TensorInfo info = info(name);
         if (!info.dtype().isFloatConvertible()) {
-            throw new dev.evomerge.UserError("tensor '" + name + "' has dtype " + info.dtype()
+            throw new UserError("tensor '" + name + "' has dtype " + info.dtype()
                     + ", which cannot be read as float");
         }
         long numel = info.numel();
@@ -56,7 +57,7 @@ public interface TensorSource {
     default float[] readFloats(String name) {
         long numel = info(name).numel();
         if (numel > Integer.MAX_VALUE - 8) {
-            throw new dev.evomerge.UserError("tensor '" + name + "' has " + numel
+            throw new UserError("tensor '" + name + "' has " + numel
                     + " elements, too many for one float array; read it in chunks");
         }
         float[] out = new float[(int) numel];

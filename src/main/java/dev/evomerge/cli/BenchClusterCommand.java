@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.cluster.ClusterBenchmark;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,9 +40,9 @@ final class BenchClusterCommand implements Callable<Integer> {
                 java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(), candidates, sleepMs);
         out.println("| workers | wall s | candidates/s | vs first | ideal | overhead ms/candidate |");
         out.println("|---:|---:|---:|---:|---:|---:|");
-        List<dev.evomerge.cluster.ClusterBenchmark.Result> results = new ArrayList<>();
+        List<ClusterBenchmark.Timing> results = new ArrayList<>();
         for (int w : workers) {
-            var r = dev.evomerge.cluster.ClusterBenchmark.run(w, candidates, sleepMs);
+            var r = ClusterBenchmark.run(w, candidates, sleepMs);
             results.add(r);
             var first = results.getFirst();
             out.printf(Locale.ROOT, "| %d | %.2f | %.1f | %.2fx | %.2fx | %.2f |%n", w, r.seconds(),

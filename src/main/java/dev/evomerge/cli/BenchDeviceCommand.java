@@ -67,14 +67,15 @@ final class BenchDeviceCommand implements Callable<Integer> {
             description = "Seed of the token sequences (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "Intra-op threads on the CPU (default: available processors).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Override
     public Integer call() {
-        if (batch < 1 || seqLen < 1 || iterations < 1 || threads < 1 || (synthetic != null && synthetic < 1)) {
+        threadsOption.check(spec);
+        if (batch < 1 || seqLen < 1 || iterations < 1 || (synthetic != null && synthetic < 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--batch, --seq-len, --iterations, --threads and --synthetic must be at least 1");
+                    "--batch, --seq-len, --iterations and --synthetic must be at least 1");
         }
         if ((model == null) == (synthetic == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give MODEL_DIR or --synthetic LAYERS");
@@ -82,7 +83,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RuntimeOptions onDevice = device.runtime(RuntimeOptions.defaults(), err)
-                .withBatching(batch, batch * (seqLen + 1)).withIntraOpThreads(threads);
+                .withBatching(batch, batch * (seqLen + 1)).withIntraOpThreads(threadsOption.resolved());
         Path dir = model != null ? model : synthetic(err);
         RuntimeOptions onCpu = onDevice.withDevice(ComputeDevice.CPU);
         Run cpu = run(dir, onCpu);

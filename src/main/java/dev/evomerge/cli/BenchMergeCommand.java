@@ -28,8 +28,8 @@ final class BenchMergeCommand implements Callable<Integer> {
     @Option(names = "--fine-tunes", defaultValue = "3", description = "fine-tuned models besides the base")
     int fineTunes;
 
-    @Option(names = "--threads", defaultValue = "0", description = "worker threads (default: all cores)")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--repeats", defaultValue = "2", description = "in-memory runs per method (best is kept)")
     int repeats;
@@ -40,6 +40,7 @@ final class BenchMergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        threadsOption.check(spec);
         if (layers < 1 || fineTunes < 2 || repeats < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--layers and --repeats must be at least 1 and --fine-tunes at least 2");
@@ -47,7 +48,7 @@ final class BenchMergeCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int n = threadsOption.resolved();
         MergeBenchmark.Report report = MergeBenchmark.run(
                 new MergeBenchmark.Options(dir, layers, fineTunes, n, methods, repeats), line -> {
                     err.println(line);

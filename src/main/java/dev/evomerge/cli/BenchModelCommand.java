@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,8 +49,8 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--threads", description = "Intra-op threads (default: available processors).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--batch", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batch = 8;
@@ -79,11 +80,12 @@ public final class BenchModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        threadsOption.check(spec);
         PrintWriter out = spec.commandLine().getOut();
         Engine engine = Engine.getEngine("PyTorch");
-        JniUtils.setNumThreads(threads);
+        JniUtils.setNumThreads(threadsOption.resolved());
         out.printf(Locale.ROOT, "engine: PyTorch %s on %s, %d intra-op threads%n", engine.getVersion(),
-                engine.defaultDevice(), threads);
+                engine.defaultDevice(), threadsOption.resolved());
         List<ModelConfig> configs = new ArrayList<>();
         for (String name : models) {
             ObjectNode json = switch (name.toLowerCase(Locale.ROOT)) {
@@ -126,7 +128,7 @@ public final class BenchModelCommand implements Callable<Integer> {
 
     /** Returns {matmul params, tokens/s, achieved model FLOP/s}. */
     private double[] benchModel(ModelConfig c) {
-        RuntimeOptions opts = RuntimeOptions.defaults().withIntraOpThreads(threads)
+        RuntimeOptions opts = RuntimeOptions.defaults().withIntraOpThreads(threadsOption.resolved())
                 .withBatching(batch, batch * (seqLen + 1)).withMaxSequenceLength(seqLen);
         SplittableRandom rnd = new SplittableRandom(seed);
         List<int[]> seqs = new ArrayList<>();
@@ -169,7 +171,7 @@ public final class BenchModelCommand implements Callable<Integer> {
         try {
             dir = Files.createTempDirectory("evomerge-bench-mc");
             Files.write(dir.resolve("tokenizer.json"), wordTokenizer(c.vocabSize()));
-            RuntimeOptions opts = RuntimeOptions.defaults().withIntraOpThreads(threads);
+            RuntimeOptions opts = RuntimeOptions.defaults().withIntraOpThreads(threadsOption.resolved());
             try (TextTokenizer tok = TextTokenizer.load(dir);
                  InMemoryTensors w = randomWeights(c, rnd);
                  LlamaModel shared = LlamaModel.fromTensors(c, w, tok, opts.withShareContexts(true));

@@ -30,19 +30,20 @@ final class BenchScaleCommand implements Callable<Integer> {
             description = "search candidates (RSS is compared after candidate 3 and the last; default ${DEFAULT-VALUE})")
     int budget;
 
-    @Option(names = "--threads", defaultValue = "0", description = "threads (default: all cores)")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Override
     public Integer call() throws Exception {
-        if (budget < 4 || threads < 0 || layers.stream().anyMatch(l -> l < 1)) {
+        threadsOption.check(spec);
+        if (budget < 4 || layers.stream().anyMatch(l -> l < 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--budget must be at least 4, --layers at least 1 and --threads at least 0");
+                    "--budget must be at least 4 and --layers at least 1");
         }
         Files.createDirectories(dir);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ScaleBenchmark.Report report = ScaleBenchmark.run(new ScaleBenchmark.Options(dir, layers, budget, threads),
+        ScaleBenchmark.Report report = ScaleBenchmark.run(new ScaleBenchmark.Options(dir, layers, budget, threadsOption.given()),
                 line -> {
                     err.println(line);
                     err.flush();

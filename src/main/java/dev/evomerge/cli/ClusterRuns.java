@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.cluster.ClusterAddresses;
 import dev.evomerge.cluster.ClusterBackend;
 import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ final class ClusterRuns {
     private ClusterRuns() {
     }
 
-    static SearchRun.Outcome run(SearchRun.Options o, Path runDir, boolean resume, PrintWriter err, String cluster,
+    static SearchRun.RunOutcome run(RunOptions o, Path runDir, boolean resume, PrintWriter err, String cluster,
                                  String clusterName, int timeoutSeconds, RuntimeOptions runtime) {
         List<String> addresses = ClusterAddresses.parse(cluster, "--cluster");
         try (ClusterBackend backend = ClusterBackend.connect(new ClusterBackend.Settings(addresses, clusterName,

@@ -1,11 +1,11 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,10 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         // One intra-op thread per worker: the zoo's models are tiny, and PyTorch's threads only spin on them.
-        SearchRun.Options o = new SearchRun.Options(root.resolve(SPACE), root.resolve(SUITE), root.resolve(GATES),
-                "cmaes", budget, workers, 1, 0, 0, 3, 0.25, null, false, 512, 5, Map.of(), 1);
+        RunOptions o = RunOptions.defaults(root.resolve(SPACE), root.resolve(SUITE)).withGates(root.resolve(GATES))
+                .withStrategy("cmaes").withBudget(budget).withWorkers(workers).withTensorCacheMb(512).withThreads(1);
         String runId = SearchRun.newRunId("demo");
-        SearchRun.Outcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
+        SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
         SearchCommands.report(r, null);
         var pw = spec.commandLine().getOut();
         pw.println();

@@ -1,13 +1,14 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.ResultTable;
 import dev.evomerge.eval.ResultsJson;
 import dev.evomerge.eval.SampleLog;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -80,13 +81,13 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RuntimeOptions runtime = device.runtime(RuntimeOptions.defaults(), err);
         ModelProvider provider = models != null ? models : Wiring.models(runtime);
+        Scorer scorer = scoring.scorer(spec, provider, err);
         Suite s = Suite.load(suite);
         s.requireSlice(slice);
         if (logSamples && output == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--log-samples needs -o DIR (where the "
                     + "samples files go)");
         }
-        Scorer scorer = scoring.scorer(spec, provider, err);
         double start = now();
         SampleLog log = logSamples ? new SampleLog() : null;
         SuiteResult r;
@@ -102,7 +103,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         ResultsJson.Run run = new ResultsJson.Run(model.toString(), runtime.device().toString(), scoring.batchSize,
                 start, now(), null);
-        byte[] jsonBytes = ResultsJson.bytes(ResultsJson.write(r, run, log));
+        byte[] jsonBytes = Json.pretty(ResultsJson.write(r, run, log));
         if (output != null) {
             writeOutputs(run, jsonBytes, log, err);
         }
@@ -131,12 +132,12 @@ public final class EvalCommand implements Callable<Integer> {
             dir = output.resolve(run.sanitizedModelName());
             results = dir.resolve("results_" + date + ".json");
         }
-        ResultCache.writeAtomically(results, jsonBytes);
+        AtomicFiles.write(results, jsonBytes);
         err.println("evomerge: wrote " + results);
         if (log != null) {
             for (String task : log.samples().keySet()) {
                 Path f = dir.resolve("samples_" + task + "_" + date + ".jsonl");
-                ResultCache.writeAtomically(f, log.jsonl(task));
+                AtomicFiles.write(f, log.jsonl(task));
                 err.println("evomerge: wrote " + f);
             }
         }

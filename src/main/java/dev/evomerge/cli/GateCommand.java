@@ -1,13 +1,13 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.ResultCache;
-import dev.evomerge.eval.ResultsJson;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateRunner;
 import dev.evomerge.gate.WeightDistance;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -73,8 +73,8 @@ public final class GateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RuntimeOptions runtime = device.runtime(RuntimeOptions.defaults(), err);
         ModelProvider provider = models != null ? models : Wiring.models(runtime);
-        GateFile file = GateFile.load(gates);
         Scorer scorer = scoring.scorer(spec, provider, err);
+        GateFile file = GateFile.load(gates);
         GateReport r = new GateRunner(scorer, distance).run(file, candidate, scoring.limitOrAll(), evaluateAll,
                 err);
         r.lines().forEach(out::println);
@@ -82,7 +82,7 @@ public final class GateCommand implements Callable<Integer> {
         Path target = report != null ? report
                 : Path.of("results", "gates", candidate.toAbsolutePath().normalize().getFileName()
                         + "-gate-report.json");
-        ResultCache.writeAtomically(target, ResultsJson.bytes(r.toJson()));
+        AtomicFiles.write(target, Json.pretty(r.toJson()));
         out.println("report: " + target);
         out.flush();
         return r.accepted() ? 0 : EXIT_REJECTED;

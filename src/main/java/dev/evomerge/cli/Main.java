@@ -1,5 +1,7 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.Resources;
+import dev.evomerge.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,10 +41,10 @@ public final class Main implements Runnable {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
             cl.getErr().println("evomerge: out of memory (" + e.getMessage() + "): the inputs need more than this JVM's "
-                    + dev.evomerge.Resources.heapBytes() / (1 << 20) + " MB heap; shrink them or raise -Xmx"
+                    + Resources.heapBytes() / (1 << 20) + " MB heap; shrink them or raise -Xmx"
                     + " (EVOMERGE_JAVA_OPTS)");
             cl.getErr().flush();
-            return dev.evomerge.UserError.EXIT_CODE;
+            return UserError.EXIT_CODE;
         }
     }
 }

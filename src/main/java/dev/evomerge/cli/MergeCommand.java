@@ -36,8 +36,8 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace OUT if it exists (the old one stays until the new is complete)")
     boolean overwrite;
 
-    @Option(names = "--threads", defaultValue = "0", description = "worker threads (default: all cores)")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
@@ -52,15 +52,15 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionValues.threads(spec, "--threads", threads);
+        threadsOption.check(spec);
         long maxShard = Sizes.parse("--out-shard-size", shardSize);
         if (!overwrite && !dryRun && java.nio.file.Files.exists(out)) {
-            throw new dev.evomerge.UserError(out + " already exists; pass --overwrite to replace it");
+            throw new UserError(out + " already exists; pass --overwrite to replace it");
         }
         PrintWriter err = spec.commandLine().getErr();
         LoadedRecipe loaded = LoadedRecipe.load(recipe);
         try (Sources sources = Sources.open(loaded);
-                MergeEngine engine = new MergeEngine(threads, allowNonFinite ? w -> err.println("warning: " + w) : null)) {
+                MergeEngine engine = new MergeEngine(threadsOption.given(), allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             if (dryRun) {
                 spec.commandLine().getOut().print(DryRun.render(plan, out, maxShard));

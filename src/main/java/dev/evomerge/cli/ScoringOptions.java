@@ -1,6 +1,6 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.ResultCache;
@@ -32,7 +32,7 @@ final class ScoringOptions {
             OptionValues.atLeast(spec, "--limit", limit, 1);
         }
         OptionValues.atLeast(spec, "--batch-size", batchSize, 1);
-        return new Scorer(models, new Evaluator(batchSize, Progress.Factory.to(err, System.console() != null)),
+        return new Scorer(models, new SuiteRunner(batchSize, Progress.Factory.to(err, System.console() != null)),
                 noCache ? null : new ResultCache(cacheDir));
     }
 

@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.strategy.Strategies;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class SearchCommand implements Callable<Integer> {
     public Integer call() {
         var err = spec.commandLine().getErr();
         opts.check(spec);
-        SearchRun.Options o;
+        RunOptions o;
         String runId;
         Path out = opts.out;
         if (resume != null) {
@@ -61,7 +62,7 @@ public final class SearchCommand implements Callable<Integer> {
             o = opts.options(space, strategy, 5, Map.of());
             runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
         }
-        SearchRun.Outcome r = SearchCommands.run(o, out, runId, resume != null, err, opts);
+        SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, resume != null, err, opts);
         SearchCommands.report(r, null);
         SearchCommands.summary(r, spec.commandLine().getOut());
         return 0;

@@ -3,8 +3,11 @@ package dev.evomerge.cli;
 import dev.evomerge.UserError;
 import dev.evomerge.report.ReportData;
 import dev.evomerge.report.RunReport;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Finisher;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunOptions;
+import dev.evomerge.search.SearchLoop;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.gate.GateResult;
@@ -24,7 +27,7 @@ final class SearchCommands {
     private SearchCommands() {
     }
 
-    static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err) {
+    static SearchRun.RunOutcome run(RunOptions o, Path out, String runId, boolean resume, PrintWriter err) {
         return run(o, out, runId, resume, err, null);
     }
 
@@ -32,7 +35,7 @@ final class SearchCommands {
      * Runs locally, or with {@code --cluster} on its workers (the cluster classes load only then); this process's
      * models on the options' {@code --device}.
      */
-    static SearchRun.Outcome run(SearchRun.Options o, Path out, String runId, boolean resume, PrintWriter err,
+    static SearchRun.RunOutcome run(RunOptions o, Path out, String runId, boolean resume, PrintWriter err,
                                  SearchOptions cluster) {
         RuntimeOptions runtime = cluster == null ? RuntimeOptions.defaults()
                 : cluster.device.runtime(RuntimeOptions.defaults(), err);
@@ -46,7 +49,7 @@ final class SearchCommands {
         return SearchRun.run(o, runDir, resume, err, null, runtime);
     }
 
-    static void report(SearchRun.Outcome r, ReportData.Sweep sweep) {
+    static void report(SearchRun.RunOutcome r, ReportData.Sweep sweep) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("seed", Long.toString(r.options().seed()));
         settings.put("search space", r.options().space().toString());
@@ -58,7 +61,7 @@ final class SearchCommands {
         Map<String, Double> weights = objective.weights();
         Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
         if (r.finish() != null) {
-            for (Finisher.Outcome f : r.finish().outcomes()) {
+            for (Finisher.Finalist f : r.finish().outcomes()) {
                 GateResult failing = f.report().results().stream().filter(g -> !g.passed()).findFirst().orElse(null);
                 double margin = failing != null ? failing.margin()
                         : f.report().results().stream().mapToDouble(GateResult::margin).min().orElse(Double.NaN);
@@ -94,7 +97,7 @@ final class SearchCommands {
      * lowest correlation across candidates): a plane has room for two of a multi-objective run's tasks.
      */
     static ReportData.ParetoPoints paretoPoints(List<JournalEntry> entries, List<String> tasks) {
-        List<JournalEntry> done = entries.stream().filter(e -> e.status().equals(JournalEntry.EVALUATED)
+        List<JournalEntry> done = entries.stream().filter(e -> e.status().equals(CandidateStatus.EVALUATED)
                 && e.scores().keySet().containsAll(tasks)).toList();
         if (tasks.size() < 2 || done.size() < 2) {
             return null;
@@ -137,8 +140,8 @@ final class SearchCommands {
     }
 
     /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */
-    static void summary(SearchRun.Outcome r, PrintWriter out) {
-        JournalEntry best = dev.evomerge.search.SearchLoop.best(r.entries());
+    static void summary(SearchRun.RunOutcome r, PrintWriter out) {
+        JournalEntry best = SearchLoop.best(r.entries());
         out.printf(Locale.ROOT, "%d candidates in %.1f s (%d evaluated now, %d from the journal).%n",
                 r.entries().size(), r.searchSeconds(), r.evaluatedNow(), r.replayed());
         if (best != null) {
@@ -161,7 +164,7 @@ final class SearchCommands {
                 tasks.forEach(t -> row.append(cell(scores.get(t))));
                 out.println(row);
             });
-            for (Finisher.Outcome f : r.finish().outcomes()) {
+            for (Finisher.Finalist f : r.finish().outcomes()) {
                 StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-22s",
                         "candidate #" + f.entry().index()));
                 tasks.forEach(t -> row.append(cell(f.heldout().get(t))));
@@ -171,7 +174,7 @@ final class SearchCommands {
                         .findFirst().orElse(""));
                 out.println(row);
             }
-            Finisher.Outcome accepted = r.finish().bestAccepted();
+            Finisher.Finalist accepted = r.finish().bestAccepted();
             out.println();
             out.println(accepted == null ? "No candidate passed every gate; see finish.md for the margins."
                     : "Accepted: " + accepted.checkpoint() + " (checkpoint, recipe, scores and model card)");

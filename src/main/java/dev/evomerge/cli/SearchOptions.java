@@ -1,9 +1,10 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.RunOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -28,9 +29,8 @@ final class SearchOptions {
             description = "Parallel evaluators, each with its own runtime model (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "CPU threads to use in all, split among the workers (default: all processors).")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the strategy (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -87,7 +87,7 @@ final class SearchOptions {
     void check(CommandLine.Model.CommandSpec spec) {
         OptionValues.atLeast(spec, "--budget", budget, 1);
         OptionValues.atLeast(spec, "--workers", workers, 1);
-        OptionValues.threads(spec, "--threads", threads);
+        threadsOption.check(spec);
         OptionValues.atLeast(spec, "--population", population, 0);
         OptionValues.finiteAtLeast(spec, "--sigma", sigma, 0);
         OptionValues.atLeast(spec, "--top", top, 1);
@@ -102,24 +102,32 @@ final class SearchOptions {
      * The options of a resumed run: those recorded in its journal, with the ones given on this command line in their
      * place; the run then refuses any that changed, except a larger --budget and the spread of the work.
      */
-    SearchRun.Options resumed(SearchRun.Options run, Path space, String strategy, CommandLine.ParseResult given) {
-        java.util.function.Predicate<String> g = given::hasMatchedOption;
-        return new SearchRun.Options(space != null ? space : run.space(), g.test("--suite") ? suite : run.suite(),
-                g.test("--gates") ? gates : run.gates(), g.test("--strategy") ? strategy : run.strategy(),
-                g.test("--budget") ? budget : run.budget(), g.test("--workers") ? workers : run.workers(),
-                g.test("--seed") ? seed : run.seed(), g.test("--population") ? population : run.population(),
-                g.test("--sigma") ? sigma : run.sigma(), g.test("--top") ? top : run.topK(),
-                g.test("--stage") ? stage : run.stageFraction(), g.test("--max-l2") ? maxL2 : run.maxL2(),
-                g.test("--relative-l2") ? relativeL2 : run.maxL2Relative(),
-                g.test("--tensor-cache-mb") ? tensorCacheMb : run.tensorCacheMb(), run.gridSteps(), run.grid(),
-                g.test("--threads") ? threads : run.threads());
+    RunOptions resumed(RunOptions run, Path space, String strategy, CommandLine.ParseResult given) {
+        Predicate<String> g = given::hasMatchedOption;
+        RunOptions o = space != null ? run.withSpace(space) : run;
+        o = g.test("--suite") ? o.withSuite(suite) : o;
+        o = g.test("--gates") ? o.withGates(gates) : o;
+        o = g.test("--strategy") ? o.withStrategy(strategy) : o;
+        o = g.test("--budget") ? o.withBudget(budget) : o;
+        o = g.test("--workers") ? o.withWorkers(workers) : o;
+        o = g.test("--seed") ? o.withSeed(seed) : o;
+        o = g.test("--population") ? o.withPopulation(population) : o;
+        o = g.test("--sigma") ? o.withSigma(sigma) : o;
+        o = g.test("--top") ? o.withTopK(top) : o;
+        o = g.test("--stage") ? o.withStageFraction(stage) : o;
+        o = g.test("--max-l2") ? o.withMaxL2(maxL2, o.maxL2Relative()) : o;
+        o = g.test("--relative-l2") ? o.withMaxL2(o.maxL2(), relativeL2) : o;
+        o = g.test("--tensor-cache-mb") ? o.withTensorCacheMb(tensorCacheMb) : o;
+        return g.test("--threads") ? o.withThreads(threadsOption.given()) : o;
     }
 
-    SearchRun.Options options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
+    RunOptions options(Path space, String strategy, int gridSteps, Map<String, List<Double>> grid) {
         if (suite == null) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--suite is required");
         }
-        return new SearchRun.Options(space, suite, gates, strategy, budget, workers, seed, population, sigma, top,
-                stage, maxL2, relativeL2, tensorCacheMb, gridSteps, grid, threads);
+        return RunOptions.defaults(space, suite).withGates(gates).withStrategy(strategy).withBudget(budget)
+                .withWorkers(workers).withSeed(seed).withPopulation(population).withSigma(sigma).withTopK(top)
+                .withStageFraction(stage).withMaxL2(maxL2, relativeL2).withTensorCacheMb(tensorCacheMb)
+                .withGrid(gridSteps, grid).withThreads(threadsOption.given());
     }
 }

@@ -1,7 +1,9 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.report.ReportData;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.ParamSpec;
 import dev.evomerge.search.space.SearchSpaces;
@@ -40,17 +42,20 @@ public final class SweepCommand implements Callable<Integer> {
             description = "Points per continuous parameter without --grid values (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    /** The budget of a sweep without {@code --budget}: more points than any grid a person would ask for. */
+    static final int UNBOUNDED = 100_000;
+
     @Override
     public Integer call() {
         opts.check(spec);
         OptionValues.atLeast(spec, "--steps", steps, 1);
         Map<String, List<Double>> axes = SearchCommands.parseGrid(grid);
-        if (opts.budget == 64) {
-            opts.budget = 100_000;
+        RunOptions o = opts.options(space, "grid", steps, axes);
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--budget")) {
+            o = o.withBudget(UNBOUNDED);  // a sweep evaluates its whole grid unless told otherwise
         }
-        SearchRun.Options o = opts.options(space, "grid", steps, axes);
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
-        SearchRun.Outcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
+        SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
                 opts);
         SearchCommands.report(r, heatmap(r));
         SearchCommands.summary(r, spec.commandLine().getOut());
@@ -59,7 +64,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** The heatmap of the first two swept parameters (by --grid order, else the space's), or null. */
-    private static ReportData.Sweep heatmap(SearchRun.Outcome r) {
+    private static ReportData.Sweep heatmap(SearchRun.RunOutcome r) {
         var ms = SearchSpaces.load(r.options().space());
         List<ParamSpec> params = new ArrayList<>();
         for (String n : r.gridNames()) {
@@ -85,7 +90,7 @@ public final class SweepCommand implements Callable<Integer> {
         }
         List<double[]> xyz = new ArrayList<>();
         for (JournalEntry e : r.entries()) {
-            if (e.status().equals(JournalEntry.EVALUATED)) {
+            if (e.status().equals(CandidateStatus.EVALUATED)) {
                 xyz.add(new double[] {params.get(0).value(e.genome().gene(gx)),
                         params.get(1).value(e.genome().gene(gy)), e.fitness()});
             }

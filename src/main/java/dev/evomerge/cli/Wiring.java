@@ -1,8 +1,10 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
-import dev.evomerge.checkpoint.WeightDistance;
+import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.eval.ModelProvider;
+import dev.evomerge.gate.WeightDistance;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
@@ -29,17 +31,17 @@ final class Wiring {
     private static ModelConfig config(Path dir) {
         try (Checkpoint c = Checkpoint.open(dir)) {
             if (!c.hasConfig()) {
-                throw new dev.evomerge.UserError(dir + ": config.json is missing");
+                throw new UserError(dir + ": config.json is missing");
             }
             return ModelConfig.fromJson(c.config());
         }
     }
 
-    static dev.evomerge.gate.WeightDistance distance() {
+    static WeightDistance distance() {
         return (candidate, base) -> {
             try (Checkpoint c = Checkpoint.open(candidate); Checkpoint b = Checkpoint.open(base)) {
-                WeightDistance.Result r = WeightDistance.l2(c, b);
-                return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
+                L2Distance.Value r = L2Distance.l2(c, b);
+                return new WeightDistance.Measurement(r.distance(), r.baseNorm());
             }
         };
     }

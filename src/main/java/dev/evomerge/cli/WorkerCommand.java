@@ -1,12 +1,15 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
+import dev.evomerge.cluster.ClusterAddresses;
+import dev.evomerge.cluster.Worker;
 import dev.evomerge.model.RuntimeOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code evomerge worker}: one evaluation worker of a cluster (an embedded Hazelcast member), until killed. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -43,9 +46,8 @@ public final class WorkerCommand implements Callable<Integer> {
                     + "slot on --device).")
     List<Integer> gpus;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "CPU threads for merging, divided among the slots for inference (default: all).")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Option(names = "--cluster-name", defaultValue = "evomerge",
             description = "Cluster name; the coordinator's --cluster-name must match (default: ${DEFAULT-VALUE}).")
@@ -56,15 +58,36 @@ public final class WorkerCommand implements Callable<Integer> {
                     + "--port, --host and --join are then the file's.")
     Path hazelcastConfig;
 
+    /** Bad --port, --gpus or --join values are usage errors (exit 2), like every other bad flag value. */
+    private void checkAddresses() {
+        if (port < 1 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--port must be in 1..65535, but was " + port);
+        }
+        for (int id : gpus == null ? List.<Integer>of() : gpus) {
+            if (id < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--gpus takes GPU indices from 0, but was given " + id);
+            }
+        }
+        for (String a : join == null ? List.<String>of() : join) {
+            try {
+                ClusterAddresses.parse(a, "--join");
+            } catch (UserError e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        OptionValues.threads(spec, "--threads", threads);
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        var options = new dev.evomerge.cluster.Worker.Options(clusterName, host, port, join == null ? List.of() : join,
+        threadsOption.check(spec);
+        checkAddresses();
+        int n = threadsOption.resolved();
+        var options = new Worker.Options(clusterName, host, port, join == null ? List.of() : join,
                 models == null ? List.of() : models, gpus == null ? List.of() : gpus, n, hazelcastConfig);
         RuntimeOptions runtime = device.workerRuntime(RuntimeOptions.defaults(), options.gpus(), spec,
                 spec.commandLine().getErr());
-        try (var worker = dev.evomerge.cluster.Worker.start(options, runtime)) {
+        try (var worker = Worker.start(options, runtime)) {
             var out = spec.commandLine().getOut();
             out.println("evomerge worker ready: " + worker.address() + " in cluster '" + worker.clusterName() + "' ("
                     + worker.clusterSize() + (worker.clusterSize() == 1 ? " member), " : " members), ")

@@ -61,7 +61,7 @@ public final class ClusterBackend implements AutoCloseable {
     private sealed interface Event {
     }
 
-    private record Done(int attempt, TaskResult result) implements Event {
+    private record Done(int attempt, WorkerReply result) implements Event {
     }
 
     private record Failed(int attempt, Throwable cause) implements Event {
@@ -237,7 +237,7 @@ public final class ClusterBackend implements AutoCloseable {
                         continue; // a late answer for a candidate already re-run elsewhere
                     }
                     load.merge(a.member().getUuid(), -1, Integer::sum);
-                    TaskResult r = d.result();
+                    WorkerReply r = d.result();
                     if (r.userError() != null) {
                         throw new UserError(r.userError());
                     }
@@ -283,9 +283,9 @@ public final class ClusterBackend implements AutoCloseable {
 
     private void submit(EvaluateTask task, Member member, int attempt) {
         try {
-            executor.submitToMember(task, member, new ExecutionCallback<TaskResult>() {
+            executor.submitToMember(task, member, new ExecutionCallback<WorkerReply>() {
                 @Override
-                public void onResponse(TaskResult response) {
+                public void onResponse(WorkerReply response) {
                     events.add(new Done(attempt, response));
                 }
 

@@ -3,9 +3,9 @@ package dev.evomerge.cluster;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.search.Candidate;
 import dev.evomerge.search.CandidateEvaluator;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.EvaluationBackend;
 import dev.evomerge.search.Genome;
-import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunContext;
 import dev.evomerge.search.SearchSpace;
 import java.io.IOException;
@@ -28,7 +28,7 @@ public final class ClusterBenchmark {
     }
 
     /** One configuration's measurement. */
-    public record Result(int workers, int candidates, long sleepMillis, double seconds) {
+    public record Timing(int workers, int candidates, long sleepMillis, double seconds) {
         public double candidatesPerSecond() {
             return candidates / seconds;
         }
@@ -40,7 +40,7 @@ public final class ClusterBenchmark {
     }
 
     /** Starts {@code workers} loopback members, evaluates {@code candidates} sleeping candidates, stops them. */
-    public static Result run(int workers, int candidates, long sleepMillis) {
+    public static Timing run(int workers, int candidates, long sleepMillis) {
         String cluster = "evomerge-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         List<Worker> members = new ArrayList<>();
         List<String> addresses = new ArrayList<>();
@@ -62,7 +62,7 @@ public final class ClusterBenchmark {
                 evaluate(run, 2 * workers, 0); // connections, class loading and the worker's run cache
                 long t0 = System.nanoTime();
                 evaluate(run, candidates, 1);
-                return new Result(workers, candidates, sleepMillis, (System.nanoTime() - t0) / 1e9);
+                return new Timing(workers, candidates, sleepMillis, (System.nanoTime() - t0) / 1e9);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -119,14 +119,14 @@ public final class ClusterBenchmark {
             public CandidateEvaluator.Factory evaluators() {
                 return (w, n) -> new CandidateEvaluator() {
                     @Override
-                    public Outcome evaluate(Candidate candidate, double pruneBelow) {
+                    public Evaluation evaluate(Candidate candidate, double pruneBelow) {
                         try {
                             Thread.sleep(millis);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
                         double x = Double.parseDouble(candidate.pathSources().getFirst());
-                        return new Outcome(JournalEntry.EVALUATED, Map.of("x", x), x, null, 0, millis / 1e3);
+                        return new Evaluation(CandidateStatus.EVALUATED, Map.of("x", x), x, null, 0, millis / 1e3);
                     }
 
                     @Override

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
  * run and keeps them) and the genome with the generation's prune threshold. The worker decodes the genome with the
  * run's own space, so the recipe is the coordinator's to the bit.
  */
-final class EvaluateTask implements Callable<TaskResult>, Serializable, HazelcastInstanceAware {
+final class EvaluateTask implements Callable<WorkerReply>, Serializable, HazelcastInstanceAware {
     private static final long serialVersionUID = 1L;
 
     private final RunContext context;
@@ -32,10 +32,10 @@ final class EvaluateTask implements Callable<TaskResult>, Serializable, Hazelcas
     }
 
     @Override
-    public TaskResult call() {
+    public WorkerReply call() {
         Object state = instance.getUserContext().get(WorkerState.KEY);
         if (!(state instanceof WorkerState worker)) {
-            return TaskResult.internal(instance.getCluster().getLocalMember().getAddress().toString(),
+            return WorkerReply.internal(instance.getCluster().getLocalMember().getAddress().toString(),
                     new IllegalStateException("this member is not an evomerge worker"));
         }
         return worker.evaluate(context, new Genome(genes), pruneBelow);

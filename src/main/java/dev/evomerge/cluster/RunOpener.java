@@ -4,7 +4,7 @@ import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.CandidateEvaluator;
 import dev.evomerge.search.RunContext;
-import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.SearchSpace;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,7 +38,7 @@ public interface RunOpener {
     static RunOpener real(List<Path> models, int threads, RuntimeOptions runtime, List<ComputeDevice> slotDevices) {
         SourceLocator locator = new SourceLocator(models);
         return (context, worker, slots) -> {
-            RunEvaluators wiring = RunEvaluators.remote(context, locator.locate(context, worker), threads,
+            RunSetup wiring = RunSetup.remote(context, locator.locate(context, worker), threads,
                     runtime.withIntraOpThreads(Math.max(1, threads / slots)), worker);
             return new Opened() {
                 @Override

@@ -44,17 +44,17 @@ public final class Worker implements AutoCloseable {
             models = List.copyOf(models);
             gpus = List.copyOf(gpus);
             if (port < 1 || port > 65535) {
-                throw new UserError("--port must be in 1..65535, but was " + port);
+                throw new UserError("port must be in 1..65535, but was " + port);
             }
             if (threads < 1) {
-                throw new UserError("--threads must be at least 1, but was " + threads);
+                throw new UserError("threads must be at least 1, but was " + threads);
             }
             for (int id : gpus) {
                 if (id < 0) {
-                    throw new UserError("--gpus takes GPU indices from 0, but was given " + id);
+                    throw new UserError("gpus takes GPU indices from 0, but was given " + id);
                 }
             }
-            join.forEach(a -> ClusterAddresses.parse(a, "--join"));
+            join.forEach(a -> ClusterAddresses.parse(a, "join"));
         }
 
         int slots() {

@@ -37,20 +37,20 @@ final class WorkerState implements AutoCloseable {
         this.name = address;
     }
 
-    TaskResult evaluate(RunContext context, Genome genome, double pruneBelow) {
+    WorkerReply evaluate(RunContext context, Genome genome, double pruneBelow) {
         Run run = acquire(context);
         CandidateEvaluator ev = null;
         try {
             RunOpener.Opened opened = run.open(context);
             ev = run.take(opened);
-            return TaskResult.of(name, EvaluationBackend.evaluateOne(opened.space(), ev, genome, pruneBelow));
+            return WorkerReply.of(name, EvaluationBackend.evaluateOne(opened.space(), ev, genome, pruneBelow));
         } catch (UserError e) {
-            return TaskResult.userError(name, e.getMessage());
+            return WorkerReply.userError(name, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return TaskResult.internal(name, e);
+            return WorkerReply.internal(name, e);
         } catch (RuntimeException e) {
-            return TaskResult.internal(name, e);
+            return WorkerReply.internal(name, e);
         } finally {
             run.give(ev);
             release(run);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -79,7 +80,7 @@ public final class Jsonl {
         }
         try {
             Object canonical = sortKeys(JSON.treeToValue(obj, Object.class));
-            return "sha256:" + Hashing.sha256Hex(JSON.writeValueAsBytes(canonical));
+            return "sha256:" + Sha256.of(JSON.writeValueAsBytes(canonical));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.io.Sha256;
 import dev.evomerge.model.LanguageModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -33,17 +32,15 @@ public record ModelProvider(Function<Path, LanguageModel> open, Function<Path, S
      */
     public static String checkpointIdentity(Path dir) {
         try (Checkpoint c = Checkpoint.open(dir)) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            MessageDigest sha = Sha256.digest();
             sha.update(c.contentHash().getBytes(StandardCharsets.US_ASCII));
             Path tokenizer = dir.resolve("tokenizer.json");
             if (Files.exists(tokenizer)) {
                 sha.update(Files.readAllBytes(tokenizer));
             }
-            return HexFormat.of().formatHex(sha.digest());
+            return Sha256.hex(sha);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

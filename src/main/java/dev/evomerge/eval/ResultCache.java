@@ -1,13 +1,12 @@
 package dev.evomerge.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.evomerge.UserError;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -57,42 +56,8 @@ public final class ResultCache {
 
     public Path store(SuiteResult r) {
         Path f = file(r.modelHash(), r.suiteHash(), r.slice(), r.limit());
-        writeAtomically(f, ResultsJson.bytes(ResultsJson.write(r)));
+        AtomicFiles.write(f, Json.pretty(ResultsJson.write(r)));
         return f;
-    }
-
-    /** Writes {@code bytes} to a temporary file beside {@code target}, forces it to disk and renames it. */
-    public static void writeAtomically(Path target, byte[] bytes) {
-        Path parent = target.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            // Not Files.createTempFile: its 0600 would outlive the rename; CREATE_NEW applies the umask.
-            Path fresh = parent.resolve("." + target.getFileName() + "."
-                    + Long.toUnsignedString(new java.security.SecureRandom().nextLong(), 36) + ".tmp");
-            try (var ch = java.nio.channels.FileChannel.open(fresh, java.nio.file.StandardOpenOption.WRITE,
-                    java.nio.file.StandardOpenOption.CREATE_NEW)) {
-                tmp = fresh;
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UserError("cannot write " + target + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // The write already failed and is being reported; a stray temp file is harmless.
-                }
-            }
-        }
     }
 
     private static String prefix(String hash) {

@@ -195,15 +195,6 @@ public final class ResultsJson {
                 tasks);
     }
 
-    /** Pretty-printed UTF-8 bytes of a JSON tree, with a trailing newline. */
-    public static byte[] bytes(JsonNode node) {
-        try {
-            return (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static JsonNode require(JsonNode node, String key) {
         JsonNode v = node.get(key);
         if (v == null) {

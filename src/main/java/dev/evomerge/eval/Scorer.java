@@ -11,11 +11,11 @@ import java.util.Optional;
  */
 public final class Scorer {
     private final ModelProvider models;
-    private final Evaluator evaluator;
+    private final SuiteRunner evaluator;
     private final ResultCache cache;
 
     /** {@code cache} may be null to always recompute (and store nothing). */
-    public Scorer(ModelProvider models, Evaluator evaluator, ResultCache cache) {
+    public Scorer(ModelProvider models, SuiteRunner evaluator, ResultCache cache) {
         this.models = Objects.requireNonNull(models, "models");
         this.evaluator = Objects.requireNonNull(evaluator, "evaluator");
         this.cache = cache;

@@ -2,6 +2,7 @@ package dev.evomerge.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +127,7 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
         }
 
         String sliceOf(Example e) {
-            MessageDigest md = Hashing.sha256();
+            MessageDigest md = Sha256.digest();
             md.update((seed + "\0" + e.id()).getBytes(StandardCharsets.UTF_8));
             long bits = ByteBuffer.wrap(md.digest()).getLong() >>> 11;
             double u = bits * 0x1.0p-53;
@@ -375,10 +375,10 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
 
     /** Length-prefixed (name, bytes) records, so no two different inputs can hash alike by concatenation. */
     private static final class HashInput {
-        private final MessageDigest md = Hashing.sha256();
+        private final MessageDigest md = Sha256.digest();
 
         HashInput() {
-            add("evomerge-eval-suite-hash", ("format " + VERSION + ", scoring " + Evaluator.SCORING_VERSION)
+            add("evomerge-eval-suite-hash", ("format " + VERSION + ", scoring " + SuiteRunner.SCORING_VERSION)
                     .getBytes(StandardCharsets.UTF_8));
         }
 
@@ -391,7 +391,7 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
         }
 
         String hex() {
-            return HexFormat.of().formatHex(md.digest());
+            return Sha256.hex(md);
         }
     }
 }

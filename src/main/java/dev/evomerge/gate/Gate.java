@@ -1,5 +1,6 @@
 package dev.evomerge.gate;
 
+import dev.evomerge.eval.ResultTable;
 import java.util.Objects;
 
 /** One release gate; {@code index} is its 1-based position in the gate file, used in every message. */
@@ -100,6 +101,6 @@ public sealed interface Gate {
     }
 
     static String fmt(double v) {
-        return dev.evomerge.eval.ResultTable.fmt(v);
+        return ResultTable.fmt(v);
     }
 }

@@ -6,6 +6,7 @@ import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
+import dev.evomerge.io.Json;
 import dev.evomerge.merge.methods.ChunkedMerge;
 import dev.evomerge.merge.methods.Execution;
 import dev.evomerge.merge.methods.TensorInput;

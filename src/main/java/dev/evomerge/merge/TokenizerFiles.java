@@ -6,17 +6,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,7 +75,7 @@ final class TokenizerFiles {
             JsonNode root = read(json);
             JsonNode model = root.path("model");
             if (model.isObject()) {
-                MessageDigest sha = sha256();
+                MessageDigest sha = Sha256.digest();
                 Set<Integer> ids = new HashSet<>();
                 JsonNode vocab = model.path("vocab");
                 if (vocab.isObject()) {
@@ -103,19 +102,19 @@ final class TokenizerFiles {
                     update(sha, "a", t.path("id").asText(), t.path("content").asText());
                     ids.add(t.path("id").asInt());
                 }
-                return Optional.of(new Vocabulary(TOKENIZER_JSON, HexFormat.of().formatHex(sha.digest()), ids.size()));
+                return Optional.of(new Vocabulary(TOKENIZER_JSON, Sha256.hex(sha), ids.size()));
             }
         }
         for (String file : new String[] {"tokenizer.model", "vocab.json"}) {
             Path p = dir.resolve(file);
             if (Files.isRegularFile(p)) {
-                MessageDigest sha = sha256();
+                MessageDigest sha = Sha256.digest();
                 sha.update(bytes(p));
                 Path merges = dir.resolve("merges.txt");
                 if (file.equals("vocab.json") && Files.isRegularFile(merges)) {
                     sha.update(bytes(merges));
                 }
-                return Optional.of(new Vocabulary(file, HexFormat.of().formatHex(sha.digest()), -1));
+                return Optional.of(new Vocabulary(file, Sha256.hex(sha), -1));
             }
         }
         return Optional.empty();
@@ -127,14 +126,6 @@ final class TokenizerFiles {
             byte[] b = f.getBytes(StandardCharsets.UTF_8);
             sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(b.length).array());
             sha.update(b);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 

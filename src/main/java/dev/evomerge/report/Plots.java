@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -112,7 +113,7 @@ public final class Plots {
         double b = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < best.length; i++) {
             JournalEntry e = sorted.get(i);
-            if (e.status().equals(JournalEntry.EVALUATED) && Double.isFinite(e.fitness())) {
+            if (e.status().equals(CandidateStatus.EVALUATED) && Double.isFinite(e.fitness())) {
                 b = Math.max(b, e.fitness());
             }
             best[i] = b;

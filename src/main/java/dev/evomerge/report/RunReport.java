@@ -1,12 +1,11 @@
 package dev.evomerge.report;
 
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -58,7 +57,7 @@ public final class RunReport {
      */
     public static List<JournalEntry> top(List<JournalEntry> journal, int k) {
         return journal.stream()
-                .filter(e -> e.status().equals(JournalEntry.EVALUATED) && Double.isFinite(e.fitness()))
+                .filter(e -> e.status().equals(CandidateStatus.EVALUATED) && Double.isFinite(e.fitness()))
                 .sorted(Comparator.comparingDouble(JournalEntry::fitness).reversed()
                         .thenComparingInt(JournalEntry::index))
                 .limit(k)
@@ -108,9 +107,9 @@ public final class RunReport {
     private static List<Fact> facts(ReportData data) {
         List<JournalEntry> mine = data.journal().stream().filter(e -> e.strategy().equals(data.strategy())).toList();
         List<JournalEntry> counted = mine.isEmpty() ? data.journal() : mine;
-        long evaluated = count(counted, JournalEntry.EVALUATED);
-        long pruned = count(counted, JournalEntry.PRUNED);
-        long rejected = count(counted, JournalEntry.REJECTED);
+        long evaluated = count(counted, CandidateStatus.EVALUATED);
+        long pruned = count(counted, CandidateStatus.PRUNED);
+        long rejected = count(counted, CandidateStatus.REJECTED);
         double merge = counted.stream().mapToDouble(JournalEntry::mergeSeconds).sum();
         double eval = counted.stream().mapToDouble(JournalEntry::evalSeconds).sum();
         List<Fact> facts = new ArrayList<>();
@@ -132,8 +131,8 @@ public final class RunReport {
         return facts;
     }
 
-    private static long count(List<JournalEntry> entries, String status) {
-        return entries.stream().filter(e -> e.status().equals(status)).count();
+    private static long count(List<JournalEntry> entries, CandidateStatus status) {
+        return entries.stream().filter(e -> e.status() == status).count();
     }
 
     /** Table rows as plain strings (each rendering escapes them); columns from {@code firstNumeric} on hold numbers. */
@@ -378,14 +377,8 @@ public final class RunReport {
         return String.format(Locale.ROOT, s < 10 ? "%.2fs" : "%.1fs", s);
     }
 
-    private static Path writeAtomically(Path target, String text) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+    private static Path writeAtomically(Path target, String text) {
+        AtomicFiles.write(target, text);
         return target;
     }
 }

@@ -1,9 +1,9 @@
 /**
  * Run reports: plots as hand-written SVG and a Markdown + self-contained HTML summary, from a run's journal and
- * finish results. No dependencies beyond the JDK; every function is pure except
- * {@link dev.evomerge.report.RunReport#write}, which writes files atomically.
+ * finish results. Every function is pure except {@link dev.evomerge.report.RunReport#write}, which writes files
+ * atomically. Where this package sits in the pipeline: docs/architecture.md.
  *
- * <p>At the end of a run (search or sweep), the search loop calls:
+ * <p>At the end of a run (search or sweep), after {@code SearchRun} returns, the CLI assembles the data and calls:
  * <pre>{@code
  * ReportData data = new ReportData(runId, strategy.name(), budget,
  *         Map.of("seed", "7", "workers", "2"),                    // free-form summary lines, in order

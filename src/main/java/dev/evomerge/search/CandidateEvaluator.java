@@ -18,20 +18,20 @@ public interface CandidateEvaluator extends AutoCloseable {
     /**
      * What happened to a candidate.
      *
-     * @param status  {@link JournalEntry#EVALUATED}, {@link JournalEntry#PRUNED} or {@link JournalEntry#REJECTED}
+     * @param status  {@link CandidateStatus#EVALUATED}, {@link CandidateStatus#PRUNED} or {@link CandidateStatus#REJECTED}
      * @param scores  per-task scores (higher is better); on the first stage only when pruned; empty when rejected
      * @param fitness the objective on {@code scores}; -Infinity when rejected
      * @param reason  why pruned or rejected, else null
      */
-    record Outcome(String status, Map<String, Double> scores, double fitness, String reason, double mergeSeconds,
+    record Evaluation(CandidateStatus status, Map<String, Double> scores, double fitness, String reason, double mergeSeconds,
                    double evalSeconds) {
-        public Outcome {
+        public Evaluation {
             Objects.requireNonNull(status, "status");
             scores = Map.copyOf(scores);
         }
 
-        public static Outcome rejected(String reason, double mergeSeconds) {
-            return new Outcome(JournalEntry.REJECTED, Map.of(), Double.NEGATIVE_INFINITY, reason, mergeSeconds, 0);
+        public static Evaluation rejected(String reason, double mergeSeconds) {
+            return new Evaluation(CandidateStatus.REJECTED, Map.of(), Double.NEGATIVE_INFINITY, reason, mergeSeconds, 0);
         }
     }
 
@@ -39,7 +39,7 @@ public interface CandidateEvaluator extends AutoCloseable {
      * Scores {@code candidate}. With staged evaluation, a candidate whose best reachable fitness is below
      * {@code pruneBelow} is stopped early ({@code -Infinity}: never prune).
      */
-    Outcome evaluate(Candidate candidate, double pruneBelow);
+    Evaluation evaluate(Candidate candidate, double pruneBelow);
 
     @Override
     void close();

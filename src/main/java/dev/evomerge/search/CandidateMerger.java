@@ -6,7 +6,7 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorSource;
-import dev.evomerge.checkpoint.WeightDistance;
+import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.MergePlanner;
@@ -231,7 +231,7 @@ public final class CandidateMerger implements AutoCloseable {
         if (ceiling == null) {
             return;
         }
-        WeightDistance.Result r = WeightDistance.l2(merged, checkpoint(base));
+        L2Distance.Value r = L2Distance.l2(merged, checkpoint(base));
         double measured = ceiling.relative() ? r.relative() : r.distance();
         if (measured > ceiling.max()) {
             throw new Rejected(String.format(java.util.Locale.ROOT, "L2 distance from the base%s %.6g exceeds the "

@@ -1,5 +1,6 @@
 package dev.evomerge.search;
 
+import dev.evomerge.UserError;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,7 +29,7 @@ public interface EvaluationBackend extends AutoCloseable {
     /** Receives each candidate's outcome as it finishes; {@code index} is its position in the batch. */
     @FunctionalInterface
     interface Sink {
-        void finished(int index, CandidateEvaluator.Outcome outcome);
+        void finished(int index, CandidateEvaluator.Evaluation outcome);
     }
 
     /**
@@ -49,14 +50,14 @@ public interface EvaluationBackend extends AutoCloseable {
      * candidate, so that a genome gets the same outcome wherever it is evaluated. A genome the space cannot decode is
      * rejected, not failed.
      */
-    static CandidateEvaluator.Outcome evaluateOne(SearchSpace space, CandidateEvaluator evaluator, Genome genome,
+    static CandidateEvaluator.Evaluation evaluateOne(SearchSpace space, CandidateEvaluator evaluator, Genome genome,
                                                   double pruneBelow) {
         Objects.requireNonNull(evaluator, "evaluator");
         Candidate c;
         try {
             c = space.decode(genome);
-        } catch (dev.evomerge.UserError | IllegalArgumentException e) {
-            return CandidateEvaluator.Outcome.rejected("cannot decode the genome: " + e.getMessage(), 0);
+        } catch (UserError | IllegalArgumentException e) {
+            return CandidateEvaluator.Evaluation.rejected("cannot decode the genome: " + e.getMessage(), 0);
         }
         return evaluator.evaluate(c, pruneBelow);
     }

@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.Checkpoint;
-import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateResult;
 import dev.evomerge.gate.GateRunner;
+import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
+import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.model.ModelConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -42,7 +43,7 @@ public final class Finisher {
     public static final String ACCEPTED_DIR = "accepted";
 
     /** One gated candidate. {@code checkpoint} is the accepted directory, or null when rejected. */
-    public record Outcome(int rank, JournalEntry entry, GateReport report, Path checkpoint) {
+    public record Finalist(int rank, JournalEntry entry, GateReport report, Path checkpoint) {
         public boolean accepted() {
             return report.accepted();
         }
@@ -55,14 +56,14 @@ public final class Finisher {
     }
 
     /** The finish of a run, with the references' held-out scores for comparison tables. */
-    public record Result(List<Outcome> outcomes, Map<String, Map<String, Double>> references) {
-        public Result {
+    public record FinishResult(List<Finalist> outcomes, Map<String, Map<String, Double>> references) {
+        public FinishResult {
             outcomes = List.copyOf(outcomes);
             references = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(references));
         }
 
-        public Outcome bestAccepted() {
-            return outcomes.stream().filter(Outcome::accepted).findFirst().orElse(null);
+        public Finalist bestAccepted() {
+            return outcomes.stream().filter(Finalist::accepted).findFirst().orElse(null);
         }
     }
 
@@ -84,9 +85,9 @@ public final class Finisher {
      * Gates the top {@code k} fully evaluated candidates of {@code entries} and scores {@code references} (name to
      * checkpoint directory, e.g. the sources) on the gate slice; writes {@code finish.json} and {@code finish.md}.
      */
-    public Result finish(Path runDir, GateFile gateFile, List<JournalEntry> entries, int k,
+    public FinishResult finish(Path runDir, GateFile gateFile, List<JournalEntry> entries, int k,
                          Map<String, Path> references) {
-        List<Outcome> outcomes = new ArrayList<>();
+        List<Finalist> outcomes = new ArrayList<>();
         Path work = runDir.resolve(".finish");
         int rank = 0;
         for (JournalEntry e : SearchLoop.ranked(entries)) {
@@ -110,7 +111,7 @@ public final class Finisher {
             } else {
                 delete(dir);
             }
-            outcomes.add(new Outcome(rank, e, report, kept));
+            outcomes.add(new Finalist(rank, e, report, kept));
             if (log != null) {
                 log.println("evomerge: candidate #" + e.index() + " (rank " + rank + "): " + report.summary());
                 report.lines().forEach(l -> log.println("  " + l));
@@ -122,9 +123,9 @@ public final class Finisher {
         Map<String, Map<String, Double>> refs = new LinkedHashMap<>();
         references.forEach((n, dir) -> refs.put(n, Staging.scores(scorer.score(dir, n, gateFile.suite(),
                 gateFile.slice(), 0).result())));
-        Result result = new Result(outcomes, refs);
+        FinishResult result = new FinishResult(outcomes, refs);
         RunOutputs.writeJson(runDir.resolve("finish.json"), json(gateFile, result, runDir));
-        ResultCache.writeAtomically(runDir.resolve("finish.md"),
+        AtomicFiles.write(runDir.resolve("finish.md"),
                 markdown(gateFile, result).getBytes(StandardCharsets.UTF_8));
         return result;
     }
@@ -165,7 +166,7 @@ public final class Finisher {
                     : c.recipe().referencedModels().getFirst();
             return loaded.resolve(ref);
         }
-        return new dev.evomerge.merge.recipe.ModelRef(c.pathSources().getFirst()).resolve(merger.recipeDirectory());
+        return new ModelRef(c.pathSources().getFirst()).resolve(merger.recipeDirectory());
     }
 
     /** Adds the scores and the gate report to an accepted checkpoint, and a scores section to its model card. */
@@ -209,14 +210,14 @@ public final class Finisher {
         }
     }
 
-    static ObjectNode json(GateFile gateFile, Result result, Path runDir) {
+    static ObjectNode json(GateFile gateFile, FinishResult result, Path runDir) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("format", FORMAT);
         root.put("version", VERSION);
         root.put("gates_file", gateFile.file().toString());
         root.put("slice", gateFile.slice());
         ArrayNode cands = root.putArray("candidates");
-        for (Outcome o : result.outcomes()) {
+        for (Finalist o : result.outcomes()) {
             ObjectNode c = cands.addObject();
             c.put("rank", o.rank());
             c.put("index", o.entry().index());
@@ -258,10 +259,10 @@ public final class Finisher {
         }
     }
 
-    static String markdown(GateFile gateFile, Result result) {
+    static String markdown(GateFile gateFile, FinishResult result) {
         StringBuilder md = new StringBuilder("# Finish: top candidates on the ").append(gateFile.slice())
                 .append(" slice\n\n");
-        long accepted = result.outcomes().stream().filter(Outcome::accepted).count();
+        long accepted = result.outcomes().stream().filter(Finalist::accepted).count();
         md.append(accepted).append(" of ").append(result.outcomes().size())
                 .append(" candidates passed every gate in ").append(gateFile.file().getFileName()).append(".\n\n");
         List<String> tasks = new ArrayList<>();
@@ -285,13 +286,13 @@ public final class Finisher {
             tasks.forEach(t -> md.append(' ').append(m.containsKey(t) ? RunOutputs.fmt(m.get(t)) : "").append(" |"));
             md.append(" |\n");
         });
-        for (Outcome o : result.outcomes()) {
+        for (Finalist o : result.outcomes()) {
             md.append("| rank ").append(o.rank()).append(" (#").append(o.entry().index()).append(") |");
             Map<String, Double> h = o.heldout();
             tasks.forEach(t -> md.append(' ').append(h.containsKey(t) ? RunOutputs.fmt(h.get(t)) : "").append(" |"));
             md.append(o.accepted() ? " PASS |" : " FAIL |").append('\n');
         }
-        for (Outcome o : result.outcomes()) {
+        for (Finalist o : result.outcomes()) {
             md.append("\n## Rank ").append(o.rank()).append(": candidate #").append(o.entry().index()).append(" — ")
                     .append(o.report().summary()).append("\n\n");
             if (o.checkpoint() != null) {
@@ -310,11 +311,11 @@ public final class Finisher {
      * gates (or more candidates, which re-rank) an earlier finish's checkpoint may no longer pass, and
      * {@code accepted/} must hold only what {@code finish.json} accepts. Each can be rebuilt from its recipe.
      */
-    private void removeStale(Path acceptedDir, List<Outcome> outcomes) {
+    private void removeStale(Path acceptedDir, List<Finalist> outcomes) {
         if (!Files.isDirectory(acceptedDir)) {
             return;
         }
-        List<Path> kept = outcomes.stream().map(Outcome::checkpoint).filter(Objects::nonNull).toList();
+        List<Path> kept = outcomes.stream().map(Finalist::checkpoint).filter(Objects::nonNull).toList();
         try (Stream<Path> s = Files.list(acceptedDir)) {
             for (Path p : s.filter(p -> !kept.contains(p)).toList()) {
                 delete(p);

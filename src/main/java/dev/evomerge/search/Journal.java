@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -110,7 +112,7 @@ public final class Journal implements AutoCloseable {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             out.write(head);
             out.write(old, firstNewline + 1, (int) contents.validBytes() - firstNewline - 1);
-            dev.evomerge.eval.ResultCache.writeAtomically(file, out.toByteArray());
+            AtomicFiles.write(file, out.toByteArray());
         } catch (IOException e) {
             throw new UserError("cannot rewrite the header of journal " + file + ": " + e.getMessage(), e);
         }
@@ -125,7 +127,7 @@ public final class Journal implements AutoCloseable {
         ObjectNode unsigned = header.deepCopy();
         unsigned.remove(CHECKSUM);
         try {
-            return RunContext.sha256(JSON.writeValueAsBytes(unsigned));
+            return Sha256.of(JSON.writeValueAsBytes(unsigned));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -280,7 +282,7 @@ public final class Journal implements AutoCloseable {
         } else {
             o.putNull("fitness");
         }
-        o.put("status", e.status());
+        o.put("status", e.status().toString());
         o.put("reason", e.reason());
         o.put("merge_seconds", e.mergeSeconds());
         o.put("eval_seconds", e.evalSeconds());
@@ -308,7 +310,7 @@ public final class Journal implements AutoCloseable {
         JsonNode fitness = required(o, "fitness");
         return new JournalEntry(required(o, "index").intValue(), required(o, "generation").intValue(),
                 required(o, "strategy").asText(), new Genome(g), text(o, "recipe"), text(o, "layer_path"), scores,
-                fitness.isNull() ? Double.NEGATIVE_INFINITY : fitness.doubleValue(), required(o, "status").asText(),
+                fitness.isNull() ? Double.NEGATIVE_INFINITY : fitness.doubleValue(), CandidateStatus.parse(required(o, "status").asText()),
                 text(o, "reason"), o.path("merge_seconds").asDouble(), o.path("eval_seconds").asDouble(),
                 o.path("epoch_millis").asLong());
     }

@@ -1,15 +1,12 @@
 package dev.evomerge.search;
 
-import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -65,28 +62,12 @@ public record RunContext(String spaceFile, String spaceYaml, String suiteFile, S
                 .append('\n'));
         sb.append(stageFraction).append('\n').append(tensorCacheMb).append('\n').append(maxL2).append('\n')
                 .append(maxL2Relative).append('\n').append(batchSize);
-        return sha256(sb.toString().getBytes(StandardCharsets.UTF_8));
+        return Sha256.of(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The ceiling, or null. */
     CandidateMerger.L2Ceiling ceiling() {
         return maxL2 == null ? null : new CandidateMerger.L2Ceiling(maxL2, maxL2Relative);
-    }
-
-    static String sha256(Path file) {
-        try {
-            return sha256(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String read(Path file) {

@@ -2,12 +2,14 @@ package dev.evomerge.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.evomerge.eval.ResultCache;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
+import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.ParamSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +33,6 @@ public final class RunOutputs {
     public static final String BEST_DIR = "best";
     public static final String RUN_JSON = "run.json";
 
-    static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -75,10 +76,10 @@ public final class RunOutputs {
     public static String markdown(String runId, List<JournalEntry> entries, int rows) {
         List<String> tasks = tasks(entries);
         StringBuilder sb = new StringBuilder("# Leaderboard: ").append(runId).append("\n\n");
-        Map<String, Long> counts = SearchLoop.counts(entries);
-        sb.append(entries.size()).append(" candidates: ").append(counts.get(JournalEntry.EVALUATED))
-                .append(" evaluated, ").append(counts.get(JournalEntry.PRUNED)).append(" pruned early, ")
-                .append(counts.get(JournalEntry.REJECTED)).append(" rejected before inference. Scores are on the")
+        Map<CandidateStatus, Long> counts = SearchLoop.counts(entries);
+        sb.append(entries.size()).append(" candidates: ").append(counts.get(CandidateStatus.EVALUATED))
+                .append(" evaluated, ").append(counts.get(CandidateStatus.PRUNED)).append(" pruned early, ")
+                .append(counts.get(CandidateStatus.REJECTED)).append(" rejected before inference. Scores are on the")
                 .append(" search slice (higher is better).\n\n");
         sb.append("| rank | # | fitness |");
         tasks.forEach(t -> sb.append(' ').append(t).append(" |"));
@@ -189,8 +190,8 @@ public final class RunOutputs {
      * candidate with a layer path also gets {@code best/rank-N.layer-path.txt}) for the top {@code k}.
      */
     public static void write(Path runDir, String runId, List<JournalEntry> entries, int k, Path recipeDirectory) {
-        ResultCache.writeAtomically(runDir.resolve(LEADERBOARD_CSV), csv(entries).getBytes(StandardCharsets.UTF_8));
-        ResultCache.writeAtomically(runDir.resolve(LEADERBOARD_MD),
+        AtomicFiles.write(runDir.resolve(LEADERBOARD_CSV), csv(entries).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(runDir.resolve(LEADERBOARD_MD),
                 markdown(runId, entries, Math.max(k, 20)).getBytes(StandardCharsets.UTF_8));
         Path best = runDir.resolve(BEST_DIR);
         int rank = 0;
@@ -202,11 +203,11 @@ public final class RunOutputs {
             if (e.recipeYaml() != null) {
                 String header = String.format(Locale.ROOT, "# evomerge run %s, rank %d: candidate #%d, search-slice"
                         + " fitness %s%n", runId, rank, e.index(), fmt(e.fitness()));
-                ResultCache.writeAtomically(best.resolve("rank-" + rank + ".yaml"),
+                AtomicFiles.write(best.resolve("rank-" + rank + ".yaml"),
                         (header + relocate(e.recipeYaml(), recipeDirectory, best)).getBytes(StandardCharsets.UTF_8));
             }
             if (e.layerPath() != null) {
-                ResultCache.writeAtomically(best.resolve("rank-" + rank + ".layer-path.txt"),
+                AtomicFiles.write(best.resolve("rank-" + rank + ".layer-path.txt"),
                         (e.layerPath() + "\n").getBytes(StandardCharsets.UTF_8));
             }
         }
@@ -219,9 +220,9 @@ public final class RunOutputs {
      * first gene, in parameter units), then status, fitness and per-task scores.
      */
     public static void writeSweep(Path runDir, List<JournalEntry> entries,
-                                  dev.evomerge.search.space.MergeSpace space, List<String> gridNames) {
+                                  MergeSpace space, List<String> gridNames) {
         List<String> tasks = tasks(entries);
-        List<dev.evomerge.search.space.ParamSpec> params = space.params();
+        List<ParamSpec> params = space.params();
         List<String> genes = space.geneNames();
         int[] first = new int[params.size()];
         for (int p = 0; p < params.size(); p++) {
@@ -250,16 +251,11 @@ public final class RunOutputs {
             }
             sb.append('\n');
         }
-        ResultCache.writeAtomically(runDir.resolve(SWEEP_CSV), sb.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(runDir.resolve(SWEEP_CSV), sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     public static void writeJson(Path file, JsonNode node) {
-        try {
-            byte[] bytes = (PRETTY.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
-            ResultCache.writeAtomically(file, bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        AtomicFiles.write(file, Json.pretty(node));
     }
 
     static JsonNode yaml(String text) {

@@ -1,9 +1,9 @@
 package dev.evomerge.search;
 
-import dev.evomerge.eval.Evaluator;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Task;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.LanguageModel;
@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The real candidate evaluator of one worker: merge in memory (shared {@link CandidateMerger}), swap the weights of
+ * The {@link CandidateEvaluator} of one worker thread (local or on a cluster worker): merge in memory (shared {@link CandidateMerger}), swap the weights of
  * this worker's one runtime model, score the search slice, in two stages when pruning can help. It sees only a
  * {@link SearchSlice}: the held-out examples are not reachable from here.
  */
@@ -30,11 +30,11 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
      *
      * @param merger        merges candidates against the run's open sources
      * @param slice         the search slice (the only examples the loop may score)
-     * @param weights       objective weights per task (task order)
+     * @param objective     the run's objective over the slice's tasks (weights, scalar or Pareto)
      * @param stageFraction fraction of each task scored before a pruning decision; 1 disables staging
      * @param tokenizer     tokenizer.json or a checkpoint directory holding it
      * @param options       runtime options; intra-op threads already divided among the workers
-     * @param batchSize     examples per evaluator request chunk
+     * @param batchSize     examples per {@link SuiteRunner} request chunk
      */
     public record Shared(CandidateMerger merger, SearchSlice slice, Objective objective, double stageFraction,
                          Path tokenizer, RuntimeOptions options, int batchSize) {
@@ -55,7 +55,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     }
 
     private final Shared shared;
-    private final Evaluator evaluator;
+    private final SuiteRunner evaluator;
     private final SearchSlice.Stages stages;
     private final Map<String, Integer> tailSizes = new LinkedHashMap<>();
     private final boolean staged;
@@ -71,7 +71,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     /** With scoring progress reported through {@code progress} (the source baselines; candidates report none). */
     public RuntimeEvaluator(Shared shared, Progress.Factory progress) {
         this.shared = shared;
-        this.evaluator = new Evaluator(shared.batchSize(), progress);
+        this.evaluator = new SuiteRunner(shared.batchSize(), progress);
         this.staged = shared.stageFraction() < 1 && Staging.stageable(shared.slice().suite(), shared.objective().weights());
         this.stages = staged ? shared.slice().stages(shared.stageFraction()) : null;
         if (staged && stages.tail() != null) {
@@ -94,26 +94,26 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
     }
 
     @Override
-    public Outcome evaluate(Candidate candidate, double pruneBelow) {
+    public Evaluation evaluate(Candidate candidate, double pruneBelow) {
         releaseCurrent();
         CandidateMerger.Merged merged;
         try {
             merged = shared.merger().materialize(candidate, "candidate " + (++counter));
         } catch (CandidateMerger.Rejected e) {
-            return Outcome.rejected(e.getMessage(), 0);
+            return Evaluation.rejected(e.getMessage(), 0);
         }
         load(merged);
         long t0 = System.nanoTime();
         Suite full = shared.slice().suite();
         Map<String, Double> scores;
-        String status = JournalEntry.EVALUATED;
+        CandidateStatus status = CandidateStatus.EVALUATED;
         String reason = null;
         if (staged && stages.tail() != null && pruneBelow > Double.NEGATIVE_INFINITY) {
             SuiteResult head = score(stages.head());
             double bound = Staging.upperBound(head, tailSizes, shared.objective());
             if (Staging.prune(bound, pruneBelow)) {
                 scores = Staging.scores(head);
-                status = JournalEntry.PRUNED;
+                status = CandidateStatus.PRUNED;
                 reason = String.format(Locale.ROOT, "after %.0f%% of the search slice it can reach at most %.6g,"
                         + " below the k-th best %.6g", shared.stageFraction() * 100, bound, pruneBelow);
             } else {
@@ -123,7 +123,7 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
             scores = Staging.scores(score(full));
         }
         double evalSeconds = (System.nanoTime() - t0) / 1e9;
-        return new Outcome(status, scores, shared.objective().scalar(scores), reason, merged.seconds(),
+        return new Evaluation(status, scores, shared.objective().scalar(scores), reason, merged.seconds(),
                 evalSeconds);
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +49,8 @@ public final class SearchLoop {
     }
 
     /** The journal after the run, what this process evaluated, and how many entries it found journaled. */
-    public record Result(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
-        public Result {
+    public record LoopResult(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
+        public LoopResult {
             entries = List.copyOf(entries);
         }
     }
@@ -84,14 +85,14 @@ public final class SearchLoop {
     }
 
     /** Starts a new run in {@code runDir} with {@code config} in the journal header. */
-    public Result start(Path runDir, ObjectNode config) {
+    public LoopResult start(Path runDir, ObjectNode config) {
         try (Journal journal = Journal.create(runDir.resolve(Journal.FILE), config)) {
             return run(journal, List.of());
         }
     }
 
     /** Continues the run whose journal {@code contents} were read from {@code runDir}. */
-    public Result resume(Path runDir, Journal.Contents contents) {
+    public LoopResult resume(Path runDir, Journal.Contents contents) {
         if (contents.tornTail() && log != null) {
             log.println("evomerge: dropped a torn last journal line (the previous run was killed mid-write)");
         }
@@ -100,7 +101,7 @@ public final class SearchLoop {
         }
     }
 
-    private Result run(Journal journal, List<JournalEntry> previous) {
+    private LoopResult run(Journal journal, List<JournalEntry> previous) {
         long t0 = System.nanoTime();
         List<JournalEntry> entries = new ArrayList<>(previous);
         Map<Genome, JournalEntry> known = new HashMap<>();
@@ -160,7 +161,7 @@ public final class SearchLoop {
                     + " replayed from the journal)");
             log.flush();
         }
-        return new Result(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
+        return new LoopResult(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
     }
 
     private int evaluate(EvaluationBackend.Batch batch, Journal journal, List<JournalEntry> entries,
@@ -208,7 +209,7 @@ public final class SearchLoop {
     /** The k-th best fitness among fully evaluated candidates of generations before {@code generation}. */
     static double kthBest(List<JournalEntry> entries, int generation, int k) {
         List<Double> done = entries.stream()
-                .filter(e -> e.generation() < generation && e.status().equals(JournalEntry.EVALUATED))
+                .filter(e -> e.generation() < generation && e.status().equals(CandidateStatus.EVALUATED))
                 .map(JournalEntry::fitness).sorted(Comparator.reverseOrder()).toList();
         return done.size() < k ? Double.NEGATIVE_INFINITY : done.get(k - 1);
     }
@@ -249,17 +250,17 @@ public final class SearchLoop {
 
     /** Fully evaluated entries, best first; ties keep journal order. */
     public static List<JournalEntry> ranked(List<JournalEntry> entries) {
-        return entries.stream().filter(e -> e.status().equals(JournalEntry.EVALUATED))
+        return entries.stream().filter(e -> e.status().equals(CandidateStatus.EVALUATED))
                 .sorted(Comparator.comparingDouble(JournalEntry::fitness).reversed()
                         .thenComparingInt(JournalEntry::index))
                 .toList();
     }
 
     /** Counts of entries per status. */
-    public static Map<String, Long> counts(List<JournalEntry> entries) {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (String s : List.of(JournalEntry.EVALUATED, JournalEntry.PRUNED, JournalEntry.REJECTED)) {
-            m.put(s, entries.stream().filter(e -> e.status().equals(s)).count());
+    public static Map<CandidateStatus, Long> counts(List<JournalEntry> entries) {
+        Map<CandidateStatus, Long> m = new EnumMap<>(CandidateStatus.class);
+        for (CandidateStatus s : CandidateStatus.values()) {
+            m.put(s, entries.stream().filter(e -> e.status() == s).count());
         }
         return m;
     }

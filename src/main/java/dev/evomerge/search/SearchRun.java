@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.L2Distance;
+import dev.evomerge.eval.ModelProvider;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
@@ -13,7 +16,10 @@ import dev.evomerge.eval.Suite;
 import dev.evomerge.gate.Gate;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateRunner;
+import dev.evomerge.gate.WeightDistance;
+import dev.evomerge.io.Sha256;
 import dev.evomerge.model.LayerPath;
+import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.ParamSpec;
@@ -30,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -44,77 +49,10 @@ public final class SearchRun {
     /** The finish's held-out scores, by model content, suite, slice and limit (see {@link ResultCache}). */
     public static final String SCORE_CACHE = "score-cache";
 
-    /**
-     * Everything a run is configured by; stored in the journal header so {@code --resume} rebuilds the same run.
-     *
-     * @param grid sweep axes by parameter name, in parameter units (empty: a search, or the space's own values)
-     */
-    public record Options(Path space, Path suite, Path gates, String strategy, int budget, int workers, long seed,
-                          int population, double sigma, int topK, double stageFraction, Double maxL2,
-                          boolean maxL2Relative, long tensorCacheMb, int gridSteps,
-                          Map<String, List<Double>> grid, int threads) {
-        public Options {
-            Objects.requireNonNull(space, "space");
-            Objects.requireNonNull(suite, "suite");
-            Objects.requireNonNull(strategy, "strategy");
-            grid = grid == null ? Map.of() : new LinkedHashMap<>(grid);
-            if (workers < 1) {
-                throw new UserError("--workers must be at least 1, but was " + workers);
-            }
-            if (budget < 1) {
-                throw new UserError("--budget must be at least 1, but was " + budget);
-            }
-            if (!(stageFraction > 0 && stageFraction <= 1)) {
-                throw new UserError("--stage must be in (0, 1], but was " + stageFraction);
-            }
-        }
-
-        ObjectNode toJson() {
-            ObjectNode o = JsonNodeFactory.instance.objectNode();
-            o.put("space", space.toAbsolutePath().normalize().toString());
-            o.put("suite", suite.toAbsolutePath().normalize().toString());
-            o.put("gates", gates == null ? null : gates.toAbsolutePath().normalize().toString());
-            o.put("strategy", strategy);
-            o.put("budget", budget);
-            o.put("workers", workers);
-            o.put("seed", seed);
-            o.put("population", population);
-            o.put("sigma", sigma);
-            o.put("top_k", topK);
-            o.put("stage_fraction", stageFraction);
-            if (maxL2 != null) {
-                o.put("max_l2", maxL2);
-            }
-            o.put("max_l2_relative", maxL2Relative);
-            o.put("tensor_cache_mb", tensorCacheMb);
-            o.put("grid_steps", gridSteps);
-            ObjectNode g = o.putObject("grid");
-            grid.forEach((k, v) -> v.forEach(g.withArray(k)::add));
-            o.put("threads", threads);
-            return o;
-        }
-
-        static Options fromJson(JsonNode o, int workersOverride) {
-            Map<String, List<Double>> grid = new LinkedHashMap<>();
-            o.path("grid").fields().forEachRemaining(e -> {
-                List<Double> vs = new ArrayList<>();
-                e.getValue().forEach(v -> vs.add(v.doubleValue()));
-                grid.put(e.getKey(), vs);
-            });
-            return new Options(Path.of(o.get("space").asText()), Path.of(o.get("suite").asText()),
-                    o.path("gates").isTextual() ? Path.of(o.get("gates").asText()) : null, o.get("strategy").asText(),
-                    o.get("budget").asInt(), workersOverride > 0 ? workersOverride : o.get("workers").asInt(),
-                    o.get("seed").asLong(), o.get("population").asInt(), o.get("sigma").asDouble(),
-                    o.get("top_k").asInt(), o.get("stage_fraction").asDouble(),
-                    o.has("max_l2") ? o.get("max_l2").asDouble() : null, o.path("max_l2_relative").asBoolean(),
-                    o.get("tensor_cache_mb").asLong(), o.get("grid_steps").asInt(), grid, o.path("threads").asInt());
-        }
-    }
-
     /** What a finished run hands the commands (and the report). */
-    public record Outcome(String runId, Path runDir, Options options, String strategy, List<String> tasks,
+    public record RunOutcome(String runId, Path runDir, RunOptions options, String strategy, List<String> tasks,
                           List<JournalEntry> entries, Map<String, Map<String, Double>> sourceSearchScores,
-                          Finisher.Result finish, double searchSeconds, double finishSeconds, int evaluatedNow,
+                          Finisher.FinishResult finish, double searchSeconds, double finishSeconds, int evaluatedNow,
                           int replayed, List<String> gridNames) {
     }
 
@@ -127,20 +65,21 @@ public final class SearchRun {
                 + strategy;
     }
 
-    /** Options of an existing run, from its journal header ({@code workers} > 0 overrides). */
-    public static Options resumeOptions(Path runDir, int workers) {
+    /** RunOptions of an existing run, from its journal header ({@code workers} > 0 overrides). */
+    public static RunOptions resumeOptions(Path runDir, int workers) {
         Path journal = runDir.resolve(Journal.FILE);
         if (!Files.isRegularFile(journal)) {
             throw new UserError("no run to resume at " + runDir + " (" + Journal.FILE + " not found)");
         }
-        return Options.fromJson(Journal.read(journal).header().path("run"), workers);
+        RunOptions o = RunOptions.fromJson(Journal.read(journal).header().path("run"));
+        return workers > 0 ? o.withWorkers(workers) : o;
     }
 
-    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log) {
+    public static RunOutcome run(RunOptions o, Path runDir, boolean resume, PrintWriter log) {
         return run(o, runDir, resume, log, null);
     }
 
-    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
+    public static RunOutcome run(RunOptions o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
         return run(o, runDir, resume, log, cluster, RuntimeOptions.defaults());
     }
@@ -152,7 +91,7 @@ public final class SearchRun {
      * {@link RunLock}: a second process on the same run is refused. The device is not part of the run's options: a
      * resumed run may use another machine's.
      */
-    public static Outcome run(Options o, Path runDir, boolean resume, PrintWriter log,
+    public static RunOutcome run(RunOptions o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime) {
         // The inputs are checked before the run directory is locked (and created), so a bad file leaves nothing.
         MergeSpace space = SearchSpaces.load(o.space());
@@ -163,7 +102,7 @@ public final class SearchRun {
         }
     }
 
-    private static Outcome locked(Options o, Path runDir, boolean resume, PrintWriter log,
+    private static RunOutcome locked(RunOptions o, Path runDir, boolean resume, PrintWriter log,
                                   Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime,
                                   MergeSpace space, Suite suite, GateFile gates) {
         ObjectNode inputs = inputs(o, suite, gates);
@@ -185,7 +124,7 @@ public final class SearchRun {
         int cores = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
         int intraOp = Math.max(1, cores / o.workers());
         Path spaceDir = o.space().toAbsolutePath().getParent();
-        try (RunEvaluators wiring = RunEvaluators.local(space, suite, o.space(), ceiling, o.stageFraction(),
+        try (RunSetup wiring = RunSetup.local(space, suite, o.space(), ceiling, o.stageFraction(),
                 o.tensorCacheMb(), cores, runtime.withIntraOpThreads(intraOp))) {
             CandidateMerger merger = wiring.merger();
             RuntimeEvaluator.Shared shared = wiring.shared();
@@ -224,7 +163,7 @@ public final class SearchRun {
                 log.flush();
             }
             long t0 = System.nanoTime();
-            SearchLoop.Result result;
+            SearchLoop.LoopResult result;
             String runId = runDir.getFileName().toString();
             try (backend) {
                 result = resume ? loop.resume(runDir, resumed)
@@ -237,27 +176,27 @@ public final class SearchRun {
             }
 
             merger.cache().clear(); // the finish merges each candidate once: kept tensors would only hold memory
-            Finisher.Result finish = null;
+            Finisher.FinishResult finish = null;
             long f0 = System.nanoTime();
             if (gates != null) {
                 // Scores kept in the run: a source a gate compares with is scored once for all candidates (not once
                 // per candidate and again for the table), and a resumed finish re-scores nothing it already scored.
-                Scorer scorer = new Scorer(new dev.evomerge.eval.ModelProvider(
-                        dir -> dev.evomerge.model.LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
-                        dev.evomerge.eval.ModelProvider::checkpointIdentity),
-                        new Evaluator(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
+                Scorer scorer = new Scorer(new ModelProvider(
+                        dir -> LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
+                        ModelProvider::checkpointIdentity),
+                        new SuiteRunner(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
                 GateRunner runner = new GateRunner(scorer, (cand, b) -> {
-                    try (var c = dev.evomerge.checkpoint.Checkpoint.open(cand);
-                         var bb = dev.evomerge.checkpoint.Checkpoint.open(b)) {
-                        var r = dev.evomerge.checkpoint.WeightDistance.l2(c, bb);
-                        return new dev.evomerge.gate.WeightDistance.Measurement(r.distance(), r.baseNorm());
+                    try (var c = Checkpoint.open(cand);
+                         var bb = Checkpoint.open(b)) {
+                        var r = L2Distance.l2(c, bb);
+                        return new WeightDistance.Measurement(r.distance(), r.baseNorm());
                     }
                 });
                 finish = new Finisher(space, merger, runner, scorer, log).finish(runDir, gates, result.entries(),
                         o.topK(), references);
             }
             double finishSeconds = (System.nanoTime() - f0) / 1e9;
-            Outcome out = new Outcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
+            RunOutcome out = new RunOutcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
                     sourceScores, finish, searchSeconds, finishSeconds, result.evaluatedNow(), result.replayed(),
                     gridNames);
             RunOutputs.writeJson(runDir.resolve(RunOutputs.RUN_JSON), runJson(out, merger.cache(), result));
@@ -265,18 +204,18 @@ public final class SearchRun {
         }
     }
 
-    /** Options a resume may change: more candidates, and how the work is spread, which changes no score. */
+    /** RunOptions a resume may change: more candidates, and how the work is spread, which changes no score. */
     private static final List<String> RESUMABLE = List.of("budget", "workers", "threads");
 
     /**
      * What a run's results depend on besides its options: SHA-256 of the search space file, the suite's hash (its
      * file, every data file, the scoring version) and, with gates, the gates file's SHA-256 and its suite's hash.
      */
-    static ObjectNode inputs(Options o, Suite suite, GateFile gates) {
+    static ObjectNode inputs(RunOptions o, Suite suite, GateFile gates) {
         ObjectNode in = JsonNodeFactory.instance.objectNode();
-        in.put("space", RunContext.sha256(o.space()));
+        in.put("space", Sha256.ofFile(o.space()));
         in.put("suite", suite.hash());
-        in.put("gates", gates == null ? null : RunContext.sha256(o.gates()) + " " + gates.suite().hash());
+        in.put("gates", gates == null ? null : Sha256.ofFile(o.gates()) + " " + gates.suite().hash());
         return in;
     }
 
@@ -285,7 +224,7 @@ public final class SearchRun {
      * resuming with another space, suite, gates file or option would journal candidates scored one way beside ones
      * scored another, and finish a model other than the one scored. Only a larger budget is taken (and recorded).
      */
-    private static Journal.Contents resumable(Path runDir, Options o, ObjectNode inputs, PrintWriter log) {
+    private static Journal.Contents resumable(Path runDir, RunOptions o, ObjectNode inputs, PrintWriter log) {
         Path file = runDir.resolve(Journal.FILE);
         if (!Files.isRegularFile(file)) {
             throw new UserError("no run to resume at " + runDir + " (" + Journal.FILE + " not found)");
@@ -312,12 +251,12 @@ public final class SearchRun {
             if (!RESUMABLE.contains(f) && !String.valueOf(recorded.get(f)).equals(String.valueOf(now.get(f)))) {
                 throw new UserError("cannot resume " + runDir + ": option " + f + " was " + recorded.get(f)
                         + " when the run started and is " + now.get(f) + " now; a resumed run keeps its options"
-                        + " (only --budget may grow)");
+                        + " (only the budget may grow)");
             }
         }
         int budget = recorded.path("budget").asInt();
         if (o.budget() < budget) {
-            throw new UserError("cannot resume " + runDir + " with --budget " + o.budget() + ": the run's budget is "
+            throw new UserError("cannot resume " + runDir + " with a budget of " + o.budget() + ": the run's budget is "
                     + budget + " and can only grow");
         }
         if (o.budget() > budget) {
@@ -332,7 +271,7 @@ public final class SearchRun {
         return c;
     }
 
-    private static ObjectNode header(String runId, Strategy strategy, Options o, MergeSpace space,
+    private static ObjectNode header(String runId, Strategy strategy, RunOptions o, MergeSpace space,
                                      ObjectNode inputs) {
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("run_id", runId);
@@ -346,7 +285,7 @@ public final class SearchRun {
         return header;
     }
 
-    private static CandidateMerger.L2Ceiling ceiling(Options o, GateFile gates) {
+    private static CandidateMerger.L2Ceiling ceiling(RunOptions o, GateFile gates) {
         if (o.maxL2() != null) {
             return new CandidateMerger.L2Ceiling(o.maxL2(), o.maxL2Relative());
         }
@@ -360,13 +299,13 @@ public final class SearchRun {
         return null;
     }
 
-    /** Grid axes: the space's own (discrete values, or {@code gridSteps} points), with {@code --grid} overrides. */
-    static List<List<Double>> gridAxes(MergeSpace space, Options o) {
+    /** Grid axes: the space's own (discrete values, or {@code gridSteps} points), with explicit axes by parameter name. */
+    static List<List<Double>> gridAxes(MergeSpace space, RunOptions o) {
         List<List<Double>> axes = new ArrayList<>(space.gridAxes(Math.max(1, o.gridSteps())));
         List<String> names = space.geneNames();
         for (var e : o.grid().entrySet()) {
             ParamSpec p = space.params().stream().filter(ps -> ps.name().equals(e.getKey())).findFirst()
-                    .orElseThrow(() -> new UserError("--grid " + e.getKey() + ": the search space " + o.space()
+                    .orElseThrow(() -> new UserError("grid axis " + e.getKey() + ": the search space " + o.space()
                             + " has no parameter '" + e.getKey() + "' (parameters: " + space.params().stream()
                             .map(ParamSpec::name).toList() + ")"));
             List<Double> genes = new ArrayList<>();
@@ -374,7 +313,7 @@ public final class SearchRun {
                 try {
                     genes.add(p.gene(v));
                 } catch (IllegalArgumentException ex) {
-                    throw new UserError("--grid " + e.getKey() + ": " + ex.getMessage());
+                    throw new UserError("grid axis " + e.getKey() + ": " + ex.getMessage());
                 }
             }
             for (int i = 0; i < names.size(); i++) {
@@ -390,7 +329,7 @@ public final class SearchRun {
         return geneName.equals(param) || geneName.startsWith(param + "[") || geneName.startsWith(param + ".");
     }
 
-    static ObjectNode runJson(Outcome o, TensorCache cache, SearchLoop.Result result) {
+    static ObjectNode runJson(RunOutcome o, TensorCache cache, SearchLoop.LoopResult result) {
         ObjectNode r = JsonNodeFactory.instance.objectNode();
         r.put("format", RUN_FORMAT);
         r.put("version", RUN_VERSION);
@@ -406,7 +345,7 @@ public final class SearchRun {
         r.put("evaluated_this_process", o.evaluatedNow());
         r.put("replayed_from_journal", o.replayed());
         ObjectNode counts = r.putObject("status_counts");
-        SearchLoop.counts(o.entries()).forEach(counts::put);
+        SearchLoop.counts(o.entries()).forEach((s, n) -> counts.put(s.toString(), n));
         JournalEntry best = SearchLoop.best(o.entries());
         if (best != null) {
             ObjectNode b = r.putObject("best");
@@ -433,7 +372,7 @@ public final class SearchRun {
         if (o.finish() != null) {
             ObjectNode f = r.putObject("finish");
             f.put("gated", o.finish().outcomes().size());
-            f.put("accepted", o.finish().outcomes().stream().filter(Finisher.Outcome::accepted).count());
+            f.put("accepted", o.finish().outcomes().stream().filter(Finisher.Finalist::accepted).count());
         }
         return r;
     }

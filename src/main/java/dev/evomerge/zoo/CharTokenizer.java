@@ -3,8 +3,8 @@ package dev.evomerge.zoo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.UncheckedIOException;
+import dev.evomerge.io.Json;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The zoo's character-level vocabulary: {@code <pad> <s> </s> <unk>}, then printable ASCII 32..126, one token per
@@ -83,11 +83,7 @@ public final class CharTokenizer {
             vocab.put(String.valueOf(c), SPECIALS.length + (c - FIRST));
         }
         model.putArray("merges");
-        try {
-            return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Json.prettyText(root).getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code tokenizer_config.json}: names the special tokens for Hugging Face loaders. */
@@ -101,10 +97,6 @@ public final class CharTokenizer {
         root.put("pad_token", "<pad>");
         root.put("add_bos_token", true);
         root.put("model_max_length", 64);
-        try {
-            return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Json.prettyText(root).getBytes(StandardCharsets.UTF_8);
     }
 }

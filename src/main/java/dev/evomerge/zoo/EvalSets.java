@@ -2,9 +2,9 @@ package dev.evomerge.zoo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +107,7 @@ public final class EvalSets {
                         n.put("answer", ex.get(i).answer());
                         lines.append(json.writeValueAsString(n)).append('\n');
                     }
-                    write(dir.resolve("zoo/" + k + "-" + slice + ".jsonl"), lines.toString());
+                    AtomicFiles.write(dir.resolve("zoo/" + k + "-" + slice + ".jsonl"), lines.toString());
                 }
                 int maxTokens = 2 + (s == Skill.ADD ? shape.maxDigits() + 1 : shape.maxLetters());
                 yaml.append("  - name: ").append(k).append('\n')
@@ -120,16 +120,9 @@ public final class EvalSets {
                         .append("    stop: [\"\\n\"]\n")
                         .append("    match: {mode: exact}\n");
             }
-            write(dir.resolve("zoo.yaml"), yaml.toString());
+            AtomicFiles.write(dir.resolve("zoo.yaml"), yaml.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the zoo eval suite under " + dir, e);
         }
-    }
-
-    private static void write(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -14,26 +14,21 @@ import dev.evomerge.checkpoint.CheckpointWriter;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.io.Json;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * Trains the model zoo: a base pretrained on a broad mixture, then one specialist per {@link Skill} fine-tuned from
@@ -351,25 +346,17 @@ public final class ZooTrainer {
             }
             ObjectNode cfg = config.toJson();
             cfg.put("torch_dtype", "bfloat16");
-            w.writeFile("config.json", pretty(cfg));
+            w.writeFile("config.json", Json.pretty(cfg));
             ObjectNode gen = JSON.createObjectNode();
             gen.put("bos_token_id", config.bosTokenId());
             gen.put("eos_token_id", config.eosTokenId());
             gen.put("pad_token_id", CharTokenizer.PAD);
             gen.put("do_sample", false);
             gen.put("max_new_tokens", 16);
-            w.writeFile("generation_config.json", pretty(gen));
+            w.writeFile("generation_config.json", Json.pretty(gen));
             w.writeFile("tokenizer.json", CharTokenizer.tokenizerJson());
             w.writeFile("tokenizer_config.json", CharTokenizer.tokenizerConfigJson());
             w.commit();
-        }
-    }
-
-    private static byte[] pretty(ObjectNode n) {
-        try {
-            return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

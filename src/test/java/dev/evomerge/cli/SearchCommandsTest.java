@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.evomerge.report.ReportData;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SearchCommandsTest {
-    private static JournalEntry entry(int i, String status, double a, double b, double c) {
+    private static JournalEntry entry(int i, CandidateStatus status, double a, double b, double c) {
         return new JournalEntry(i, 0, "nsga2", new Genome(new double[] {i / 10.0}), null, null,
                 Map.of("a", a, "b", b, "c", c), (a + b + c) / 3, status, null, 0, 0, 0);
     }
@@ -20,9 +21,9 @@ class SearchCommandsTest {
     @Test
     void paretoPlotShowsTheTwoTasksThatTradeOffMost() {
         // a and c move against each other (r = -1); a and b, b and c are uncorrelated or positive.
-        List<JournalEntry> entries = List.of(entry(0, JournalEntry.EVALUATED, 0.1, 0.5, 0.9),
-                entry(1, JournalEntry.EVALUATED, 0.5, 0.9, 0.5), entry(2, JournalEntry.PRUNED, 1, 1, 1),
-                entry(3, JournalEntry.EVALUATED, 0.9, 0.5, 0.1));
+        List<JournalEntry> entries = List.of(entry(0, CandidateStatus.EVALUATED, 0.1, 0.5, 0.9),
+                entry(1, CandidateStatus.EVALUATED, 0.5, 0.9, 0.5), entry(2, CandidateStatus.PRUNED, 1, 1, 1),
+                entry(3, CandidateStatus.EVALUATED, 0.9, 0.5, 0.1));
         ReportData.ParetoPoints p = SearchCommands.paretoPoints(entries, List.of("a", "b", "c"));
         assertEquals("a", p.xName());
         assertEquals("c", p.yName());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.merge.recipe.LoadedRecipe;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunLock;
@@ -58,7 +59,7 @@ class SearchEndToEndTest {
         assertEquals(6, j.entries().size());
         assertEquals("random", j.header().get("strategy").asText());
         for (JournalEntry e : j.entries()) {
-            assertTrue(e.status().equals(JournalEntry.EVALUATED) || e.status().equals(JournalEntry.PRUNED), e.status());
+            assertTrue(e.status().equals(CandidateStatus.EVALUATED) || e.status().equals(CandidateStatus.PRUNED), String.valueOf(e.status()));
             assertTrue(e.recipeYaml().contains("task_arithmetic"), e.recipeYaml());
         }
         List<String> csv = Files.readAllLines(run.resolve("leaderboard.csv"));
@@ -148,5 +149,15 @@ class SearchEndToEndTest {
         List<String> rows = Files.readAllLines(results.resolve("s1/sweep.csv"));
         assertTrue(rows.getFirst().startsWith("index,weight,lambda,status,fitness"), rows.getFirst());
         assertEquals(1 + 2 * 2 * 2, rows.size(), "weight[a] x weight[b] x lambda: " + rows);
+    }
+
+    @Test
+    void sweepKeepsAnExplicitBudgetOfSixtyFour() {
+        Path results = dir.resolve("sweep-budget");
+        CommandRun r = run("sweep", dir.resolve("space.yaml").toString(), "--suite", SUITE.toString(), "--grid",
+                "lambda=0.5", "--grid", "weight=1.0", "--out", results.toString(), "--run-id", "b64", "--stage", "1",
+                "--budget", "64");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertEquals(64, Journal.read(results.resolve("b64").resolve(Journal.FILE)).header().get("budget").asInt());
     }
 }

@@ -12,7 +12,8 @@ import dev.evomerge.search.Genome;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunContext;
-import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.RunOptions;
+import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,9 +60,9 @@ class ClusterSearchTest {
         WORKERS.forEach(Worker::close);
     }
 
-    private static SearchRun.Options options(int workers) {
-        return new SearchRun.Options(dir.resolve("space.yaml"), SUITE, null, "random", 6, workers, 11, 3, 0, 2, 0.5,
-                null, false, 64, 5, Map.of(), 2);
+    private static RunOptions options(int workers) {
+        return RunOptions.defaults(dir.resolve("space.yaml"), SUITE).withBudget(6).withWorkers(workers).withSeed(11)
+                .withPopulation(3).withTopK(2).withStageFraction(0.5).withTensorCacheMb(64).withThreads(2);
     }
 
     private static ClusterBackend connect() {
@@ -72,8 +72,8 @@ class ClusterSearchTest {
 
     @Test
     void twoWorkersGiveTheLocalBackendsScoresBitForBit() {
-        SearchRun.Outcome local = SearchRun.run(options(2), dir.resolve("local"), false, null);
-        SearchRun.Outcome remote;
+        SearchRun.RunOutcome local = SearchRun.run(options(2), dir.resolve("local"), false, null);
+        SearchRun.RunOutcome remote;
         try (ClusterBackend backend = connect()) {
             assertEquals(2, backend.slots());
             remote = SearchRun.run(options(2), dir.resolve("cluster"), false, null, backend::forRun);
@@ -112,7 +112,7 @@ class ClusterSearchTest {
     @Test
     void aWorkerWithoutASourceNamesItAndTheWorker() {
         RunContext good;
-        try (RunEvaluators w = RunEvaluators.local(SearchSpaces.load(dir.resolve("space.yaml")), Suite.load(SUITE),
+        try (RunSetup w = RunSetup.local(SearchSpaces.load(dir.resolve("space.yaml")), Suite.load(SUITE),
                 dir.resolve("space.yaml"), null, 1, 0, 1, 1)) {
             good = w.context(dir.resolve("space.yaml"), SUITE);
         }

@@ -10,7 +10,7 @@ import dev.evomerge.search.EvaluationBackend;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.LocalBackend;
 import dev.evomerge.search.RunContext;
-import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.space.SearchSpaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,12 +40,12 @@ class SourceRelocationTest {
     private static Path space;
     private static RunContext coordinators;
     private static List<Genome> genomes;
-    private static List<CandidateEvaluator.Outcome> local;
+    private static List<CandidateEvaluator.Evaluation> local;
 
     @BeforeAll
     static void setUp() throws IOException {
         space = TinyRun.write(dir);
-        try (RunEvaluators wiring = RunEvaluators.local(SearchSpaces.load(space), Suite.load(TinyRun.SUITE), space,
+        try (RunSetup wiring = RunSetup.local(SearchSpaces.load(space), Suite.load(TinyRun.SUITE), space,
                 null, 0.5, 64, 1, 1)) {
             coordinators = wiring.context(space, TinyRun.SUITE);
             genomes = new ArrayList<>();
@@ -63,17 +63,17 @@ class SourceRelocationTest {
         }
     }
 
-    private static List<CandidateEvaluator.Outcome> evaluate(EvaluationBackend backend) {
-        CandidateEvaluator.Outcome[] out = new CandidateEvaluator.Outcome[CANDIDATES];
+    private static List<CandidateEvaluator.Evaluation> evaluate(EvaluationBackend backend) {
+        CandidateEvaluator.Evaluation[] out = new CandidateEvaluator.Evaluation[CANDIDATES];
         backend.evaluate(new EvaluationBackend.Batch(0, genomes, Double.NEGATIVE_INFINITY), (i, o) -> out[i] = o);
-        for (CandidateEvaluator.Outcome o : out) {
+        for (CandidateEvaluator.Evaluation o : out) {
             assertTrue(o != null, "every candidate reported");
         }
         return List.of(out);
     }
 
     /** What must not depend on where the checkpoints lie (timings may). */
-    private static List<String> scores(List<CandidateEvaluator.Outcome> outcomes) {
+    private static List<String> scores(List<CandidateEvaluator.Evaluation> outcomes) {
         return outcomes.stream().map(o -> o.status() + " " + new TreeMap<>(o.scores()) + " "
                 + Double.doubleToLongBits(o.fitness()) + " " + o.reason()).toList();
     }
@@ -105,7 +105,7 @@ class SourceRelocationTest {
                 coordinators.maxL2(), coordinators.maxL2Relative(), coordinators.batchSize());
     }
 
-    private static List<CandidateEvaluator.Outcome> onWorker(List<Path> models, RunContext context) {
+    private static List<CandidateEvaluator.Evaluation> onWorker(List<Path> models, RunContext context) {
         String cluster = "evomerge-relocate-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         try (Worker worker = Worker.start(new Worker.Options(cluster, "127.0.0.1", ClusterBenchmark.freePort(),
                 List.of(), models, List.of(), 1, null));
@@ -132,7 +132,7 @@ class SourceRelocationTest {
         RunContext moved = movedTo(gone, yaml, List.of(gone.resolve("models/base"), gone.resolve("models/a"),
                 dir.resolve("models/a")));
 
-        List<CandidateEvaluator.Outcome> remote = onWorker(List.of(rootA, rootB), moved);
+        List<CandidateEvaluator.Evaluation> remote = onWorker(List.of(rootA, rootB), moved);
 
         assertEquals(scores(local), scores(remote));
         assertTrue(local.stream().anyMatch(o -> !o.scores().isEmpty()), "candidates were scored");

@@ -2,7 +2,7 @@ package dev.evomerge.cluster;
 
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
-import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.TinySearchFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,9 +24,9 @@ final class TinyRun {
     }
 
     /** One random generation of {@code candidates}, evaluated {@code workers} at a time. */
-    static SearchRun.Options oneGeneration(Path space, int candidates, int workers, long seed) {
-        return new SearchRun.Options(space, SUITE, null, "random", candidates, workers, seed, candidates, 0, 2, 0.5,
-                null, false, 64, 5, Map.of(), 2);
+    static RunOptions oneGeneration(Path space, int candidates, int workers, long seed) {
+        return RunOptions.defaults(space, SUITE).withBudget(candidates).withWorkers(workers).withSeed(seed)
+                .withPopulation(candidates).withTopK(2).withStageFraction(0.5).withTensorCacheMb(64).withThreads(2);
     }
 
     /** Genome to (status, scores, fitness bits, recipe): what must not depend on where a candidate ran. */

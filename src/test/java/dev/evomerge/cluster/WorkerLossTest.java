@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Fitness;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.Journal;
@@ -74,7 +75,7 @@ class WorkerLossTest {
                     new OneGeneration(), backend.forRun(ClusterBenchmark.context()),
                     new SearchLoop.Settings(CANDIDATES, 1, 3), null);
             Path run = dir.resolve("run");
-            CompletableFuture<SearchLoop.Result> result = CompletableFuture.supplyAsync(
+            CompletableFuture<SearchLoop.LoopResult> result = CompletableFuture.supplyAsync(
                     () -> loop.start(run, JsonNodeFactory.instance.objectNode()));
             Path journal = run.resolve(Journal.FILE);
             while (!Files.exists(journal) || Files.readAllLines(journal).size() < 1 + 3) {
@@ -82,7 +83,7 @@ class WorkerLossTest {
                 Thread.sleep(10);
             }
             victim.kill();
-            SearchLoop.Result r = result.get(60, TimeUnit.SECONDS);
+            SearchLoop.LoopResult r = result.get(60, TimeUnit.SECONDS);
             assertTrue(backend.resubmitted() >= 1, "the victim's candidate was re-run: " + backend.resubmitted());
 
             List<JournalEntry> entries = Journal.read(journal).entries();
@@ -90,7 +91,7 @@ class WorkerLossTest {
             assertEquals(CANDIDATES, r.evaluatedNow());
             assertEquals(CANDIDATES, entries.stream().map(JournalEntry::genome).distinct().count(), "each once");
             for (JournalEntry e : entries) {
-                assertEquals(JournalEntry.EVALUATED, e.status());
+                assertEquals(CandidateStatus.EVALUATED, e.status());
                 assertEquals(e.genome().gene(0), e.fitness(), 0.0, "the fake evaluator scores gene 0");
             }
         } finally {

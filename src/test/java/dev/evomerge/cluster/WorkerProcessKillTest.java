@@ -84,7 +84,7 @@ class WorkerProcessKillTest {
         awaitReady(victim, dir.resolve("victim.log"), deadline);
         double started = (System.nanoTime() - t0) / 1e9;
 
-        SearchRun.Outcome local = SearchRun.run(TinyRun.oneGeneration(space, CANDIDATES, 2, 17), dir.resolve("local"),
+        SearchRun.RunOutcome local = SearchRun.run(TinyRun.oneGeneration(space, CANDIDATES, 2, 17), dir.resolve("local"),
                 false, null);
         assertEquals(CANDIDATES, local.entries().size());
 
@@ -95,7 +95,7 @@ class WorkerProcessKillTest {
                 Thread.sleep(20);
             }
             Path run = dir.resolve("cluster");
-            CompletableFuture<SearchRun.Outcome> remote = CompletableFuture.supplyAsync(() -> SearchRun.run(
+            CompletableFuture<SearchRun.RunOutcome> remote = CompletableFuture.supplyAsync(() -> SearchRun.run(
                     TinyRun.oneGeneration(space, CANDIDATES, 2, 17), run, false, null, backend::forRun));
             Path journal = run.resolve(Journal.FILE);
             int journaledAtKill;
@@ -106,7 +106,7 @@ class WorkerProcessKillTest {
             long killedAt = System.nanoTime();
             victim.destroyForcibly();
             assertTrue(victim.waitFor(10, TimeUnit.SECONDS), "SIGKILL ends the worker");
-            SearchRun.Outcome out = remote.get(90, TimeUnit.SECONDS);
+            SearchRun.RunOutcome out = remote.get(90, TimeUnit.SECONDS);
             double afterKill = (System.nanoTime() - killedAt) / 1e9;
             System.out.printf("workers ready after %.1f s; killed with %d of %d journaled; generation done %.1f s "
                     + "after the kill; %d re-run; %.1f s in all%n", started, journaledAtKill, CANDIDATES, afterKill,

@@ -91,7 +91,7 @@ class EvaluatorTest {
     @Test
     void generateScoresExactMatchWithFewshotContextAndStops() {
         FakeModel m = model();
-        SuiteResult r = new Evaluator(3, Progress.Factory.NONE).evaluate(m, "hash", suite, "heldout", 0);
+        SuiteResult r = new SuiteRunner(3, Progress.Factory.NONE).evaluate(m, "hash", suite, "heldout", 0);
         TaskResult gen = r.task("gen");
         assertEquals(List.copyOf(ANSWERS.keySet()).stream().sorted().toList(), m.prompts.stream().sorted().toList());
         assertEquals("Q: 1+1\nA: 2\n\nQ: 2+2\nA:", m.prompts.getFirst(), "few-shot block, separator, then prompt");
@@ -115,7 +115,7 @@ class EvaluatorTest {
         Suite huge = Suite.load(file);
         FakeModel m = model();
         UserError e = assertThrows(UserError.class,
-                () -> new Evaluator(3, Progress.Factory.NONE).evaluate(m, "hash", huge, "heldout", 0));
+                () -> new SuiteRunner(3, Progress.Factory.NONE).evaluate(m, "hash", huge, "heldout", 0));
         assertTrue(e.getMessage().startsWith(file + ": task 'gen': max_tokens 1000000000 needs about 21.0 GB of"),
                 e.getMessage());
         assertTrue(m.prompts.isEmpty(), "refused before any generation");
@@ -124,7 +124,7 @@ class EvaluatorTest {
     @Test
     void multipleChoiceAccAndLengthNormalizedAccByHand() {
         FakeModel m = model();
-        TaskResult mc = new Evaluator(16, Progress.Factory.NONE).evaluate(m, "hash", suite, "heldout", 0).task("mc");
+        TaskResult mc = new SuiteRunner(16, Progress.Factory.NONE).evaluate(m, "hash", suite, "heldout", 0).task("mc");
         assertTrue(m.continuations.contains(new Continuation("one", " bbbb")), "choices follow a one-space delimiter");
         // one: raw -2 > -4 picks "a" (wrong); per char -2/1 < -4/4 picks "bbbb" (right).
         // two: raw -3 < -2.8 picks "ab" (wrong); per char -1.5 < -1.4 (wrong); per byte "éé" is 4 bytes: -0.75 > -1.4
@@ -139,7 +139,7 @@ class EvaluatorTest {
 
     @Test
     void perplexityByHand() {
-        TaskResult ppl = new Evaluator(1, Progress.Factory.NONE).evaluate(model(), "hash", suite, "heldout", 0)
+        TaskResult ppl = new SuiteRunner(1, Progress.Factory.NONE).evaluate(model(), "hash", suite, "heldout", 0)
                 .task("ppl");
         // Σ log p = -6 over 4 tokens, 5 words, 11 bytes.
         assertEquals(Math.exp(1.5), ppl.metric("token_perplexity").value(), 1e-12);
@@ -157,7 +157,7 @@ class EvaluatorTest {
 
     @Test
     void limitScoresTheFirstExamplesOnly() {
-        SuiteResult r = new Evaluator(16, Progress.Factory.NONE).evaluate(model(), "hash", suite, "heldout", 2);
+        SuiteResult r = new SuiteRunner(16, Progress.Factory.NONE).evaluate(model(), "hash", suite, "heldout", 2);
         TaskResult gen = r.task("gen");
         assertEquals(2, gen.evaluated());
         assertEquals(4, gen.available());
@@ -171,7 +171,7 @@ class EvaluatorTest {
         Suite s = Suite.load(dir.resolve("s.yaml"));
         FakeModel m = model();
         assertEquals("task 'ppl' has no examples in slice 'heldout'", assertThrows(UserError.class,
-                () -> new Evaluator(16, Progress.Factory.NONE).evaluate(m, "h", s, "heldout", 0)).getMessage());
+                () -> new SuiteRunner(16, Progress.Factory.NONE).evaluate(m, "h", s, "heldout", 0)).getMessage());
         assertTrue(m.prompts.isEmpty(), "no model call before the check");
     }
 
@@ -180,7 +180,7 @@ class EvaluatorTest {
         Progress[] made = new Progress[1];
         Progress.Factory capture = (label, total) -> made[0] = new Progress(label, total, null, () -> 0L,
                 java.time.Duration.ZERO, false);
-        new Evaluator(2, capture).evaluate(model(), "h", suite, "heldout", 0);
+        new SuiteRunner(2, capture).evaluate(model(), "h", suite, "heldout", 0);
         assertEquals(4 + 3 + 2, made[0].done());
         assertTrue(made[0].line(0).startsWith("eval hand/heldout 9/9 100%"), made[0].line(0));
     }
@@ -188,7 +188,7 @@ class EvaluatorTest {
     @Test
     void theOracleScoresWhatItKnows() {
         Suite toy = Suite.load(TestFiles.TOY);
-        SuiteResult all = new Evaluator(4, Progress.Factory.NONE).evaluate(Oracle.of(toy, Set.of("h1", "h2", "h3",
+        SuiteResult all = new SuiteRunner(4, Progress.Factory.NONE).evaluate(Oracle.of(toy, Set.of("h1", "h2", "h3",
                 "h4", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8")),
                 "h", toy, "heldout", 0);
         assertEquals(1.0, all.task("arith").primary().value(), EPS);

@@ -39,7 +39,7 @@ public final class Oracle {
                         }
                         case TaskFormat.Perplexity p -> {
                             String text = p.text(e, t.name());
-                            int tokens = Evaluator.countWords(text) + 1;
+                            int tokens = SuiteRunner.countWords(text) + 1;
                             texts.put(text, new LogLikelihood((knows ? -1.0 : -3.0) * tokens, tokens, false));
                         }
                     }

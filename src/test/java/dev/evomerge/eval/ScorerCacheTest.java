@@ -29,7 +29,7 @@ class ScorerCacheTest {
             opens.merge(d, 1, Integer::sum);
             return Oracle.of(suite, known);
         }, hashes::get);
-        return new Scorer(p, new Evaluator(8, Progress.Factory.NONE), cache);
+        return new Scorer(p, new SuiteRunner(8, Progress.Factory.NONE), cache);
     }
 
     private Path model(String name, String hash) throws IOException {
@@ -41,7 +41,7 @@ class ScorerCacheTest {
     @Test
     void jsonRoundTripIsExactAndLmEvalShaped() {
         Suite toy = Suite.load(TestFiles.TOY);
-        SuiteResult r = new Evaluator(8, Progress.Factory.NONE).evaluate(Oracle.of(toy, Set.of("h1", "h3", "m2",
+        SuiteResult r = new SuiteRunner(8, Progress.Factory.NONE).evaluate(Oracle.of(toy, Set.of("h1", "h3", "m2",
                 "t5")), "abc", toy, "heldout", 0);
         var json = ResultsJson.write(r);
         assertEquals(0.5, json.at("/results/arith/exact_match,none").asDouble());

@@ -12,6 +12,8 @@ import dev.evomerge.checkpoint.FloatCodec;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.checkpoint.TensorNames;
 import dev.evomerge.cli.Main;
+import dev.evomerge.merge.recipe.LoadedRecipe;
+import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.merge.recipe.RecipeParser;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -415,7 +417,7 @@ class MergeCommandTest {
                   - sources: [{model: b, layer_range: [2, 4]}]
                     parameters: {scale: 0.5}
                 """);
-        var loaded = dev.evomerge.merge.recipe.LoadedRecipe.load(recipe);
+        var loaded = LoadedRecipe.load(recipe);
         try (Sources sources = Sources.open(loaded); MergeEngine engine = new MergeEngine(2)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             Path written = engine.write(plan, dir.resolve("mat"), Long.MAX_VALUE, false, MergeEngine.Progress.NONE);
@@ -428,7 +430,7 @@ class MergeCommandTest {
                 assertEquals(sources.all().values().iterator().next().bytes(copied).address(),
                         mem.bytes(copied).address(), "an unchanged tensor is a view of the mapped source, not a copy");
                 float[] scaled = mem.readFloats("model.layers.3.mlp.up_proj.weight");
-                float[] src = sources.get(new dev.evomerge.merge.recipe.ModelRef("b"))
+                float[] src = sources.get(new ModelRef("b"))
                         .readFloats("model.layers.3.mlp.up_proj.weight");
                 for (int i = 0; i < src.length; i++) {
                     assertEquals(0.5f * src[i], scaled[i], 0f);
@@ -447,7 +449,7 @@ class MergeCommandTest {
                   - model: a
                     parameters: {weight: 0.7}
                 """);
-        var loaded = dev.evomerge.merge.recipe.LoadedRecipe.load(recipe);
+        var loaded = LoadedRecipe.load(recipe);
         try (Sources sources = Sources.open(loaded); MergeEngine engine = new MergeEngine(2)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             String q = "model.layers.1.self_attn.q_proj.weight";

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.cli.CommandRun;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -131,7 +132,7 @@ class NonFiniteTest {
         args[1] = recipe.toString();
         args[2] = dir.resolve(outName).toString();
         System.arraycopy(extra, 0, args, 3, extra.length);
-        dev.evomerge.cli.CommandRun r = dev.evomerge.cli.CommandRun.main(args);
+        CommandRun r = CommandRun.main(args);
         return new MergeCommandTest.Run(r.exit(), r.out(), r.err());
     }
 }

@@ -10,6 +10,7 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.model.LanguageModel.Continuation;
 import dev.evomerge.model.LanguageModel.LogLikelihood;
+import dev.evomerge.zoo.CharTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class SharedContextTest {
     @BeforeAll
     static void tokenizers() throws IOException {
         chars = TextTokenizer.load(TinyModels.writeCharTokenizer(dir.resolve("chars")));
-        ObjectNode json = (ObjectNode) TinyModels.JSON.readTree(dev.evomerge.zoo.CharTokenizer.tokenizerJson());
+        ObjectNode json = (ObjectNode) TinyModels.JSON.readTree(CharTokenizer.tokenizerJson());
         ObjectNode vocab = (ObjectNode) json.path("model").path("vocab");
         JsonNode tilde = vocab.remove("~");
         vocab.set("ab", tilde);

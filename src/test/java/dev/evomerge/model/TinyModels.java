@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.zoo.CharTokenizer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -137,7 +138,7 @@ public final class TinyModels {
     /** The zoo's character-level tokenizer.json (BPE over single characters, no merges, Fuse decoder). */
     public static Path writeCharTokenizer(Path dir) throws IOException {
         Files.createDirectories(dir);
-        return Files.write(dir.resolve("tokenizer.json"), dev.evomerge.zoo.CharTokenizer.tokenizerJson());
+        return Files.write(dir.resolve("tokenizer.json"), CharTokenizer.tokenizerJson());
     }
 
     /** Token ids of printable ASCII text under {@link #writeCharTokenizer}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
 import java.util.ArrayList;
@@ -16,8 +17,8 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 class PlotsTest {
-    static JournalEntry entry(String strategy, int index, double fitness, String status) {
-        boolean rejected = status.equals(JournalEntry.REJECTED);
+    static JournalEntry entry(String strategy, int index, double fitness, CandidateStatus status) {
+        boolean rejected = status.equals(CandidateStatus.REJECTED);
         return new JournalEntry(index, index / 4, strategy, new Genome(new double[]{0.5}), "merge_method: linear\n",
                 null, rejected ? Map.of() : Map.of("t", fitness), rejected ? Double.NEGATIVE_INFINITY : fitness,
                 status, rejected ? "L2 ceiling" : null, 0.1, 0.2, 1_000L * index);
@@ -26,7 +27,7 @@ class PlotsTest {
     static List<JournalEntry> run(String strategy, double... fitness) {
         List<JournalEntry> out = new ArrayList<>();
         for (int i = 0; i < fitness.length; i++) {
-            out.add(entry(strategy, i, fitness[i], JournalEntry.EVALUATED));
+            out.add(entry(strategy, i, fitness[i], CandidateStatus.EVALUATED));
         }
         return out;
     }
@@ -36,11 +37,11 @@ class PlotsTest {
     @Test
     void bestSoFarCurveIsTheRunningMaxOfEvaluatedEntriesInIndexOrder() {
         List<JournalEntry> entries = new ArrayList<>(List.of(
-                entry("ga", 3, 0.9, JournalEntry.PRUNED),      // subset score: must not count
-                entry("ga", 0, 0.0, JournalEntry.REJECTED),
-                entry("ga", 2, 0.4, JournalEntry.EVALUATED),
-                entry("ga", 1, 0.5, JournalEntry.EVALUATED),
-                entry("ga", 4, 0.7, JournalEntry.EVALUATED)));
+                entry("ga", 3, 0.9, CandidateStatus.PRUNED),      // subset score: must not count
+                entry("ga", 0, 0.0, CandidateStatus.REJECTED),
+                entry("ga", 2, 0.4, CandidateStatus.EVALUATED),
+                entry("ga", 1, 0.5, CandidateStatus.EVALUATED),
+                entry("ga", 4, 0.7, CandidateStatus.EVALUATED)));
         double[] best = Plots.bestSoFarCurve(entries);
         assertEquals(5, best.length);
         assertEquals(Double.NEGATIVE_INFINITY, best[0]);
@@ -111,7 +112,7 @@ class PlotsTest {
 
     @Test
     void bestSoFarWithNothingEvaluatedSaysSo() {
-        Map<String, List<JournalEntry>> runs = Map.of("ga", List.of(entry("ga", 0, 0, JournalEntry.REJECTED)));
+        Map<String, List<JournalEntry>> runs = Map.of("ga", List.of(entry("ga", 0, 0, CandidateStatus.REJECTED)));
         Document doc = XmlCheck.parse(Plots.bestSoFar(runs));
         assertEquals(List.of("no evaluated candidates yet"), XmlCheck.texts(doc, "text", "note"));
         assertEquals(0, XmlCheck.byClass(doc, "path", "step").size());

@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Genome;
 import dev.evomerge.search.JournalEntry;
 import java.util.ArrayList;
@@ -89,13 +90,13 @@ public final class ReportDemo {
         Genome genome = new Genome(g);
         if (g[1] < 0.08) {
             return new JournalEntry(index, generation, strategy, genome, recipe(g), null, Map.of(),
-                    Double.NEGATIVE_INFINITY, JournalEntry.REJECTED, "L2 distance to base 3.1 above ceiling 2.5",
+                    Double.NEGATIVE_INFINITY, CandidateStatus.REJECTED, "L2 distance to base 3.1 above ceiling 2.5",
                     0.4, 0, t0 + index * 11_000L);
         }
         Map<String, Double> s = objective(g);
         double fitness = s.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         return new JournalEntry(index, generation, strategy, genome, recipe(g), null, s, fitness,
-                JournalEntry.EVALUATED, null, 0.8, 9.6, t0 + index * 11_000L);
+                CandidateStatus.EVALUATED, null, 0.8, 9.6, t0 + index * 11_000L);
     }
 
     private static String recipe(double[] g) {
@@ -125,9 +126,9 @@ public final class ReportDemo {
                     g[d] = clamp01(mean[d] + sigma * rnd.nextGaussian());
                 }
                 JournalEntry e = entry(out.size(), gen, "cmaes", g, 1_700_000_000_000L);
-                if (gen >= 2 && e.status().equals(JournalEntry.EVALUATED) && e.fitness() < 0.6) {
+                if (gen >= 2 && e.status().equals(CandidateStatus.EVALUATED) && e.fitness() < 0.6) {
                     e = new JournalEntry(e.index(), gen, "cmaes", e.genome(), e.recipeYaml(), null, e.scores(),
-                            e.fitness() - 0.05, JournalEntry.PRUNED, "cannot beat the 5th best after 32 of 128 items",
+                            e.fitness() - 0.05, CandidateStatus.PRUNED, "cannot beat the 5th best after 32 of 128 items",
                             0.8, 2.4, e.epochMillis());
                 }
                 out.add(e);

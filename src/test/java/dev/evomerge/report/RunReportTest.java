@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,12 +33,12 @@ class RunReportTest {
     @Test
     void topRanksEvaluatedEntriesByFitnessThenIndex() {
         List<JournalEntry> j = List.of(
-                entry("cmaes", 0, 0.5, JournalEntry.EVALUATED),
-                entry("cmaes", 1, 0.9, JournalEntry.PRUNED),
-                entry("cmaes", 2, 0.0, JournalEntry.REJECTED),
-                entry("cmaes", 3, 0.7, JournalEntry.EVALUATED),
-                entry("cmaes", 4, 0.5, JournalEntry.EVALUATED),
-                entry("cmaes", 5, 0.6, JournalEntry.EVALUATED));
+                entry("cmaes", 0, 0.5, CandidateStatus.EVALUATED),
+                entry("cmaes", 1, 0.9, CandidateStatus.PRUNED),
+                entry("cmaes", 2, 0.0, CandidateStatus.REJECTED),
+                entry("cmaes", 3, 0.7, CandidateStatus.EVALUATED),
+                entry("cmaes", 4, 0.5, CandidateStatus.EVALUATED),
+                entry("cmaes", 5, 0.6, CandidateStatus.EVALUATED));
         assertEquals(List.of(3, 5, 0, 4), RunReport.top(j, 10).stream().map(JournalEntry::index).toList());
         assertEquals(List.of(3, 5), RunReport.top(j, 2).stream().map(JournalEntry::index).toList());
         assertEquals(List.of(), RunReport.top(j, 0));
@@ -72,7 +73,7 @@ class RunReportTest {
         assertEquals(0, XmlCheck.elements(html, "img").size(), "self-contained: no external images");
 
         // A second write (a resumed run finishing again) replaces the files in place.
-        RunReport.write(run, minimal(List.of(entry("cmaes", 0, 0.4, JournalEntry.EVALUATED)), null, null));
+        RunReport.write(run, minimal(List.of(entry("cmaes", 0, 0.4, CandidateStatus.EVALUATED)), null, null));
         assertFalse(Files.readString(run.resolve(RunReport.MARKDOWN)).contains("candidate-3"));
     }
 
@@ -94,7 +95,7 @@ class RunReportTest {
         Map<String, Map<String, Double>> sources = new LinkedHashMap<>();
         sources.put(EVIL, Map.of(EVIL, 0.5));
         ReportData data = new ReportData(EVIL, EVIL, 4, Map.of(EVIL, EVIL), new ReportData.Timings(1, 1),
-                List.of(EVIL), List.of(entry(EVIL, 0, 0.5, JournalEntry.EVALUATED)), 1, sources,
+                List.of(EVIL), List.of(entry(EVIL, 0, 0.5, CandidateStatus.EVALUATED)), 1, sources,
                 List.of(new ReportData.FinishResult(EVIL, 0, Map.of(EVIL, 0.4), 0.4, false, EVIL, -0.1, null)),
                 new ReportData.Sweep(EVIL, List.of(1.0), EVIL, List.of(2.0), new double[][]{{0.5}}),
                 new ReportData.ParetoPoints(EVIL, EVIL, List.of(new double[]{1, 2}), List.of(EVIL)));

@@ -150,7 +150,7 @@ final class Doubles {
         }
 
         @Override
-        public Outcome evaluate(Candidate candidate, double pruneBelow) {
+        public Evaluation evaluate(Candidate candidate, double pruneBelow) {
             double[] w = candidate.recipe().models().stream()
                     .mapToDouble(m -> m.parameters().get("weight") instanceof Scalar s ? s.asDouble() : 0).toArray();
             Genome g = new Genome(w);
@@ -163,7 +163,7 @@ final class Doubles {
                 }
             }
             double f = peak(g);
-            return new Outcome(JournalEntry.EVALUATED, Map.of("peak", f), f, null, 0, sleepMillis / 1000.0);
+            return new Evaluation(CandidateStatus.EVALUATED, Map.of("peak", f), f, null, 0, sleepMillis / 1000.0);
         }
 
         @Override

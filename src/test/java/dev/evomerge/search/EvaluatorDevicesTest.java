@@ -27,7 +27,7 @@ class EvaluatorDevicesTest {
         Path space = TinySearchFiles.write(dir);
         RuntimeOptions runtime = RuntimeOptions.defaults().withIntraOpThreads(1).withDevice(ComputeDevice.gpu(0))
                 .withPrecision(Precision.FLOAT32);
-        try (RunEvaluators wiring = RunEvaluators.local(SearchSpaces.load(space), Suite.load(TinySearchFiles.SUITE),
+        try (RunSetup wiring = RunSetup.local(SearchSpaces.load(space), Suite.load(TinySearchFiles.SUITE),
                 space, null, 1, 0, 1, runtime)) {
             RuntimeEvaluator.Shared on5 = wiring.shared().on(ComputeDevice.gpu(5));
             assertEquals(ComputeDevice.gpu(5), on5.options().device());

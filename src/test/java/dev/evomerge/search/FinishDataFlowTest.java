@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Scorer;
@@ -71,15 +71,15 @@ class FinishDataFlowTest {
                     min: 0
                 """);
         ModelProvider provider = new ModelProvider(d -> GenSuite.model(q -> true), Path::toString);
-        Scorer scorer = new Scorer(provider, new Evaluator(8, Progress.Factory.NONE), null);
+        Scorer scorer = new Scorer(provider, new SuiteRunner(8, Progress.Factory.NONE), null);
         WeightDistance noDistance = (cand, b) -> new WeightDistance.Measurement(0, 1);
         JournalEntry e = new JournalEntry(0, 0, "fixed", new Genome(g), c.recipe().toYaml(), c.layerPath().toString(),
-                Map.of("t1", 1.0), 1.0, JournalEntry.EVALUATED, null, 0, 0, 0);
+                Map.of("t1", 1.0), 1.0, CandidateStatus.EVALUATED, null, 0, 0, 0);
 
         Path run = dir.resolve("run");
         List<int[]> probes = List.of(new int[] {1, 40, 41, 42, 43, 44}, new int[] {1, 70, 3, 9});
         float[][][] scored;
-        Finisher.Result result;
+        Finisher.FinishResult result;
         try (CandidateMerger merger = new CandidateMerger(dir, 1, new TensorCache(0), null, null)) {
             try (CandidateMerger.Merged m = merger.materialize(c, "probe");
                  LlamaModel inMemory = LlamaModel.fromLayerPath(m.config(), m.sources(), m.path(), null,
@@ -90,7 +90,7 @@ class FinishDataFlowTest {
                     .finish(run, GateFile.load(gates), List.of(e), 1, Map.of());
         }
 
-        Finisher.Outcome o = result.outcomes().getFirst();
+        Finisher.Finalist o = result.outcomes().getFirst();
         assertTrue(o.accepted());
         Path ckpt = o.checkpoint();
         assertEquals(c.layerPath() + "\n", Files.readString(ckpt.resolve("layer_path.txt")));

@@ -9,13 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateRunner;
 import dev.evomerge.gate.WeightDistance;
+import dev.evomerge.search.space.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ class FinishGatesTest {
                 return x ? (t1 || i < 4) : i < 6;
             });
         }, d -> d.toString() + read(d.resolve("mergekit_config.yml")).hashCode());
-        Scorer scorer = new Scorer(provider, new Evaluator(8, Progress.Factory.NONE), null);
+        Scorer scorer = new Scorer(provider, new SuiteRunner(8, Progress.Factory.NONE), null);
         WeightDistance noDistance = (c, b) -> new WeightDistance.Measurement(0, 1);
         Doubles.LinearSpace space = new Doubles.LinearSpace(List.of("a", "b"));
         JournalEntry x = entry(0, new Genome(new double[] {0.9, 0.1}), 0.9);
@@ -68,22 +69,22 @@ class FinishGatesTest {
         JournalEntry z = entry(2, new Genome(new double[] {0.5, 0.5}), 0.1);
 
         Path run = dir.resolve("run");
-        Finisher.Result result;
+        Finisher.FinishResult result;
         try (CandidateMerger merger = new CandidateMerger(dir, 1, new TensorCache(0), null, null)) {
             result = new Finisher(space, merger, new GateRunner(scorer, noDistance), scorer, null)
                     .finish(run, GateFile.load(gates), List.of(z, x, y), 2, Map.of());
         }
 
         assertEquals(2, result.outcomes().size());
-        Finisher.Outcome first = result.outcomes().get(0);
-        Finisher.Outcome second = result.outcomes().get(1);
+        Finisher.Finalist first = result.outcomes().get(0);
+        Finisher.Finalist second = result.outcomes().get(1);
         assertEquals(0, first.entry().index());
         assertEquals(Map.of("t1", 1.0, "t2", 0.4), first.heldout());
         assertFalse(first.accepted());
         assertNull(first.checkpoint());
         assertTrue(second.accepted());
         assertEquals(Map.of("t1", 0.6, "t2", 0.6), second.heldout());
-        var mean = new dev.evomerge.search.space.Objective(Map.of("t1", 1.0, "t2", 1.0), false);
+        var mean = new Objective(Map.of("t1", 1.0, "t2", 1.0), false);
         assertTrue(mean.scalar(first.heldout()) > mean.scalar(second.heldout()), "the aggregate rose");
 
         JsonNode json = new ObjectMapper().readTree(run.resolve("finish.json").toFile());
@@ -116,7 +117,7 @@ class FinishGatesTest {
 
     private static JournalEntry entry(int i, Genome g, double fitness) {
         return new JournalEntry(i, 0, "fixed", g, null, null, Map.of("t1", fitness, "t2", fitness), fitness,
-                JournalEntry.EVALUATED, null, 0, 0, 0);
+                CandidateStatus.EVALUATED, null, 0, 0, 0);
     }
 
     private static String read(Path p) {

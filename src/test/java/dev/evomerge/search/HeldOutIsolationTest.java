@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.UserError;
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.FakeModel;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.Task;
 import dev.evomerge.gate.GateFile;
+import dev.evomerge.search.space.Objective;
 import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -51,12 +52,12 @@ class HeldOutIsolationTest {
         List<String> prompts = Collections.synchronizedList(new ArrayList<>());
         CandidateEvaluator.Factory factory = (w, n) -> new CandidateEvaluator() {
             @Override
-            public Outcome evaluate(Candidate c, double pruneBelow) {
+            public Evaluation evaluate(Candidate c, double pruneBelow) {
                 FakeModel m = GenSuite.model(q -> true);
-                var r = new Evaluator(4, Progress.Factory.NONE).evaluate(m, "x", slice.suite(), SearchSlice.SLICE, 0);
+                var r = new SuiteRunner(4, Progress.Factory.NONE).evaluate(m, "x", slice.suite(), SearchSlice.SLICE, 0);
                 prompts.addAll(m.prompts);
                 var scores = Staging.scores(r);
-                return new Outcome(JournalEntry.EVALUATED, scores, new dev.evomerge.search.space.Objective(Map.of("t1", 1.0), false).scalar(scores), null,
+                return new Evaluation(CandidateStatus.EVALUATED, scores, new Objective(Map.of("t1", 1.0), false).scalar(scores), null,
                         0, 0);
             }
 

@@ -22,11 +22,11 @@ class JournalTest {
     @TempDir
     Path dir;
 
-    static JournalEntry entry(int i, double fitness, String status) {
+    static JournalEntry entry(int i, double fitness, CandidateStatus status) {
         return new JournalEntry(i, i / 2, "random", new Genome(new double[] {0.1 * i, 1.0 / 3, 0.0}),
-                status.equals(JournalEntry.REJECTED) ? null : "merge_method: linear\n", i == 2 ? "0:1x1.0" : null,
-                status.equals(JournalEntry.REJECTED) ? Map.of() : Map.of("add", 0.25 * i, "rev", 1.0), fitness, status,
-                status.equals(JournalEntry.EVALUATED) ? null : "why " + i, 1.5, 2.25, 1_700_000_000_000L + i);
+                status.equals(CandidateStatus.REJECTED) ? null : "merge_method: linear\n", i == 2 ? "0:1x1.0" : null,
+                status.equals(CandidateStatus.REJECTED) ? Map.of() : Map.of("add", 0.25 * i, "rev", 1.0), fitness, status,
+                status.equals(CandidateStatus.EVALUATED) ? null : "why " + i, 1.5, 2.25, 1_700_000_000_000L + i);
     }
 
     private Path write(List<JournalEntry> entries) {
@@ -40,8 +40,8 @@ class JournalTest {
 
     @Test
     void entriesRoundTripBitExactIncludingRejectedInfinity() {
-        List<JournalEntry> entries = List.of(entry(0, 0.5, JournalEntry.EVALUATED),
-                entry(1, Double.NEGATIVE_INFINITY, JournalEntry.REJECTED), entry(2, 0.125, JournalEntry.PRUNED));
+        List<JournalEntry> entries = List.of(entry(0, 0.5, CandidateStatus.EVALUATED),
+                entry(1, Double.NEGATIVE_INFINITY, CandidateStatus.REJECTED), entry(2, 0.125, CandidateStatus.PRUNED));
         Journal.Contents c = Journal.read(write(entries));
         assertEquals(entries, c.entries());
         assertEquals("evomerge-journal", c.header().get("format").asText());
@@ -53,9 +53,9 @@ class JournalTest {
 
     @Test
     void tornLastLineIsDroppedAndTruncatedOnAppend() throws Exception {
-        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        Path f = write(List.of(entry(0, 0.5, CandidateStatus.EVALUATED), entry(1, 0.6, CandidateStatus.EVALUATED)));
         long complete = Files.size(f);
-        String third = Journal.JSON.writeValueAsString(Journal.toJson(entry(2, 0.7, JournalEntry.EVALUATED)));
+        String third = Journal.JSON.writeValueAsString(Journal.toJson(entry(2, 0.7, CandidateStatus.EVALUATED)));
         Files.writeString(f, third.substring(0, third.length() / 2), StandardOpenOption.APPEND);
 
         Journal.Contents c = Journal.read(f);
@@ -64,17 +64,17 @@ class JournalTest {
         assertEquals(complete, c.validBytes());
 
         try (Journal j = Journal.append(f, c)) {
-            j.write(entry(2, 0.7, JournalEntry.EVALUATED));
+            j.write(entry(2, 0.7, CandidateStatus.EVALUATED));
         }
         Journal.Contents again = Journal.read(f);
         assertFalse(again.tornTail());
-        assertEquals(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED),
-                entry(2, 0.7, JournalEntry.EVALUATED)), again.entries());
+        assertEquals(List.of(entry(0, 0.5, CandidateStatus.EVALUATED), entry(1, 0.6, CandidateStatus.EVALUATED),
+                entry(2, 0.7, CandidateStatus.EVALUATED)), again.entries());
     }
 
     @Test
     void aCompleteLastLineThatDoesNotParseIsCorruptionNotATornWrite() throws Exception {
-        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
+        Path f = write(List.of(entry(0, 0.5, CandidateStatus.EVALUATED)));
         Files.writeString(f, "{\"index\": 1, \"gen\n", StandardOpenOption.APPEND);
         UserError e = assertThrows(UserError.class, () -> Journal.read(f));
         assertTrue(e.getMessage().contains(f + " line 3"), e.getMessage());
@@ -82,7 +82,7 @@ class JournalTest {
     }
 
     private Path withLines(List<String> extra) throws Exception {
-        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        Path f = write(List.of(entry(0, 0.5, CandidateStatus.EVALUATED), entry(1, 0.6, CandidateStatus.EVALUATED)));
         Files.write(f, extra, StandardOpenOption.APPEND);
         return f;
     }
@@ -101,16 +101,16 @@ class JournalTest {
 
     @Test
     void trailingGarbageAfterAnEntryIsRefused() throws Exception {
-        Path f = withLines(List.of(line(entry(2, 0.7, JournalEntry.EVALUATED)) + " {\"x\": 1}",
-                line(entry(3, 0.8, JournalEntry.EVALUATED))));
+        Path f = withLines(List.of(line(entry(2, 0.7, CandidateStatus.EVALUATED)) + " {\"x\": 1}",
+                line(entry(3, 0.8, CandidateStatus.EVALUATED))));
         refused(f, f + " line 4");
     }
 
     @Test
     void duplicateAndOutOfOrderIndicesAreRefused() throws Exception {
-        refused(withLines(List.of(line(entry(1, 0.7, JournalEntry.EVALUATED)))), " line 4", "index 1", "2");
+        refused(withLines(List.of(line(entry(1, 0.7, CandidateStatus.EVALUATED)))), " line 4", "index 1", "2");
         Files.delete(dir.resolve(Journal.FILE));
-        refused(withLines(List.of(line(entry(5, 0.7, JournalEntry.EVALUATED)))), " line 4", "index 5");
+        refused(withLines(List.of(line(entry(5, 0.7, CandidateStatus.EVALUATED)))), " line 4", "index 5");
     }
 
     @Test
@@ -119,20 +119,20 @@ class JournalTest {
         ObjectNode config = JsonNodeFactory.instance.objectNode().put("strategy", "random");
         config.putArray("gene_names").add("a").add("b");
         try (Journal j = Journal.create(f, config)) {
-            j.write(entry(0, 0.5, JournalEntry.EVALUATED));
+            j.write(entry(0, 0.5, CandidateStatus.EVALUATED));
         }
         refused(f, f + " line 2", "3 genes", "2");
     }
 
     @Test
     void aGeneThatIsNotANumberIsRefused() throws Exception {
-        refused(withLines(List.of(line(entry(2, 0.7, JournalEntry.EVALUATED)).replace("\"genome\":[",
+        refused(withLines(List.of(line(entry(2, 0.7, CandidateStatus.EVALUATED)).replace("\"genome\":[",
                 "\"genome\":[\"x\","))), " line 4", "genome");
     }
 
     @Test
     void corruptMiddleLineIsRefused() throws Exception {
-        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
+        Path f = write(List.of(entry(0, 0.5, CandidateStatus.EVALUATED)));
         List<String> lines = Files.readAllLines(f);
         Files.write(f, List.of(lines.get(0), "{not json", lines.get(1)));
         UserError e = assertThrows(UserError.class, () -> Journal.read(f));
@@ -163,7 +163,7 @@ class JournalTest {
 
     @Test
     void anEditedHeaderIsRefused() throws Exception {
-        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED)));
+        Path f = write(List.of(entry(0, 0.5, CandidateStatus.EVALUATED)));
         String text = Files.readString(f);
         Files.writeString(f, text.replace("\"seed\":42", "\"seed\":43"));
         UserError e = assertThrows(UserError.class, () -> Journal.read(f));
@@ -174,7 +174,7 @@ class JournalTest {
 
     @Test
     void replacingTheHeaderKeepsTheEntriesAndDropsATornTail() throws Exception {
-        Path f = write(List.of(entry(0, 0.5, JournalEntry.EVALUATED), entry(1, 0.6, JournalEntry.EVALUATED)));
+        Path f = write(List.of(entry(0, 0.5, CandidateStatus.EVALUATED), entry(1, 0.6, CandidateStatus.EVALUATED)));
         Files.writeString(f, "{\"index\": 2", StandardOpenOption.APPEND);
         Journal.Contents c = Journal.read(f);
         Journal.Contents d = Journal.replaceHeader(f, c, c.header().deepCopy().put("budget", 9));

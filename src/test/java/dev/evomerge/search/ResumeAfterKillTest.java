@@ -67,7 +67,7 @@ class ResumeAfterKillTest {
         Doubles.PeakEvaluator resumed = new Doubles.PeakEvaluator(0);
         SearchLoop loop = new SearchLoop(ResumeChild.SPACE, ResumeChild.strategy(before.header()),
                 (w, n) -> resumed, new SearchLoop.Settings(before.header().get("budget").asInt(), 1, 3), null);
-        SearchLoop.Result result = loop.resume(run, before);
+        SearchLoop.LoopResult result = loop.resume(run, before);
 
         for (Genome g : resumed.calls) {
             assertTrue(!done.contains(g), "re-evaluated a journaled candidate " + g);
@@ -83,7 +83,7 @@ class ResumeAfterKillTest {
         }
 
         Doubles.PeakEvaluator straight = new Doubles.PeakEvaluator(0);
-        SearchLoop.Result reference = new SearchLoop(ResumeChild.SPACE,
+        SearchLoop.LoopResult reference = new SearchLoop(ResumeChild.SPACE,
                 ResumeChild.strategy(ResumeChild.config()), (w, n) -> straight,
                 new SearchLoop.Settings(total, 1, 3), null).start(dir.resolve("straight"), ResumeChild.config());
         assertEquals(reference.entries().stream().map(JournalEntry::genome).toList(),

@@ -44,8 +44,8 @@ public final class ResumeChild {
             private final Doubles.PeakEvaluator inner = new Doubles.PeakEvaluator(sleepMillis);
 
             @Override
-            public Outcome evaluate(Candidate candidate, double pruneBelow) {
-                Outcome o = inner.evaluate(candidate, pruneBelow);
+            public Evaluation evaluate(Candidate candidate, double pruneBelow) {
+                Evaluation o = inner.evaluate(candidate, pruneBelow);
                 try {
                     Files.writeString(calls, inner.calls.getLast() + "\n", StandardOpenOption.CREATE,
                             StandardOpenOption.APPEND);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.evomerge.eval.Evaluator;
+import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
@@ -26,7 +26,7 @@ class StagingTest {
     static Path dir;
     static SearchSlice slice;
     static final Map<String, Double> WEIGHTS = Map.of("t1", 2.0, "t2", 1.0);
-    static final Evaluator EVAL = new Evaluator(16, Progress.Factory.NONE);
+    static final SuiteRunner EVAL = new SuiteRunner(16, Progress.Factory.NONE);
 
     @BeforeAll
     static void suite() {

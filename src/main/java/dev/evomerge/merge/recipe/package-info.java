@@ -21,5 +21,7 @@
  * ({@code model@rev}) are refused; a model may appear only once in {@code models:} and once per slice; non-finite
  * numbers and empty lists are refused; a single {@code {filter, value}} mapping that is not in a list (which mergekit
  * accepts and then fails on) is refused.
+ *
+ * <p>Where recipes sit in the pipeline: docs/architecture.md.
  */
 package dev.evomerge.merge.recipe;

@@ -3,6 +3,7 @@ package dev.evomerge.merge.recipe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.evomerge.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class LoadedRecipeTest {
     @Test
     void planErrorsNameTheSource() {
         LoadedRecipe loaded = LoadedRecipe.fromText("merge_method: linear\nmodels: [{model: a}, {model: b}]\n", "genome 7");
-        dev.evomerge.UserError e = assertThrows(dev.evomerge.UserError.class,
+        UserError e = assertThrows(UserError.class,
                 () -> loaded.plan(m -> m.path().equals("a") ? 2 : 3));
         assertEquals("genome 7: models[1].model: 'b' has 3 layers but 'a' has 2; a models: merge needs equal layer"
                 + " counts (use slices: to choose layer ranges)", e.getMessage());

@@ -12,6 +12,7 @@ import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.merge.recipe.ParameterResolver;
 import dev.evomerge.merge.recipe.Recipe;
 import dev.evomerge.merge.recipe.RecipeParser;
+import dev.evomerge.merge.recipe.Scalar;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.search.Candidate;
 import dev.evomerge.search.Genome;
@@ -72,7 +73,7 @@ class SearchSpacesTest {
         assertEquals(0.55, num(r.models().get(0).parameters().get("density")), 1e-15);
         assertEquals(1.0, num(r.models().get(1).parameters().get("density")));
         assertEquals(0.75, num(r.parameters().get("lambda")));
-        assertEquals(true, ((dev.evomerge.merge.recipe.Scalar.Bool) r.parameters().get("normalize")).value());
+        assertEquals(true, ((Scalar.Bool) r.parameters().get("normalize")).value());
         assertEquals(7L, r.seed());
         assertEquals("bfloat16", r.dtype());
         // The recipe is mergekit YAML that parses back to itself.
@@ -102,7 +103,7 @@ class SearchSpacesTest {
     }
 
     private static double num(Object v) {
-        return ((dev.evomerge.merge.recipe.Scalar) v).asDouble();
+        return ((Scalar) v).asDouble();
     }
 
     @Test

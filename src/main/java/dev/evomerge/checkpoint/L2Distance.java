@@ -6,20 +6,20 @@ import dev.evomerge.UserError;
  * How far a merged model moved from its base, from tensors alone (no inference): the basin-departure check.
  * Streams in blocks, so it works on mapped checkpoints and in-memory candidates alike without whole-tensor copies.
  */
-public final class WeightDistance {
+public final class L2Distance {
     private static final int BLOCK = 1 << 16;
 
-    private WeightDistance() {
+    private L2Distance() {
     }
 
     /** sqrt(Σ ‖candidate − base‖²) and ‖base‖ over the float tensors both share; shapes must match. */
-    public record Result(double distance, double baseNorm) {
+    public record Value(double distance, double baseNorm) {
         public double relative() {
             return baseNorm == 0 ? (distance == 0 ? 0 : Double.POSITIVE_INFINITY) : distance / baseNorm;
         }
     }
 
-    public static Result l2(TensorSource candidate, TensorSource base) {
+    public static Value l2(TensorSource candidate, TensorSource base) {
         double diff = 0;
         double norm = 0;
         float[] x = new float[BLOCK];
@@ -55,7 +55,7 @@ public final class WeightDistance {
             candidate.releasePages(name);
             base.releasePages(name);
         }
-        return new Result(Math.sqrt(diff), Math.sqrt(norm));
+        return new Value(Math.sqrt(diff), Math.sqrt(norm));
     }
 
     /** Squares of finite floats cannot overflow a double sum, so a non-finite sum means a NaN or Inf weight. */

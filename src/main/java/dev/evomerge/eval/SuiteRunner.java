@@ -20,7 +20,7 @@ import java.util.Objects;
  * Scores a model on one slice of a suite, task by task, with lm-evaluation-harness's request semantics. Requests go
  * to the model in chunks of {@code batchSize} examples so progress can be reported; the model batches internally.
  */
-public final class Evaluator {
+public final class SuiteRunner {
     /**
      * Bumped whenever a change here can change a score; part of every suite hash, so stale cached results are never
      * reused after such a change.
@@ -30,7 +30,7 @@ public final class Evaluator {
     private final int batchSize;
     private final Progress.Factory progress;
 
-    public Evaluator(int batchSize, Progress.Factory progress) {
+    public SuiteRunner(int batchSize, Progress.Factory progress) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, but was " + batchSize);
         }

@@ -1,6 +1,7 @@
 package dev.evomerge.cluster;
 
 import dev.evomerge.search.CandidateEvaluator;
+import dev.evomerge.search.CandidateStatus;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,23 +15,23 @@ import java.util.Map;
  * @param userError a user error, else null
  * @param internal  an unexpected failure (exception class and message), else null
  */
-record TaskResult(String worker, String status, HashMap<String, Double> scores, double fitness, String reason,
+record WorkerReply(String worker, CandidateStatus status, HashMap<String, Double> scores, double fitness, String reason,
                   double mergeSeconds, double evalSeconds, String userError, String internal) implements Serializable {
 
-    static TaskResult of(String worker, CandidateEvaluator.Outcome o) {
-        return new TaskResult(worker, o.status(), new HashMap<>(o.scores()), o.fitness(), o.reason(),
+    static WorkerReply of(String worker, CandidateEvaluator.Evaluation o) {
+        return new WorkerReply(worker, o.status(), new HashMap<>(o.scores()), o.fitness(), o.reason(),
                 o.mergeSeconds(), o.evalSeconds(), null, null);
     }
 
-    static TaskResult userError(String worker, String message) {
-        return new TaskResult(worker, null, new HashMap<>(), Double.NaN, null, 0, 0, message, null);
+    static WorkerReply userError(String worker, String message) {
+        return new WorkerReply(worker, null, new HashMap<>(), Double.NaN, null, 0, 0, message, null);
     }
 
-    static TaskResult internal(String worker, Throwable t) {
-        return new TaskResult(worker, null, new HashMap<>(), Double.NaN, null, 0, 0, null, t.toString());
+    static WorkerReply internal(String worker, Throwable t) {
+        return new WorkerReply(worker, null, new HashMap<>(), Double.NaN, null, 0, 0, null, t.toString());
     }
 
-    CandidateEvaluator.Outcome outcome() {
-        return new CandidateEvaluator.Outcome(status, Map.copyOf(scores), fitness, reason, mergeSeconds, evalSeconds);
+    CandidateEvaluator.Evaluation outcome() {
+        return new CandidateEvaluator.Evaluation(status, Map.copyOf(scores), fitness, reason, mergeSeconds, evalSeconds);
     }
 }

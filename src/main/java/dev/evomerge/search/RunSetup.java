@@ -2,6 +2,7 @@ package dev.evomerge.search;
 
 import dev.evomerge.UserError;
 import dev.evomerge.eval.Suite;
+import dev.evomerge.io.Sha256;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
@@ -18,7 +19,7 @@ import java.util.function.UnaryOperator;
  * A run's evaluation wiring, built the same way on the coordinator and on every cluster worker: the decoded space,
  * the merger over the run's open sources, and what the {@link RuntimeEvaluator}s share. Closing it unmaps the sources.
  */
-public final class RunEvaluators implements AutoCloseable {
+public final class RunSetup implements AutoCloseable {
     private final MergeSpace space;
     private final Suite suite;
     private final SearchSlice slice;
@@ -28,7 +29,7 @@ public final class RunEvaluators implements AutoCloseable {
     private final CandidateMerger.L2Ceiling ceiling;
     private final long tensorCacheMb;
 
-    private RunEvaluators(MergeSpace space, Suite suite, Path spaceFile, Double maxL2, boolean maxL2Relative,
+    private RunSetup(MergeSpace space, Suite suite, Path spaceFile, Double maxL2, boolean maxL2Relative,
                           double stageFraction, long tensorCacheMb, int batchSize, UnaryOperator<Path> locate,
                           int mergeThreads, RuntimeOptions runtime) {
         this.space = space;
@@ -56,17 +57,17 @@ public final class RunEvaluators implements AutoCloseable {
     }
 
     /** The coordinator's (and local mode's) wiring, from the run's own files. */
-    public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
+    public static RunSetup local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
                                       double stageFraction, long tensorCacheMb, int mergeThreads, int intraOpThreads) {
         return local(space, suite, spaceFile, ceiling, stageFraction, tensorCacheMb, mergeThreads,
                 RuntimeOptions.defaults().withIntraOpThreads(intraOpThreads));
     }
 
     /** As above, the models on {@code runtime}'s device, precision and intra-op threads. */
-    public static RunEvaluators local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
+    public static RunSetup local(MergeSpace space, Suite suite, Path spaceFile, CandidateMerger.L2Ceiling ceiling,
                                       double stageFraction, long tensorCacheMb, int mergeThreads,
                                       RuntimeOptions runtime) {
-        return new RunEvaluators(space, suite, spaceFile, ceiling == null ? null : ceiling.max(),
+        return new RunSetup(space, suite, spaceFile, ceiling == null ? null : ceiling.max(),
                 ceiling != null && ceiling.relative(), stageFraction, tensorCacheMb, 16, UnaryOperator.identity(),
                 mergeThreads, runtime);
     }
@@ -75,18 +76,18 @@ public final class RunEvaluators implements AutoCloseable {
      * A worker's wiring for {@code context}: the space from its text, the suite from its path (refused if its bytes
      * differ from the coordinator's), model paths through {@code locate}, models on {@code runtime}'s device.
      */
-    public static RunEvaluators remote(RunContext context, UnaryOperator<Path> locate, int mergeThreads,
+    public static RunSetup remote(RunContext context, UnaryOperator<Path> locate, int mergeThreads,
                                        RuntimeOptions runtime, String worker) {
         Path suiteFile = Path.of(context.suiteFile());
         if (!Files.isRegularFile(suiteFile)) {
             throw new UserError("worker " + worker + " has no suite at " + suiteFile
                     + " (every worker reads the suite at the coordinator's path)");
         }
-        if (!RunContext.sha256(suiteFile).equals(context.suiteSha256())) {
+        if (!Sha256.ofFile(suiteFile).equals(context.suiteSha256())) {
             throw new UserError("worker " + worker + ": the suite " + suiteFile + " differs from the coordinator's");
         }
         MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
-        return new RunEvaluators(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
+        return new RunSetup(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
                 context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(), context.batchSize(), locate,
                 mergeThreads, runtime);
     }
@@ -99,7 +100,7 @@ public final class RunEvaluators implements AutoCloseable {
                 merger.checkpoint(p).contentHash())));
         CandidateMerger.L2Ceiling c = ceiling;
         return new RunContext(abs.toString(), RunContext.read(abs), suiteFile.toAbsolutePath().normalize().toString(),
-                RunContext.sha256(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
+                Sha256.ofFile(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
                 c == null ? null : c.max(), c != null && c.relative(), shared.batchSize());
     }
 

@@ -1,0 +1,5 @@
+/**
+ * Tooling, not the product path: trains the zoo of tiny Llama models the demo and the tests merge
+ * ({@code evomerge zoo train}). See docs/zoo.md and docs/architecture.md.
+ */
+package dev.evomerge.zoo;
