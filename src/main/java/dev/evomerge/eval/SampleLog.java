@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code resps}, {@code filtered_resps}, {@code filter}, {@code metrics}, one key per metric with the example's
  * value, and SHA-256 hashes of the document, the first prompt and the target. Per-example values follow lm-eval's
  * aggregations: 1.0/0.0 for means, a {@code [log-likelihood, units]} pair for the ratio metrics (perplexities,
- * bits per byte). Filled by {@link Evaluator} when asked; never cached.
+ * bits per byte). Filled by {@link SuiteRunner} when asked; never cached.
  */
 public final class SampleLog {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -31,7 +31,7 @@ public final class CandidateExport {
         JournalEntry entry = entries.stream().filter(e -> e.index() == index).findFirst()
                 .orElseThrow(() -> new UserError(journal + " has no candidate " + index + (entries.isEmpty()
                         ? " (it has none yet)" : " (it has 0.." + (entries.size() - 1) + ")")));
-        SearchRun.Options o = SearchRun.resumeOptions(runDir, 0);
+        RunOptions o = SearchRun.resumeOptions(runDir, 0);
         if (!Files.isRegularFile(o.space())) {
             throw new UserError("the run's search space " + o.space() + " is not there (run export from the directory"
                     + " the search ran in)");

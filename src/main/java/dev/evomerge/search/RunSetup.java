@@ -3,6 +3,7 @@ package dev.evomerge.search;
 import dev.evomerge.UserError;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.io.Sha256;
+import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
@@ -50,7 +51,7 @@ public final class RunSetup implements AutoCloseable {
         this.merger = new CandidateMerger(spaceDir, mergeThreads, new TensorCache(tensorCacheMb << 20),
                 ceiling == null ? null : base, ceiling, locate);
         // A LoRA source (base+adapter) tokenizes as its base model does.
-        Path tokenizer = locate.apply(Path.of(new dev.evomerge.merge.recipe.ModelRef(
+        Path tokenizer = locate.apply(Path.of(new ModelRef(
                 (base != null ? base : references.values().iterator().next()).toString()).model()));
         this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective(), stageFraction, tokenizer,
                 runtime, batchSize);
