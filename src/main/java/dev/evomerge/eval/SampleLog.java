@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -86,6 +87,6 @@ public final class SampleLog {
     }
 
     private static String sha(String s) {
-        return Hashing.sha256Hex(s.getBytes(StandardCharsets.UTF_8));
+        return Sha256.of(s.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,6 +1,7 @@
 package dev.evomerge.search;
 
 import dev.evomerge.UserError;
+import dev.evomerge.io.Sha256;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.SearchSpaces;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ public final class CandidateExport {
                     + " the search ran in)");
         }
         String recorded = contents.header().path("inputs").path("space").asText();
-        if (!recorded.equals(RunContext.sha256(o.space()))) {
+        if (!recorded.equals(Sha256.ofFile(o.space()))) {
             throw new UserError("the search space " + o.space() + " changed since run " + runDir.getFileName()
                     + ": its genomes would decode to other models");
         }
