@@ -2,9 +2,11 @@ package dev.evomerge.search;
 
 import dev.evomerge.UserError;
 import dev.evomerge.eval.Suite;
+import dev.evomerge.eval.Task;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.SearchSpaces;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,8 @@ public final class RunEvaluators implements AutoCloseable {
     private final SearchSlice slice;
     private final Map<String, Path> references;
     private final CandidateMerger merger;
-    private final RuntimeEvaluator.Shared shared;
+    private RuntimeEvaluator.Shared shared;
+    private Objective.Retention retention;
     private final CandidateMerger.L2Ceiling ceiling;
     private final long tensorCacheMb;
 
@@ -49,7 +52,8 @@ public final class RunEvaluators implements AutoCloseable {
         this.merger = new CandidateMerger(spaceDir, mergeThreads, new TensorCache(tensorCacheMb << 20),
                 ceiling == null ? null : base, ceiling, locate);
         Path tokenizer = locate.apply(base != null ? base : references.values().iterator().next());
-        this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective(), stageFraction, tokenizer,
+        // Raw until normalize(): scoring the sources, which the retention constants come from, needs no constants.
+        this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective().raw(), stageFraction, tokenizer,
                 runtime, batchSize);
     }
 
@@ -84,9 +88,46 @@ public final class RunEvaluators implements AutoCloseable {
             throw new UserError("worker " + worker + ": the suite " + suiteFile + " differs from the coordinator's");
         }
         MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
-        return new RunEvaluators(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
-                context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(), context.batchSize(), locate,
-                mergeThreads, runtime);
+        RunEvaluators wiring = new RunEvaluators(space, Suite.load(suiteFile), Path.of(context.spaceFile()),
+                context.maxL2(), context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(),
+                context.batchSize(), locate, mergeThreads, runtime);
+        wiring.normalize(context.retention());
+        return wiring;
+    }
+
+    /**
+     * The retention constants of the space's objective from the sources' search-slice scores ({@code base} and each
+     * source by name), or null when the objective stays raw: {@code normalize: none}, or the default with tasks of
+     * one metric and direction. Perplexity tasks are compared on a log scale.
+     */
+    public Objective.Retention retention(Map<String, Map<String, Double>> sourceScores) {
+        Map<String, String> metrics = new LinkedHashMap<>();
+        Map<String, Boolean> higher = new LinkedHashMap<>();
+        java.util.Set<String> log = new java.util.HashSet<>();
+        for (String t : space.objective().tasks()) {
+            Task task = suite.task(t);
+            metrics.put(t, task.metric());
+            higher.put(t, task.type().higherIsBetter(task.metric()));
+            if (!task.type().higherIsBetter(task.metric())) {
+                log.add(t);
+            }
+        }
+        return space.objective().normalizes(metrics, higher)
+                ? space.objective().retention(sourceScores, SearchSpaces.BASE, log) : null;
+    }
+
+    /**
+     * Scores candidates by the objective normalized with {@code constants} from now on (null: raw scores). Called once,
+     * before the first candidate: every evaluator this wiring makes afterwards uses them.
+     */
+    public void normalize(Objective.Retention constants) {
+        retention = constants;
+        shared = shared.withObjective(space.objective().withRetention(constants));
+    }
+
+    /** The constants {@link #normalize} set, or null. */
+    public Objective.Retention retention() {
+        return retention;
     }
 
     /** What a worker needs to rebuild this wiring; hashes every source (cached across runs by path, size, mtime). */
@@ -98,7 +139,7 @@ public final class RunEvaluators implements AutoCloseable {
         CandidateMerger.L2Ceiling c = ceiling;
         return new RunContext(abs.toString(), RunContext.read(abs), suiteFile.toAbsolutePath().normalize().toString(),
                 RunContext.sha256(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
-                c == null ? null : c.max(), c != null && c.relative(), shared.batchSize());
+                c == null ? null : c.max(), c != null && c.relative(), shared.batchSize(), retention);
     }
 
     public MergeSpace space() {

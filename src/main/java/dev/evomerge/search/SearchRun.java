@@ -16,6 +16,7 @@ import dev.evomerge.gate.GateRunner;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.ParamSpec;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.search.strategy.Strategies;
@@ -111,11 +112,11 @@ public final class SearchRun {
         }
     }
 
-    /** What a finished run hands the commands (and the report). */
+    /** What a finished run hands the commands (and the report); {@code objective} as the run scored (resolved). */
     public record Outcome(String runId, Path runDir, Options options, String strategy, List<String> tasks,
                           List<JournalEntry> entries, Map<String, Map<String, Double>> sourceSearchScores,
                           Finisher.Result finish, double searchSeconds, double finishSeconds, int evaluatedNow,
-                          int replayed, List<String> gridNames) {
+                          int replayed, List<String> gridNames, Objective objective) {
     }
 
     private SearchRun() {
@@ -214,10 +215,20 @@ public final class SearchRun {
                 }
             }
 
+            // A resumed run keeps the constants it journaled: its candidates were scored by them.
+            Objective.Retention retention = resume ? Normalization.fromHeader(resumed.header())
+                    : wiring.retention(sourceScores);
+            wiring.normalize(retention);
+            shared = wiring.shared();
+            Objective objective = shared.objective();
+            if (log != null && retention != null) {
+                log.println("evomerge: objective normalized by retention (0: the base, 1: the reference) " + retention);
+                log.flush();
+            }
             EvaluationBackend backend = cluster == null
                     ? new LocalBackend(space, RuntimeEvaluator.factory(shared), o.workers())
                     : cluster.apply(wiring.context(o.space(), o.suite()));
-            SearchLoop loop = new SearchLoop(space, strategy, backend,
+            SearchLoop loop = new SearchLoop(space, Normalization.told(strategy, objective), backend,
                     new SearchLoop.Settings(o.budget(), o.workers(), o.topK()), log);
             if (log != null) {
                 log.println("evomerge: candidates are evaluated on " + backend.describe());
@@ -228,7 +239,7 @@ public final class SearchRun {
             String runId = runDir.getFileName().toString();
             try (backend) {
                 result = resume ? loop.resume(runDir, resumed)
-                        : loop.start(runDir, header(runId, strategy, o, space, inputs));
+                        : loop.start(runDir, header(runId, strategy, o, space, inputs, retention));
             }
             double searchSeconds = (System.nanoTime() - t0) / 1e9;
             RunOutputs.write(runDir, runId, result.entries(), o.topK(), spaceDir);
@@ -259,7 +270,7 @@ public final class SearchRun {
             double finishSeconds = (System.nanoTime() - f0) / 1e9;
             Outcome out = new Outcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
                     sourceScores, finish, searchSeconds, finishSeconds, result.evaluatedNow(), result.replayed(),
-                    gridNames);
+                    gridNames, objective);
             RunOutputs.writeJson(runDir.resolve(RunOutputs.RUN_JSON), runJson(out, merger.cache(), result));
             return out;
         }
@@ -333,7 +344,7 @@ public final class SearchRun {
     }
 
     private static ObjectNode header(String runId, Strategy strategy, Options o, MergeSpace space,
-                                     ObjectNode inputs) {
+                                     ObjectNode inputs, Objective.Retention retention) {
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("run_id", runId);
         header.put("strategy", strategy.name());
@@ -343,6 +354,9 @@ public final class SearchRun {
         space.geneNames().forEach(genes::add);
         header.set("run", o.toJson());
         header.set("inputs", inputs);
+        if (retention != null) {
+            header.set(Normalization.HEADER, Normalization.toJson(retention));
+        }
         return header;
     }
 

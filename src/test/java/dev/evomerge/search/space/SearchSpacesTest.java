@@ -77,7 +77,7 @@ class SearchSpacesTest {
         assertEquals("bfloat16", r.dtype());
         // The recipe is mergekit YAML that parses back to itself.
         assertEquals(r, RecipeParser.parse(r.toYaml(), "decoded"));
-        assertEquals(2.0 / 3 * 0.9 + 1.0 / 3 * 0.3, s.objective().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)),
+        assertEquals(2.0 / 3 * 0.9 + 1.0 / 3 * 0.3, s.objective().raw().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)),
                 1e-15);
     }
 
@@ -244,10 +244,31 @@ class SearchSpacesTest {
         Path f = dir.resolve("min.yaml");
         String head = HEAD.replace("objective: {weights: {add: 2, rev: 1}}", "objective: {tasks: [add, rev], aggregate: %s}");
         Files.writeString(f, head.formatted("min") + "method: ties\nparameters: {weight: [0, 1]}\n");
-        assertEquals(0.3, SearchSpaces.load(f).objective().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)));
+        assertEquals(0.3, SearchSpaces.load(f).objective().raw().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)));
         Files.writeString(f, head.formatted("max") + "method: ties\nparameters: {weight: [0, 1]}\n");
         UserError e = assertThrows(UserError.class, () -> SearchSpaces.load(f));
         assertTrue(e.getMessage().contains("min.yaml") && e.getMessage().contains("but was 'max'"), e.getMessage());
+    }
+
+    @Test
+    void normalizeAndReferencesAreParsedAndChecked() throws IOException {
+        Path f = dir.resolve("norm.yaml");
+        String head = HEAD.replace("objective: {weights: {add: 2, rev: 1}}", "objective: {tasks: [add, rev], %s}");
+        String body = "method: ties\nparameters: {weight: [0, 1]}\n";
+        Files.writeString(f, head.formatted("aggregate: min") + body);
+        assertEquals(Objective.Normalize.AUTO, SearchSpaces.load(f).objective().normalize());
+        Files.writeString(f, head.formatted("normalize: retention, references: {rev: b}") + body);
+        Objective o = SearchSpaces.load(f).objective();
+        assertEquals(Objective.Normalize.RETENTION, o.normalize());
+        assertEquals(java.util.Map.of("rev", "b"), o.references());
+        Files.writeString(f, head.formatted("normalize: none") + body);
+        assertEquals(Objective.Normalize.NONE, SearchSpaces.load(f).objective().normalize());
+        for (String bad : List.of("normalize: zscore", "references: {rev: c}", "references: {mul: a}",
+                "normalize: none, references: {rev: b}")) {
+            Files.writeString(f, head.formatted(bad) + body);
+            UserError e = assertThrows(UserError.class, () -> SearchSpaces.load(f), bad);
+            assertTrue(e.getMessage().contains("norm.yaml"), e.getMessage());
+        }
     }
 
     @Test
