@@ -177,9 +177,7 @@ public final class SearchRun {
         if (o.sigma() > 0) {
             config = config.withSigma(o.sigma());
         }
-        if (space.start() != null) {
-            config = config.withInitial(space.start());
-        }
+        config = config.withInitial(space.start());
         Strategy strategy = Strategies.create(o.strategy(), config, space.dimension(), o.seed());
 
         CandidateMerger.L2Ceiling ceiling = ceiling(o, gates);

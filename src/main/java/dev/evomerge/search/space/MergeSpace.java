@@ -226,18 +226,29 @@ public final class MergeSpace implements SearchSpace {
     }
 
     /**
-     * Where a search should start, or null for the centre of the box (the strategies' default). The centre of a
-     * data-flow space includes every position (all include genes are 0.5), a stack of every source's layers that no
-     * model survives; a data-flow search starts instead from the first source's own layers in order at scale 1 (the
-     * parameter-space model itself in PS+DFS, whose first path source is {@code merged}), with parameter genes at the
-     * centre.
+     * Where a search should start: CMA-ES's initial mean, an individual of the GA's and NSGA-II's generation 0.
+     * Parameter genes start at plain task arithmetic, the recipe a user tunes by hand: every {@code weight} and
+     * {@code lambda} 1 where 1 lies strictly inside its range (or is one of its values), every other gene (and a
+     * weight whose range ends at 1, which would start on the box's edge) at the centre. The centre of a data-flow
+     * space includes every position (all include genes are 0.5), a stack of every source's layers that no model
+     * survives; a data-flow search starts instead from the first source's own layers in order at scale 1 (the
+     * parameter-space model itself in PS+DFS, whose first path source is {@code merged}).
      */
     public Genome start() {
-        if (dfs == null) {
-            return null;
-        }
         double[] genes = new double[dimension];
         Arrays.fill(genes, 0.5);
+        for (int i = 0; i < params.size(); i++) {
+            ParamSpec p = params.get(i);
+            boolean plain = (p.name().equals("weight") || p.name().equals("lambda"))
+                    && (p.discrete() ? p.values().contains(1.0) : p.min() < 1 && 1 < p.max());
+            if (plain) {
+                int end = i + 1 < params.size() ? paramOffsets[i + 1] : dfsOffset;
+                Arrays.fill(genes, paramOffsets[i], end, p.gene(1.0));
+            }
+        }
+        if (dfs == null) {
+            return new Genome(genes);
+        }
         int per = dfs.genesPerPosition();
         double unit = dfs.scaleMin() <= 1 && 1 <= dfs.scaleMax() && dfs.hasScaleGenes()
                 ? (1 - dfs.scaleMin()) / (dfs.scaleMax() - dfs.scaleMin()) : 0.5;

@@ -306,7 +306,8 @@ class SearchSpacesTest {
                 method: task_arithmetic
                 parameters: {weight: [0, 2]}
                 """);
-        assertNull(ps.start(), "parameter spaces start at the centre");
+        assertEquals(1.0, num(ps.decode(ps.start()).recipe().models().get(0).parameters().get("weight")), 1e-12,
+                "parameter spaces start at plain task arithmetic");
         MergeSpace s = load("""
                 layers: 3
                 method: task_arithmetic
@@ -315,7 +316,7 @@ class SearchSpacesTest {
                 """);
         Candidate c = s.decode(s.start());
         assertEquals(1.0, num(c.recipe().models().get(0).parameters().get("weight")), 1e-12,
-                "parameter genes at the centre");
+                "parameter genes at plain task arithmetic");
         assertEquals(List.of(new LayerPath.Step(0, 0, 1.0), new LayerPath.Step(0, 1, 1.0), new LayerPath.Step(0, 2, 1.0)),
                 c.layerPath().steps(), "the merged model's layers once, at scale 1: the PS model itself");
         MergeSpace fixedScale = load("""
