@@ -178,6 +178,10 @@ public final class SearchRun {
             config = config.withSigma(o.sigma());
         }
         config = config.withInitial(space.start());
+        if (o.strategy().equals("greedy-soup")) {
+            config = config.withSoups(new dev.evomerge.search.strategy.GreedySoupStrategy.Soups(
+                    List.copyOf(space.sources().keySet()), space::soup));
+        }
         Strategy strategy = Strategies.create(o.strategy(), config, space.dimension(), o.seed());
 
         CandidateMerger.L2Ceiling ceiling = ceiling(o, gates);
