@@ -98,7 +98,7 @@ public final class RunEvaluators implements AutoCloseable {
     /**
      * The retention constants of the space's objective from the sources' search-slice scores ({@code base} and each
      * source by name), or null when the objective stays raw: {@code normalize: none}, or the default with tasks of
-     * one metric and direction. Perplexity tasks are compared on a log scale.
+     * one metric and direction or no base. Perplexity tasks are compared on a log scale.
      */
     public Objective.Retention retention(Map<String, Map<String, Double>> sourceScores) {
         Map<String, String> metrics = new LinkedHashMap<>();
@@ -112,7 +112,9 @@ public final class RunEvaluators implements AutoCloseable {
                 log.add(t);
             }
         }
-        return space.objective().normalizes(metrics, higher)
+        // The default normalizes only where it can: a space without a base (pure linear) stays raw.
+        boolean auto = space.objective().normalize() == Objective.Normalize.AUTO;
+        return space.objective().normalizes(metrics, higher) && !(auto && space.base() == null)
                 ? space.objective().retention(sourceScores, SearchSpaces.BASE, log) : null;
     }
 
