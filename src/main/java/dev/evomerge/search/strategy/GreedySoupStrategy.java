@@ -47,9 +47,11 @@ public final class GreedySoupStrategy implements Strategy {
     private int next = 1;                  // position in ranked of the next ingredient to try
     private int trying = -1;
 
+    /** Fails at once (before any source is scored) when the space cannot express a soup. */
     public GreedySoupStrategy(Soups soups, int budget) {
         this.soups = Objects.requireNonNull(soups, "soups");
         this.budget = new Budget(budget);
+        soups.genome().apply(new TreeSet<>(soups.ingredients().size() > 1 ? List.of(0, 1) : List.of(0)));
     }
 
     @Override

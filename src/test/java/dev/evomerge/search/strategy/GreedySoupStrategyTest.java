@@ -124,5 +124,8 @@ class GreedySoupStrategyTest {
         assertTrue(e.getMessage().contains("greedy-soup") && e.getMessage().contains("zoo-ties-per-layer.yaml"),
                 e.getMessage());
         assertThrows(UserError.class, () -> Strategies.create("greedy-soup", StrategyConfig.defaults(), 4, 1));
+        UserError early = assertThrows(UserError.class, () -> Strategies.create("greedy-soup", StrategyConfig
+                .defaults().withSoups(new GreedySoupStrategy.Soups(List.of("a", "b"), ties::soup)), 76, 1));
+        assertTrue(early.getMessage().contains("greedy-soup"), "refused when created, before any scoring");
     }
 }
