@@ -31,7 +31,7 @@ public final class SearchCommand implements Callable<Integer> {
     Path space;
 
     @Option(names = "--strategy", defaultValue = "cmaes",
-            description = "cmaes, ga, nsga2, grid or random (default: ${DEFAULT-VALUE}).")
+            description = "cmaes, ga, nsga2, grid, random or greedy-soup (default: ${DEFAULT-VALUE}).")
     String strategy;
 
     @Option(names = "--resume", paramLabel = "RUN",

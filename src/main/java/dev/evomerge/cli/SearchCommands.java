@@ -57,9 +57,10 @@ final class SearchCommands {
         settings.put("gates", String.valueOf(r.options().gates()));
         settings.put("workers", Integer.toString(r.options().workers()));
         List<ReportData.FinishResult> finish = new ArrayList<>();
-        var objective = SearchSpaces.load(r.options().space()).objective();
-        Map<String, Double> weights = objective.weights();
         Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
+        // Held-out candidates combine as the search did: retention against the sources' held-out scores when normalized.
+        var objective = dev.evomerge.search.Normalization.heldOut(r.objective(), sources);
+        Map<String, Double> weights = objective.weights();
         if (r.finish() != null) {
             for (Finisher.Finalist f : r.finish().outcomes()) {
                 GateResult failing = f.report().results().stream().filter(g -> !g.passed()).findFirst().orElse(null);

@@ -169,9 +169,7 @@ public final class Plots {
      */
     public static String taskBars(Map<String, Map<String, Double>> scores, List<String> tasks) {
         Objects.requireNonNull(scores, "scores");
-        Objects.requireNonNull(tasks, "tasks");
-        List<String> models = new ArrayList<>(scores.keySet());
-        for (String model : models) {
+        for (String model : scores.keySet()) {
             for (Map.Entry<String, Double> e : Objects.requireNonNull(scores.get(model), model).entrySet()) {
                 double v = e.getValue();
                 if (!(v >= 0 && v <= 1)) {
@@ -180,11 +178,40 @@ public final class Plots {
                 }
             }
         }
+        return bars(scores, tasks, "Per-task scores", "held-out slice; higher is better", "score", 1);
+    }
+
+    /**
+     * Per-task retention bars: the fraction of each task's reference gain over the base a model keeps (0 the base, 1
+     * the reference). The axis runs from 0 to the largest value rounded up to 0.2 (at least 1); a value below 0 (worse
+     * than the base) is drawn as no bar, its number still printed.
+     *
+     * @param retention model name to task to retention, in legend order
+     */
+    public static String retentionBars(Map<String, Map<String, Double>> retention, List<String> tasks) {
+        double max = 1;
+        for (Map<String, Double> m : retention.values()) {
+            for (double v : m.values()) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("retention must be finite, but was " + v);
+                }
+                max = Math.max(max, Math.ceil(v * 5 - 1e-9) / 5);
+            }
+        }
+        return bars(retention, tasks, "Per-task retention",
+                "held-out slice; fraction of the reference's gain over the base kept (1: the reference)", "retention",
+                max);
+    }
+
+    private static String bars(Map<String, Map<String, Double>> scores, List<String> tasks, String title,
+                               String subtitle, String axis, double max) {
+        Objects.requireNonNull(tasks, "tasks");
+        List<String> models = new ArrayList<>(scores.keySet());
         double legend = Math.min(LEGEND_MAX, Frame.legendWidth(models));
         Svg svg = new Svg(WIDTH, HEIGHT);
         Frame f = new Frame(svg, LEFT, TOP, WIDTH - LEFT - legend - 16, HEIGHT - TOP - BOTTOM);
-        Frame.title(svg, LEFT, "Per-task scores", "held-out slice; higher is better");
-        f.yAxis(new Ticks(0, 1, 0.2), "score");
+        Frame.title(svg, LEFT, title, subtitle);
+        f.yAxis(max == 1 ? new Ticks(0, 1, 0.2) : Ticks.nice(0, max, 5), axis);
         if (tasks.isEmpty() || models.isEmpty()) {
             f.note("no scores");
             f.axisLines();
@@ -206,7 +233,7 @@ public final class Plots {
                     continue;
                 }
                 double x = f.left + t * group + (group - inner) / 2 + m * bar;
-                double y = f.y(v);
+                double y = f.y(Math.max(0, v));
                 svg.open("g", "class", "bar");
                 svg.textElement("title", model + " on " + tasks.get(t) + ": " + fmt(v, 3));
                 svg.add("rect", "x", x + 1, "y", y, "width", Math.max(1, bar - 2), "height", f.bottom() - y);

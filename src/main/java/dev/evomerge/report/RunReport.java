@@ -3,6 +3,7 @@ package dev.evomerge.report;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.space.Objective;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ public final class RunReport {
     public static final String TASK_SCORES = "task-scores.svg";
     public static final String SWEEP = "sweep.svg";
     public static final String PARETO = "pareto.svg";
+    public static final String RETENTION = "task-retention.svg";
 
     /** How many finished candidates the per-task bar chart shows next to the sources, to keep bars readable. */
     static final int MAX_BAR_CANDIDATES = 3;
@@ -72,6 +74,10 @@ public final class RunReport {
         if (!bars.isEmpty() && !data.tasks().isEmpty()) {
             plots.put(TASK_SCORES, Plots.taskBars(bars, data.tasks()));
         }
+        Map<String, Map<String, Double>> retention = retention(data);
+        if (!retention.isEmpty()) {
+            plots.put(RETENTION, Plots.retentionBars(retention, data.tasks()));
+        }
         if (data.sweep() != null) {
             ReportData.Sweep s = data.sweep();
             plots.put(SWEEP, Plots.heatmap(s.xName(), s.xs(), s.yName(), s.ys(), s.values()));
@@ -90,6 +96,45 @@ public final class RunReport {
             runs.computeIfAbsent(e.strategy(), k -> new ArrayList<>()).add(e);
         }
         return runs;
+    }
+
+    /**
+     * Held-out retention of the shown candidates per task, as {@code normalize: retention} defines it (docs/search.md):
+     * the fraction of the best source's held-out gain over the base kept. Empty without a base or another source.
+     */
+    static Map<String, Map<String, Double>> retention(ReportData data) {
+        Map<String, Double> base = data.sourceScores().get(dev.evomerge.search.space.SearchSpaces.BASE);
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        if (base == null || data.sourceScores().size() < 2 || data.finish().isEmpty()) {
+            return out;
+        }
+        Map<String, Objective.Retention.Task> constants = new LinkedHashMap<>();
+        for (String t : data.tasks()) {
+            String ref = null;
+            for (var e : data.sourceScores().entrySet()) {
+                Double v = e.getValue().get(t);
+                if (!e.getKey().equals(dev.evomerge.search.space.SearchSpaces.BASE) && v != null
+                        && (ref == null || v > data.sourceScores().get(ref).get(t))) {
+                    ref = e.getKey();
+                }
+            }
+            if (ref == null || base.get(t) == null) {
+                return out;
+            }
+            constants.put(t, new Objective.Retention.Task(ref, base.get(t), data.sourceScores().get(ref).get(t),
+                    false));
+        }
+        Objective.Retention r = new Objective.Retention(constants);
+        data.finish().stream().limit(MAX_BAR_CANDIDATES).forEach(f -> {
+            Map<String, Double> m = new LinkedHashMap<>();
+            data.tasks().forEach(t -> {
+                if (f.heldOut().get(t) != null) {
+                    m.put(t, r.of(t, f.heldOut().get(t)));
+                }
+            });
+            out.put(f.name() + (f.accepted() ? " (accepted)" : " (rejected)"), m);
+        });
+        return out;
     }
 
     private static Map<String, Map<String, Double>> barScores(ReportData data) {
@@ -208,6 +253,7 @@ public final class RunReport {
     private static final Map<String, String> PLOT_CAPTIONS = Map.of(
             BEST_SO_FAR, "Search progress",
             TASK_SCORES, "Held-out scores: sources vs candidates",
+            RETENTION, "Held-out retention per task",
             SWEEP, "Sweep",
             PARETO, "Pareto front");
 
@@ -236,6 +282,10 @@ public final class RunReport {
             if (plotFiles.contains(TASK_SCORES)) {
                 md.append("\n![per-task scores](").append(TASK_SCORES).append(")\n");
             }
+        }
+        if (plotFiles.contains(RETENTION)) {
+            md.append("\n## ").append(PLOT_CAPTIONS.get(RETENTION)).append("\n\n![per-task retention](")
+                    .append(RETENTION).append(")\n");
         }
         if (plotFiles.contains(SWEEP)) {
             md.append("\n## ").append(PLOT_CAPTIONS.get(SWEEP)).append("\n\n![sweep heatmap](").append(SWEEP)
@@ -324,6 +374,7 @@ public final class RunReport {
                 h.append("<figure>\n").append(plots.get(TASK_SCORES)).append("</figure>\n");
             }
         }
+        htmlFigure(h, plots, RETENTION);
         htmlFigure(h, plots, SWEEP);
         htmlFigure(h, plots, PARETO);
         String recipe = bestRecipe(data);

@@ -1,6 +1,8 @@
 package dev.evomerge.search;
 
 import dev.evomerge.io.Sha256;
+import dev.evomerge.UserError;
+import dev.evomerge.search.space.Objective;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -25,10 +27,18 @@ import java.util.Objects;
  * @param tensorCacheMb merged-tensor cache per worker process
  * @param maxL2         the L2 ceiling from the options or the gates, or null
  * @param batchSize     examples per evaluator request chunk
+ * @param retention     the objective's normalization constants from the coordinator's source scores, or null (raw)
  */
 public record RunContext(String spaceFile, String spaceYaml, String suiteFile, String suiteSha256,
                          List<Source> sources, double stageFraction, long tensorCacheMb, Double maxL2,
-                         boolean maxL2Relative, int batchSize) implements Serializable {
+                         boolean maxL2Relative, int batchSize, Objective.Retention retention) implements Serializable {
+
+    /** A context whose objective is raw. */
+    public RunContext(String spaceFile, String spaceYaml, String suiteFile, String suiteSha256, List<Source> sources,
+                      double stageFraction, long tensorCacheMb, Double maxL2, boolean maxL2Relative, int batchSize) {
+        this(spaceFile, spaceYaml, suiteFile, suiteSha256, sources, stageFraction, tensorCacheMb, maxL2, maxL2Relative,
+                batchSize, null);
+    }
 
     /** A source checkpoint: its name in the space, the coordinator's path, and {@code Checkpoint#contentHash}. */
     public record Source(String name, String path, String contentHash) implements Serializable {
@@ -61,7 +71,7 @@ public record RunContext(String spaceFile, String spaceYaml, String suiteFile, S
         sources.forEach(s -> sb.append(s.name()).append('\t').append(s.path()).append('\t').append(s.contentHash())
                 .append('\n'));
         sb.append(stageFraction).append('\n').append(tensorCacheMb).append('\n').append(maxL2).append('\n')
-                .append(maxL2Relative).append('\n').append(batchSize);
+                .append(maxL2Relative).append('\n').append(batchSize).append('\n').append(retention);
         return Sha256.of(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 

@@ -4,9 +4,11 @@ import dev.evomerge.UserError;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.io.Sha256;
 import dev.evomerge.merge.recipe.ModelRef;
+import dev.evomerge.eval.Task;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.SearchSpaces;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,8 @@ public final class RunSetup implements AutoCloseable {
     private final SearchSlice slice;
     private final Map<String, Path> references;
     private final CandidateMerger merger;
-    private final RuntimeEvaluator.Shared shared;
+    private RuntimeEvaluator.Shared shared;
+    private Objective.Retention retention;
     private final CandidateMerger.L2Ceiling ceiling;
     private final long tensorCacheMb;
 
@@ -53,7 +56,8 @@ public final class RunSetup implements AutoCloseable {
         // A LoRA source (base+adapter) tokenizes as its base model does.
         Path tokenizer = locate.apply(Path.of(new ModelRef(
                 (base != null ? base : references.values().iterator().next()).toString()).model()));
-        this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective(), stageFraction, tokenizer,
+        // Raw until normalize(): scoring the sources, which the retention constants come from, needs no constants.
+        this.shared = new RuntimeEvaluator.Shared(merger, slice, space.objective().raw(), stageFraction, tokenizer,
                 runtime, batchSize);
     }
 
@@ -88,9 +92,48 @@ public final class RunSetup implements AutoCloseable {
             throw new UserError("worker " + worker + ": the suite " + suiteFile + " differs from the coordinator's");
         }
         MergeSpace space = SearchSpaces.load(Path.of(context.spaceFile()), context.spaceYaml());
-        return new RunSetup(space, Suite.load(suiteFile), Path.of(context.spaceFile()), context.maxL2(),
-                context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(), context.batchSize(), locate,
-                mergeThreads, runtime);
+        RunSetup wiring = new RunSetup(space, Suite.load(suiteFile), Path.of(context.spaceFile()),
+                context.maxL2(), context.maxL2Relative(), context.stageFraction(), context.tensorCacheMb(),
+                context.batchSize(), locate, mergeThreads, runtime);
+        wiring.normalize(context.retention());
+        return wiring;
+    }
+
+    /**
+     * The retention constants of the space's objective from the sources' search-slice scores ({@code base} and each
+     * source by name), or null when the objective stays raw: {@code normalize: none}, or the default with tasks of
+     * one metric and direction or no base. Perplexity tasks are compared on a log scale.
+     */
+    public Objective.Retention retention(Map<String, Map<String, Double>> sourceScores) {
+        Map<String, String> metrics = new LinkedHashMap<>();
+        Map<String, Boolean> higher = new LinkedHashMap<>();
+        java.util.Set<String> log = new java.util.HashSet<>();
+        for (String t : space.objective().tasks()) {
+            Task task = suite.task(t);
+            metrics.put(t, task.metric());
+            higher.put(t, task.type().higherIsBetter(task.metric()));
+            if (!task.type().higherIsBetter(task.metric())) {
+                log.add(t);
+            }
+        }
+        // The default normalizes only where it can: a space without a base (pure linear) stays raw.
+        boolean auto = space.objective().normalize() == Objective.Normalize.AUTO;
+        return space.objective().normalizes(metrics, higher) && !(auto && space.base() == null)
+                ? space.objective().retention(sourceScores, SearchSpaces.BASE, log) : null;
+    }
+
+    /**
+     * Scores candidates by the objective normalized with {@code constants} from now on (null: raw scores). Called once,
+     * before the first candidate: every evaluator this wiring makes afterwards uses them.
+     */
+    public void normalize(Objective.Retention constants) {
+        retention = constants;
+        shared = shared.withObjective(space.objective().withRetention(constants));
+    }
+
+    /** The constants {@link #normalize} set, or null. */
+    public Objective.Retention retention() {
+        return retention;
     }
 
     /** What a worker needs to rebuild this wiring; hashes every source (cached across runs by path, size, mtime). */
@@ -102,7 +145,7 @@ public final class RunSetup implements AutoCloseable {
         CandidateMerger.L2Ceiling c = ceiling;
         return new RunContext(abs.toString(), RunContext.read(abs), suiteFile.toAbsolutePath().normalize().toString(),
                 Sha256.ofFile(suiteFile), sources, shared.stageFraction(), tensorCacheMb,
-                c == null ? null : c.max(), c != null && c.relative(), shared.batchSize());
+                c == null ? null : c.max(), c != null && c.relative(), shared.batchSize(), retention);
     }
 
     public MergeSpace space() {

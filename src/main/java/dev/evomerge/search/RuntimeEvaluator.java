@@ -45,6 +45,14 @@ public final class RuntimeEvaluator implements CandidateEvaluator {
             if (!(stageFraction > 0 && stageFraction <= 1)) {
                 throw new IllegalArgumentException("stage fraction must be in (0, 1], but was " + stageFraction);
             }
+            if (!objective.resolved()) {
+                throw new IllegalArgumentException("the objective's retention constants must be resolved first");
+            }
+        }
+
+        /** The same, scoring by {@code value}. */
+        Shared withObjective(Objective value) {
+            return new Shared(merger, slice, value, stageFraction, tokenizer, options, batchSize);
         }
 
         /** The same, with models on {@code device} in the same precision. */

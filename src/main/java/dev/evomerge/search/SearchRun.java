@@ -22,6 +22,7 @@ import dev.evomerge.model.LayerPath;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
+import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.ParamSpec;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.search.strategy.Strategies;
@@ -49,11 +50,11 @@ public final class SearchRun {
     /** The finish's held-out scores, by model content, suite, slice and limit (see {@link ResultCache}). */
     public static final String SCORE_CACHE = "score-cache";
 
-    /** What a finished run hands the commands (and the report). */
+    /** What a finished run hands the commands (and the report); {@code objective} as the run scored (resolved). */
     public record RunOutcome(String runId, Path runDir, RunOptions options, String strategy, List<String> tasks,
                           List<JournalEntry> entries, Map<String, Map<String, Double>> sourceSearchScores,
                           Finisher.FinishResult finish, double searchSeconds, double finishSeconds, int evaluatedNow,
-                          int replayed, List<String> gridNames) {
+                          int replayed, List<String> gridNames, Objective objective) {
     }
 
     private SearchRun() {
@@ -115,8 +116,10 @@ public final class SearchRun {
         if (o.sigma() > 0) {
             config = config.withSigma(o.sigma());
         }
-        if (space.start() != null) {
-            config = config.withInitial(space.start());
+        config = config.withInitial(space.start());
+        if (o.strategy().equals("greedy-soup")) {
+            config = config.withSoups(new dev.evomerge.search.strategy.GreedySoupStrategy.Soups(
+                    List.copyOf(space.sources().keySet()), space::soup));
         }
         Strategy strategy = Strategies.create(o.strategy(), config, space.dimension(), o.seed());
 
@@ -153,10 +156,20 @@ public final class SearchRun {
                 }
             }
 
+            // A resumed run keeps the constants it journaled: its candidates were scored by them.
+            Objective.Retention retention = resume ? Normalization.fromHeader(resumed.header())
+                    : wiring.retention(sourceScores);
+            wiring.normalize(retention);
+            shared = wiring.shared();
+            Objective objective = shared.objective();
+            if (log != null && retention != null) {
+                log.println("evomerge: objective normalized by retention (0: the base, 1: the reference) " + retention);
+                log.flush();
+            }
             EvaluationBackend backend = cluster == null
                     ? new LocalBackend(space, RuntimeEvaluator.factory(shared), o.workers())
                     : cluster.apply(wiring.context(o.space(), o.suite()));
-            SearchLoop loop = new SearchLoop(space, strategy, backend,
+            SearchLoop loop = new SearchLoop(space, Normalization.told(strategy, objective), backend,
                     new SearchLoop.Settings(o.budget(), o.workers(), o.topK()), log);
             if (log != null) {
                 log.println("evomerge: candidates are evaluated on " + backend.describe());
@@ -167,7 +180,7 @@ public final class SearchRun {
             String runId = runDir.getFileName().toString();
             try (backend) {
                 result = resume ? loop.resume(runDir, resumed)
-                        : loop.start(runDir, header(runId, strategy, o, space, inputs));
+                        : loop.start(runDir, header(runId, strategy, o, space, inputs, retention));
             }
             double searchSeconds = (System.nanoTime() - t0) / 1e9;
             RunOutputs.write(runDir, runId, result.entries(), o.topK(), spaceDir);
@@ -198,7 +211,7 @@ public final class SearchRun {
             double finishSeconds = (System.nanoTime() - f0) / 1e9;
             RunOutcome out = new RunOutcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
                     sourceScores, finish, searchSeconds, finishSeconds, result.evaluatedNow(), result.replayed(),
-                    gridNames);
+                    gridNames, objective);
             RunOutputs.writeJson(runDir.resolve(RunOutputs.RUN_JSON), runJson(out, merger.cache(), result));
             return out;
         }
@@ -282,6 +295,9 @@ public final class SearchRun {
         space.geneNames().forEach(genes::add);
         header.set("run", o.toJson());
         header.set("inputs", inputs);
+        if (retention != null) {
+            header.set(Normalization.HEADER, Normalization.toJson(retention));
+        }
         return header;
     }
 

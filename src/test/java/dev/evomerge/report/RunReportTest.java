@@ -90,6 +90,28 @@ class RunReportTest {
         XmlCheck.parse(Files.readString(dir.resolve(RunReport.HTML)));
     }
 
+    /** With a base among the sources, the report plots each shown candidate's held-out retention per task. */
+    @Test
+    void retentionPerTaskAgainstTheBestSource(@TempDir Path dir) throws IOException {
+        Map<String, Map<String, Double>> sources = new LinkedHashMap<>();
+        sources.put("base", Map.of("x", 0.2, "y", 0.0));
+        sources.put("a", Map.of("x", 0.6, "y", 0.0));
+        sources.put("b", Map.of("x", 0.4, "y", 0.0));
+        ReportData data = new ReportData("r", "cmaes", 4, Map.of(), new ReportData.Timings(1, 1), List.of("x", "y"),
+                List.of(entry("cmaes", 0, 0.5, JournalEntry.EVALUATED)), 1, sources,
+                List.of(new ReportData.FinishResult("#0", 0, Map.of("x", 0.5, "y", 0.1), 0.5, true, null, 0.1, null)),
+                null, null);
+        // x: (0.5 - 0.2) / (0.6 - 0.2), a being the best source; y: no source gains over the base, 1 + (0.1 - 0).
+        Map<String, Map<String, Double>> r = RunReport.retention(data);
+        assertEquals(0.75, r.get("#0 (accepted)").get("x"), 1e-15);
+        assertEquals(1.1, r.get("#0 (accepted)").get("y"), 1e-15);
+        RunReport.write(dir, data);
+        String svg = Files.readString(dir.resolve(RunReport.RETENTION));
+        XmlCheck.parse(svg);
+        assertTrue(svg.contains("#0 (accepted) on x: 0.750"), svg);
+        assertTrue(Files.readString(dir.resolve(RunReport.MARKDOWN)).contains("(" + RunReport.RETENTION + ")"));
+    }
+
     @Test
     void namesWithMarkupAreEscapedInMarkdownAndHtml(@TempDir Path dir) throws IOException {
         Map<String, Map<String, Double>> sources = new LinkedHashMap<>();

@@ -103,6 +103,50 @@ class StagingTest {
         assertTrue(pruned > 20, "the property was exercised: " + pruned + " pruned");
     }
 
+    /**
+     * Retention-normalized objectives keep the bound exact: each task's value is increasing in its score (also with no
+     * gap: t2's base equals its reference), so the bound of a head whose tail is all right is the final fitness itself,
+     * and no candidate that could reach the threshold is pruned.
+     */
+    @Test
+    void retentionKeepsTheBoundExact() {
+        Map<String, Map<String, Double>> sources = new LinkedHashMap<>();
+        sources.put("base", Map.of("t1", 0.1, "t2", 0.5));
+        sources.put("s", Map.of("t1", 0.9, "t2", 0.5));
+        SplittableRandom r = new SplittableRandom(7);
+        int pruned = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            Objective spec = new Objective(WEIGHTS, false, trial % 2 == 0 ? Objective.Aggregate.MEAN
+                    : Objective.Aggregate.MIN, Objective.Normalize.RETENTION, Map.of(), null);
+            Objective objective = spec.withRetention(spec.retention(sources, "base", java.util.Set.of()));
+            double p = r.nextDouble();
+            long salt = r.nextLong();
+            boolean tailRight = trial % 5 == 0;
+            SearchSlice.Stages st = slice.stages(0.25);
+            java.util.Set<String> tail = new java.util.HashSet<>();
+            st.tail().tasks().forEach(t -> t.examples(SearchSlice.SLICE).forEach(x -> tail.add(x.fields().get("q").asText())));
+            var model = GenSuite.model(q -> (tailRight && tail.contains(q))
+                    || new SplittableRandom(q.hashCode() ^ salt).nextDouble() < p);
+            SuiteResult head = score(model, st.head());
+            double fitness = objective.scalar(Staging.combine(head, score(model, st.tail())));
+            double bound = Staging.upperBound(head, tailSizes(st), objective);
+            if (tailRight) {
+                assertEquals(fitness, bound, 0, "the bound of a head whose tail is all right is its fitness");
+            }
+            assertTrue(bound >= fitness, bound + " < " + fitness);
+            double threshold = r.nextBoolean() ? fitness : objective.scalar(Map.of("t1", r.nextInt(21) / 20.0,
+                    "t2", r.nextInt(21) / 20.0));
+            if (Staging.prune(bound, threshold)) {
+                pruned++;
+                assertTrue(fitness < threshold, "pruned a candidate with fitness " + fitness + " >= " + threshold);
+            }
+            if (threshold == fitness) {
+                assertFalse(Staging.prune(bound, threshold), "a candidate equal to the k-th best was pruned");
+            }
+        }
+        assertTrue(pruned > 5, "the property was exercised: " + pruned + " pruned");
+    }
+
     @Test
     void perplexityTasksDisableStaging() {
         Suite toy = Suite.load(Path.of("eval-suites/examples/toy.yaml"));

@@ -226,18 +226,29 @@ public final class MergeSpace implements SearchSpace {
     }
 
     /**
-     * Where a search should start, or null for the centre of the box (the strategies' default). The centre of a
-     * data-flow space includes every position (all include genes are 0.5), a stack of every source's layers that no
-     * model survives; a data-flow search starts instead from the first source's own layers in order at scale 1 (the
-     * parameter-space model itself in PS+DFS, whose first path source is {@code merged}), with parameter genes at the
-     * centre.
+     * Where a search should start: CMA-ES's initial mean, an individual of the GA's and NSGA-II's generation 0.
+     * Parameter genes start at plain task arithmetic, the recipe a user tunes by hand: every {@code weight} and
+     * {@code lambda} 1 where 1 lies strictly inside its range (or is one of its values), every other gene (and a
+     * weight whose range ends at 1, which would start on the box's edge) at the centre. The centre of a data-flow
+     * space includes every position (all include genes are 0.5), a stack of every source's layers that no model
+     * survives; a data-flow search starts instead from the first source's own layers in order at scale 1 (the
+     * parameter-space model itself in PS+DFS, whose first path source is {@code merged}).
      */
     public Genome start() {
-        if (dfs == null) {
-            return null;
-        }
         double[] genes = new double[dimension];
         Arrays.fill(genes, 0.5);
+        for (int i = 0; i < params.size(); i++) {
+            ParamSpec p = params.get(i);
+            boolean plain = (p.name().equals("weight") || p.name().equals("lambda"))
+                    && (p.discrete() ? p.values().contains(1.0) : p.min() < 1 && 1 < p.max());
+            if (plain) {
+                int end = i + 1 < params.size() ? paramOffsets[i + 1] : dfsOffset;
+                Arrays.fill(genes, paramOffsets[i], end, p.gene(1.0));
+            }
+        }
+        if (dfs == null) {
+            return new Genome(genes);
+        }
         int per = dfs.genesPerPosition();
         double unit = dfs.scaleMin() <= 1 && 1 <= dfs.scaleMax() && dfs.hasScaleGenes()
                 ? (1 - dfs.scaleMin()) / (dfs.scaleMax() - dfs.scaleMin()) : 0.5;
@@ -248,6 +259,58 @@ public final class MergeSpace implements SearchSpace {
             if (dfs.hasScaleGenes()) {
                 genes[dfsOffset + p * per + 1] = unit;
             }
+        }
+        return new Genome(genes);
+    }
+
+    /**
+     * The genome of the uniform soup of the sources {@code members} (indices into {@link #sources()}): the average of
+     * those fine-tuned models (Wortsman et al. 2022), each member's per-model {@code weight} equal and the others' 0.
+     * Under {@code linear} (which normalizes by the weight sum unless {@code normalize: false} is fixed) a member weighs
+     * 1; under {@code task_arithmetic} (base + sum w_i tau_i, unnormalized unless fixed otherwise) 1/|members|, so the
+     * soup is base + the mean task vector; a searched {@code lambda} is 1, every other gene at the centre.
+     *
+     * @throws UserError when the space cannot express soups: not a single linear or task_arithmetic method with a
+     *                   per-model weight, DFS genes, or a weight or lambda the ranges leave out
+     */
+    public Genome soup(java.util.SortedSet<Integer> members) {
+        String method = methods.size() == 1 ? methods.getFirst() : null;
+        int w = -1;
+        for (int i = 0; i < params.size(); i++) {
+            if (params.get(i).name().equals("weight") && params.get(i).perModel()) {
+                w = i;
+            }
+        }
+        if (dfs != null || w < 0 || !("linear".equals(method) || "task_arithmetic".equals(method))) {
+            throw new UserError("greedy-soup needs a search space with one method, linear or task_arithmetic, a"
+                    + " per-model 'weight' parameter and no dfs; " + file + " has method " + methods
+                    + (dfs != null ? " and dfs" : "") + (w < 0 ? " and no per-model weight" : ""));
+        }
+        if (members.isEmpty() || members.first() < 0 || members.last() >= sources.size()) {
+            throw new IllegalArgumentException("soup members " + members + " are not among the " + sources.size()
+                    + " sources");
+        }
+        Scalar fixedNormalize = fixedParams.get("normalize");
+        boolean normalizes = fixedNormalize != null ? fixedNormalize.asBoolean() : method.equals("linear");
+        double member = normalizes ? 1.0 : 1.0 / members.size();
+        double[] genes = new double[dimension];
+        Arrays.fill(genes, 0.5);
+        ParamSpec weight = params.get(w);
+        int perModel = weight.granularity().groups(numLayers) * weight.filterClasses().size();
+        try {
+            for (int m = 0; m < sources.size(); m++) {
+                int from = paramOffsets[w] + m * perModel;
+                Arrays.fill(genes, from, from + perModel, weight.gene(members.contains(m) ? member : 0.0));
+            }
+            for (int i = 0; i < params.size(); i++) {
+                if (params.get(i).name().equals("lambda")) {
+                    int end = i + 1 < params.size() ? paramOffsets[i + 1] : dfsOffset;
+                    Arrays.fill(genes, paramOffsets[i], end, params.get(i).gene(1.0));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError("greedy-soup cannot express the soup of " + members.size() + " models in " + file
+                    + ": " + e.getMessage());
         }
         return new Genome(genes);
     }

@@ -39,6 +39,9 @@ import java.util.Map;
  * fixed: {normalize: true, seed: 1, dtype: bfloat16}
  * dfs: {sources: [merged, add], repeats: 1, length: 8, scale: [0.5, 1.5]}
  * objective: {weights: {add: 1, rev: 1}, pareto: false, aggregate: mean}   # or aggregate: min (worst task)
+ *   # normalize: retention (each task as the fraction of the base-to-reference gap it closes), none (raw), or auto
+ *   # (the default: retention when the tasks differ in metric or direction); references: {add: add} (task: source;
+ *   # default: the best source on that task)
  * }</pre>
  *
  * Unknown keys and versions are refused with one line naming the file and the key path.
@@ -183,7 +186,7 @@ public final class SearchSpaces {
         if (obj == null) {
             throw root.missing("objective");
         }
-        Objective objective = objective(obj);
+        Objective objective = objective(obj, sources.keySet());
         root.done();
         try {
             return new MergeSpace(file, base, sources, layers, methods, params, fixed, dtype, outDtype, seed, dfs,
@@ -403,7 +406,7 @@ public final class SearchSpaces {
      */
     static final int MAX_DFS_POSITIONS = 1 << 20;
 
-    private static Objective objective(Fields obj) {
+    private static Objective objective(Fields obj, java.util.Set<String> sourceNames) {
         Map<String, Double> weights = new LinkedHashMap<>();
         Fields w = obj.object("weights");
         List<String> tasks = obj.strings("tasks");
@@ -434,8 +437,35 @@ public final class SearchSpaces {
             default -> throw obj.invalid("aggregate", "must be 'mean' (weighted mean of the tasks) or 'min' (the worst "
                     + "task), but was '" + aggregate + "'");
         };
+        String normalize = obj.string("normalize", "auto");
+        Objective.Normalize norm = switch (normalize) {
+            case "auto" -> Objective.Normalize.AUTO;
+            case "none" -> Objective.Normalize.NONE;
+            case "retention" -> Objective.Normalize.RETENTION;
+            default -> throw obj.invalid("normalize", "must be 'retention' (the fraction of the base-to-reference gap"
+                    + " each task closes), 'none' (raw scores) or 'auto' (retention when the tasks differ in metric or"
+                    + " direction), but was '" + normalize + "'");
+        };
+        Map<String, String> references = new LinkedHashMap<>();
+        Fields refs = obj.object("references");
+        if (refs != null) {
+            if (norm == Objective.Normalize.NONE) {
+                throw obj.invalid("references", "only apply with normalize: retention or auto");
+            }
+            for (String t : refs.keys()) {
+                if (!weights.containsKey(t)) {
+                    throw refs.invalid(t, "is not an objective task " + weights.keySet());
+                }
+                String src = refs.string(t);
+                if (!sourceNames.contains(src)) {
+                    throw refs.invalid(t, "names '" + src + "', which is not a source " + sourceNames);
+                }
+                references.put(t, src);
+            }
+            refs.done();
+        }
         obj.done();
-        return new Objective(weights, pareto, agg);
+        return new Objective(weights, pareto, agg, norm, references, null);
     }
 
     private static int layersFromConfig(Fields root, String modelDir) {

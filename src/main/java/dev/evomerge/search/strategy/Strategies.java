@@ -6,18 +6,19 @@ import java.util.List;
 
 /** Creates strategies by name: {@value #NAMES}. */
 public final class Strategies {
-    public static final String NAMES = "cmaes, ga, nsga2, grid, random";
+    public static final String NAMES = "cmaes, ga, nsga2, grid, random, greedy-soup";
 
     private Strategies() {
     }
 
     public static List<String> names() {
-        return List.of("cmaes", "ga", "nsga2", "grid", "random");
+        return List.of("cmaes", "ga", "nsga2", "grid", "random", "greedy-soup");
     }
 
     /**
      * A strategy over genomes of {@code dimension} genes, seeded with {@code seed}. Settings a strategy needs but the
-     * config lacks (grid values for {@code grid}, two or more objectives for {@code nsga2}) are one-line UserErrors.
+     * config lacks (grid values for {@code grid}, two or more objectives for {@code nsga2}, the space's soups for
+     * {@code greedy-soup}) are one-line UserErrors.
      */
     public static Strategy create(String name, StrategyConfig config, int dimension, long seed) {
         if (dimension < 1) {
@@ -48,6 +49,13 @@ public final class Strategies {
                 yield new GridStrategy(config.grid(), config.populationOr(8), config.budget());
             }
             case "random" -> new RandomStrategy(dimension, config.populationOr(8), config.budget(), seed);
+            case "greedy-soup" -> {
+                if (config.soups() == null) {
+                    throw new UserError("greedy-soup needs the search space's soups (a linear or task_arithmetic"
+                            + " space with a per-model weight)");
+                }
+                yield new GreedySoupStrategy(config.soups(), config.budget());
+            }
             default -> throw new UserError("unknown strategy '" + name + "'; known strategies: " + NAMES);
         };
     }

@@ -18,9 +18,11 @@ import java.util.List;
  * @param crossover   GA/NSGA-II crossover probability, in [0, 1]
  * @param mutation    GA/NSGA-II per-gene mutation probability, in [0, 1]
  * @param tournament  GA/NSGA-II tournament size, at least 2
+ * @param soups       greedy soup: the space's uniform soups of its sources, or null for other strategies
  */
 public record StrategyConfig(int population, double sigma, int budget, List<List<Double>> grid, Genome initial,
-                             List<String> objectives, double crossover, double mutation, int tournament) {
+                             List<String> objectives, double crossover, double mutation, int tournament,
+                             GreedySoupStrategy.Soups soups) {
     public StrategyConfig {
         if (population < 0 || population == 1) {
             throw new UserError("population must be at least 2 (or 0 for the default), but was " + population);
@@ -59,43 +61,57 @@ public record StrategyConfig(int population, double sigma, int budget, List<List
 
     /** Defaults: strategy-chosen population, sigma 0.2, no budget, crossover 0.7, mutation 0.1, tournament 3. */
     public static StrategyConfig defaults() {
-        return new StrategyConfig(0, 0.2, 0, List.of(), null, List.of(), 0.7, 0.1, 3);
+        return new StrategyConfig(0, 0.2, 0, List.of(), null, List.of(), 0.7, 0.1, 3, null);
     }
 
     public StrategyConfig withPopulation(int value) {
-        return new StrategyConfig(value, sigma, budget, grid, initial, objectives, crossover, mutation, tournament);
+        return new StrategyConfig(value, sigma, budget, grid, initial, objectives, crossover, mutation, tournament,
+                soups);
     }
 
     public StrategyConfig withSigma(double value) {
-        return new StrategyConfig(population, value, budget, grid, initial, objectives, crossover, mutation, tournament);
+        return new StrategyConfig(population, value, budget, grid, initial, objectives, crossover, mutation,
+                tournament, soups);
     }
 
     public StrategyConfig withBudget(int value) {
-        return new StrategyConfig(population, sigma, value, grid, initial, objectives, crossover, mutation, tournament);
+        return new StrategyConfig(population, sigma, value, grid, initial, objectives, crossover, mutation,
+                tournament, soups);
     }
 
     public StrategyConfig withGrid(List<List<Double>> value) {
-        return new StrategyConfig(population, sigma, budget, value, initial, objectives, crossover, mutation, tournament);
+        return new StrategyConfig(population, sigma, budget, value, initial, objectives, crossover, mutation,
+                tournament, soups);
     }
 
     public StrategyConfig withInitial(Genome value) {
-        return new StrategyConfig(population, sigma, budget, grid, value, objectives, crossover, mutation, tournament);
+        return new StrategyConfig(population, sigma, budget, grid, value, objectives, crossover, mutation,
+                tournament, soups);
     }
 
     public StrategyConfig withObjectives(List<String> value) {
-        return new StrategyConfig(population, sigma, budget, grid, initial, value, crossover, mutation, tournament);
+        return new StrategyConfig(population, sigma, budget, grid, initial, value, crossover, mutation, tournament,
+                soups);
     }
 
     public StrategyConfig withCrossover(double value) {
-        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, value, mutation, tournament);
+        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, value, mutation, tournament,
+                soups);
     }
 
     public StrategyConfig withMutation(double value) {
-        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, crossover, value, tournament);
+        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, crossover, value, tournament,
+                soups);
     }
 
     public StrategyConfig withTournament(int value) {
-        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, crossover, mutation, value);
+        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, crossover, mutation, value,
+                soups);
+    }
+
+    public StrategyConfig withSoups(GreedySoupStrategy.Soups value) {
+        return new StrategyConfig(population, sigma, budget, grid, initial, objectives, crossover, mutation, tournament,
+                value);
     }
 
     /** The population, or {@code fallback} when left to the strategy. */

@@ -78,7 +78,7 @@ class SearchSpacesTest {
         assertEquals("bfloat16", r.dtype());
         // The recipe is mergekit YAML that parses back to itself.
         assertEquals(r, RecipeParser.parse(r.toYaml(), "decoded"));
-        assertEquals(2.0 / 3 * 0.9 + 1.0 / 3 * 0.3, s.objective().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)),
+        assertEquals(2.0 / 3 * 0.9 + 1.0 / 3 * 0.3, s.objective().raw().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)),
                 1e-15);
     }
 
@@ -265,10 +265,31 @@ class SearchSpacesTest {
         Path f = dir.resolve("min.yaml");
         String head = HEAD.replace("objective: {weights: {add: 2, rev: 1}}", "objective: {tasks: [add, rev], aggregate: %s}");
         Files.writeString(f, head.formatted("min") + "method: ties\nparameters: {weight: [0, 1]}\n");
-        assertEquals(0.3, SearchSpaces.load(f).objective().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)));
+        assertEquals(0.3, SearchSpaces.load(f).objective().raw().scalar(java.util.Map.of("add", 0.9, "rev", 0.3)));
         Files.writeString(f, head.formatted("max") + "method: ties\nparameters: {weight: [0, 1]}\n");
         UserError e = assertThrows(UserError.class, () -> SearchSpaces.load(f));
         assertTrue(e.getMessage().contains("min.yaml") && e.getMessage().contains("but was 'max'"), e.getMessage());
+    }
+
+    @Test
+    void normalizeAndReferencesAreParsedAndChecked() throws IOException {
+        Path f = dir.resolve("norm.yaml");
+        String head = HEAD.replace("objective: {weights: {add: 2, rev: 1}}", "objective: {tasks: [add, rev], %s}");
+        String body = "method: ties\nparameters: {weight: [0, 1]}\n";
+        Files.writeString(f, head.formatted("aggregate: min") + body);
+        assertEquals(Objective.Normalize.AUTO, SearchSpaces.load(f).objective().normalize());
+        Files.writeString(f, head.formatted("normalize: retention, references: {rev: b}") + body);
+        Objective o = SearchSpaces.load(f).objective();
+        assertEquals(Objective.Normalize.RETENTION, o.normalize());
+        assertEquals(java.util.Map.of("rev", "b"), o.references());
+        Files.writeString(f, head.formatted("normalize: none") + body);
+        assertEquals(Objective.Normalize.NONE, SearchSpaces.load(f).objective().normalize());
+        for (String bad : List.of("normalize: zscore", "references: {rev: c}", "references: {mul: a}",
+                "normalize: none, references: {rev: b}")) {
+            Files.writeString(f, head.formatted(bad) + body);
+            UserError e = assertThrows(UserError.class, () -> SearchSpaces.load(f), bad);
+            assertTrue(e.getMessage().contains("norm.yaml"), e.getMessage());
+        }
     }
 
     @Test
@@ -306,7 +327,8 @@ class SearchSpacesTest {
                 method: task_arithmetic
                 parameters: {weight: [0, 2]}
                 """);
-        assertNull(ps.start(), "parameter spaces start at the centre");
+        assertEquals(1.0, num(ps.decode(ps.start()).recipe().models().get(0).parameters().get("weight")), 1e-12,
+                "parameter spaces start at plain task arithmetic");
         MergeSpace s = load("""
                 layers: 3
                 method: task_arithmetic
@@ -315,7 +337,7 @@ class SearchSpacesTest {
                 """);
         Candidate c = s.decode(s.start());
         assertEquals(1.0, num(c.recipe().models().get(0).parameters().get("weight")), 1e-12,
-                "parameter genes at the centre");
+                "parameter genes at plain task arithmetic");
         assertEquals(List.of(new LayerPath.Step(0, 0, 1.0), new LayerPath.Step(0, 1, 1.0), new LayerPath.Step(0, 2, 1.0)),
                 c.layerPath().steps(), "the merged model's layers once, at scale 1: the PS model itself");
         MergeSpace fixedScale = load("""

@@ -15,7 +15,8 @@ class ShippedSpacesTest {
     void shippedSpacesLoadAndDecode() {
         Map<String, Integer> dims = Map.of("zoo-task-arithmetic-global.yaml", 4, "zoo-ties-per-layer.yaml", 76,
                 "zoo-dfs.yaml", 28, "zoo-sweep.yaml", 2, "zoo-task-arithmetic-uniform.yaml", 1,
-                "zoo-task-arithmetic-per-layer.yaml", 24, "zoo-dfs-only.yaml", 48);
+                "zoo-task-arithmetic-per-layer.yaml", 24, "zoo-dfs-only.yaml", 48,
+                "zoo-task-arithmetic-global-retention.yaml", 4, "zoo-task-arithmetic-per-layer-retention.yaml", 24);
         dims.forEach((file, dim) -> {
             MergeSpace s = SearchSpaces.load(Path.of("search-spaces", file));
             assertEquals(dim, s.dimension(), file);
