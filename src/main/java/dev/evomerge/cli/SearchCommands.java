@@ -6,6 +6,7 @@ import dev.evomerge.report.RunReport;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Finisher;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.Normalization;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchLoop;
 import dev.evomerge.search.SearchRun;
@@ -59,7 +60,7 @@ final class SearchCommands {
         List<ReportData.FinishResult> finish = new ArrayList<>();
         Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
         // Held-out candidates combine as the search did: retention against the sources' held-out scores when normalized.
-        var objective = dev.evomerge.search.Normalization.heldOut(r.objective(), sources);
+        var objective = Normalization.heldOut(r.objective(), sources);
         Map<String, Double> weights = objective.weights();
         if (r.finish() != null) {
             for (Finisher.Finalist f : r.finish().outcomes()) {

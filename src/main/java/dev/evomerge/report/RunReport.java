@@ -4,6 +4,7 @@ import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.space.Objective;
+import dev.evomerge.search.space.SearchSpaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ public final class RunReport {
      * the fraction of the best source's held-out gain over the base kept. Empty without a base or another source.
      */
     static Map<String, Map<String, Double>> retention(ReportData data) {
-        Map<String, Double> base = data.sourceScores().get(dev.evomerge.search.space.SearchSpaces.BASE);
+        Map<String, Double> base = data.sourceScores().get(SearchSpaces.BASE);
         Map<String, Map<String, Double>> out = new LinkedHashMap<>();
         if (base == null || data.sourceScores().size() < 2 || data.finish().isEmpty()) {
             return out;
@@ -113,7 +114,7 @@ public final class RunReport {
             String ref = null;
             for (var e : data.sourceScores().entrySet()) {
                 Double v = e.getValue().get(t);
-                if (!e.getKey().equals(dev.evomerge.search.space.SearchSpaces.BASE) && v != null
+                if (!e.getKey().equals(SearchSpaces.BASE) && v != null
                         && (ref == null || v > data.sourceScores().get(ref).get(t))) {
                     ref = e.getKey();
                 }

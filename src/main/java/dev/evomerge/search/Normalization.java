@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.search.space.Objective;
+import dev.evomerge.search.space.SearchSpaces;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +103,7 @@ public final class Normalization {
         if (run.retention() == null) {
             return run;
         }
-        Map<String, Double> base = scores.get(dev.evomerge.search.space.SearchSpaces.BASE);
+        Map<String, Double> base = scores.get(SearchSpaces.BASE);
         if (base == null) {
             return run.raw();
         }

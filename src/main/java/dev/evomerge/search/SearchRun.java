@@ -25,6 +25,7 @@ import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.ParamSpec;
 import dev.evomerge.search.space.SearchSpaces;
+import dev.evomerge.search.strategy.GreedySoupStrategy;
 import dev.evomerge.search.strategy.Strategies;
 import dev.evomerge.search.strategy.StrategyConfig;
 import java.io.PrintWriter;
@@ -118,7 +119,7 @@ public final class SearchRun {
         }
         config = config.withInitial(space.start());
         if (o.strategy().equals("greedy-soup")) {
-            config = config.withSoups(new dev.evomerge.search.strategy.GreedySoupStrategy.Soups(
+            config = config.withSoups(new GreedySoupStrategy.Soups(
                     List.copyOf(space.sources().keySet()), space::soup));
         }
         Strategy strategy = Strategies.create(o.strategy(), config, space.dimension(), o.seed());

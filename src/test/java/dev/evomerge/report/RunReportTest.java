@@ -98,7 +98,7 @@ class RunReportTest {
         sources.put("a", Map.of("x", 0.6, "y", 0.0));
         sources.put("b", Map.of("x", 0.4, "y", 0.0));
         ReportData data = new ReportData("r", "cmaes", 4, Map.of(), new ReportData.Timings(1, 1), List.of("x", "y"),
-                List.of(entry("cmaes", 0, 0.5, JournalEntry.EVALUATED)), 1, sources,
+                List.of(entry("cmaes", 0, 0.5, CandidateStatus.EVALUATED)), 1, sources,
                 List.of(new ReportData.FinishResult("#0", 0, Map.of("x", 0.5, "y", 0.1), 0.5, true, null, 0.1, null)),
                 null, null);
         // x: (0.5 - 0.2) / (0.6 - 0.2), a being the best source; y: no source gains over the base, 1 + (0.1 - 0).
