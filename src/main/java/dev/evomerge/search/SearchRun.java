@@ -286,7 +286,7 @@ public final class SearchRun {
     }
 
     private static ObjectNode header(String runId, Strategy strategy, RunOptions o, MergeSpace space,
-                                     ObjectNode inputs) {
+                                     ObjectNode inputs, Objective.Retention retention) {
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("run_id", runId);
         header.put("strategy", strategy.name());
