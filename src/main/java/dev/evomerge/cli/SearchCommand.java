@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
 import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.refine.Refinement;
 import dev.evomerge.search.strategy.Strategies;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,7 +31,8 @@ public final class SearchCommand implements Callable<Integer> {
     Path space;
 
     @Option(names = "--strategy", defaultValue = "cmaes",
-            description = "cmaes, ga, nsga2, grid or random (default: ${DEFAULT-VALUE}).")
+            description = "cmaes, ga, nsga2, grid, random, refine (gradient refinement from the start point) or"
+                    + " STRATEGY+refineN (N refinement steps after STRATEGY) (default: ${DEFAULT-VALUE}).")
     String strategy;
 
     @Option(names = "--resume", paramLabel = "RUN",
@@ -53,7 +55,7 @@ public final class SearchCommand implements Callable<Integer> {
             if (space == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");
             }
-            if (!Strategies.names().contains(strategy)) {
+            if (!Strategies.names().contains(strategy) && !Refinement.refines(strategy)) {
                 throw new UserError("--strategy must be one of " + Strategies.NAMES + ", but was '" + strategy + "'");
             }
             o = opts.options(space, strategy, 5, Map.of());

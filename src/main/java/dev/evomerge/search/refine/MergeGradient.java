@@ -41,8 +41,11 @@ import java.util.Objects;
  * runs). The masks of TIES/DARE are not modelled: such spaces are refused.
  */
 public final class MergeGradient implements GradientOracle, AutoCloseable {
-    /** Rows per forward pass; gradients accumulate over the chunks of the slice. */
-    static final int CHUNK = 64;
+    /**
+     * Tokens (rows x longest row) per forward pass; gradients accumulate over the chunks of the slice. The zoo's
+     * search slice (600 rows of about 25 tokens) takes two passes; activations grow with tokens x hidden x layers.
+     */
+    static final int CHUNK_TOKENS = 8192;
     private static final String METHOD = "task_arithmetic";
 
     /** One merged tensor: constant, or base + lambda (fixed + sum_j w_j tau_j) / D with some w_j trainable. */
@@ -270,13 +273,16 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
                 genes = blob.duplicate();
             }
             genes.setRequiresGradient(true);
-            for (int from = 0; from < docs.size(); from += CHUNK) {
+            int to;
+            for (int from = 0; from < docs.size(); from = to) {
                 // The merged weights are rebuilt per chunk: each backward frees the graph it walked.
                 Map<String, NDArray> weights = merged(fm, genes);
-                int to = Math.min(docs.size(), from + CHUNK);
                 int t = 0;
-                for (int r = from; r < to; r++) {
-                    t = Math.max(t, docs.ids().get(r).length);
+                to = from;
+                while (to < docs.size() && (to == from
+                        || (long) (to + 1 - from) * Math.max(t, docs.ids().get(to).length) <= CHUNK_TOKENS)) {
+                    t = Math.max(t, docs.ids().get(to).length);
+                    to++;
                 }
                 int b = to - from;
                 long[] ids = new long[b * t];
