@@ -187,8 +187,14 @@ public final class SearchRun {
         Path spaceDir = o.space().toAbsolutePath().getParent();
         try (RunEvaluators wiring = RunEvaluators.local(space, suite, o.space(), ceiling, o.stageFraction(),
                 o.tensorCacheMb(), cores, runtime.withIntraOpThreads(intraOp));
-             GradientLog gradients = new GradientLog(runDir.resolve(GradientLog.FILE), at -> MergeGradient.create(
-                     space, wiring.merger(), wiring.slice(), wiring.shared().tokenizer(), at, cores))) {
+             GradientLog gradients = new GradientLog(runDir.resolve(GradientLog.FILE), at -> {
+                 MergeGradient g = MergeGradient.create(space, wiring.merger(), wiring.slice(),
+                         wiring.shared().tokenizer(), at, cores);
+                 if (log != null) {
+                     log.println("evomerge: " + g.describe());
+                 }
+                 return g;
+             })) {
             Strategy strategy = Refinement.create(o.strategy(), config, space.dimension(), o.seed(), gradients);
             CandidateMerger merger = wiring.merger();
             RuntimeEvaluator.Shared shared = wiring.shared();

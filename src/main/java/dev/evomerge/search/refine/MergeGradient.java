@@ -48,7 +48,10 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
     static final int CHUNK_TOKENS = 8192;
     private static final String METHOD = "task_arithmetic";
 
-    /** One merged tensor: constant, or base + lambda (fixed + sum_j w_j tau_j) / D with some w_j trainable. */
+    /**
+     * One merged tensor: constant, or base + lambda (fixed + sum_j w_j tau_j) / D with some w_j trainable (fixed: the
+     * sum over sources whose weight no trainable gene moves, null when there are none).
+     */
     private record Term(String name, NDArray constant, NDArray base, NDArray fixed, double fixedWeight,
                         int[] genes, double[] w0, double[] slope, NDArray[] tau, double lambda, boolean normalize) {
     }
@@ -232,8 +235,8 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
             w0[i] = task.modelParams().get(j).get("weight");
             slope[i] = slopeOf[j];
         }
-        return new Term(name, null, m.create(base, shape), m.create(fixed, shape), fixedWeight, genes, w0, slope,
-                taus.toArray(NDArray[]::new), lambda, normalize);
+        return new Term(name, null, m.create(base, shape), tuned.size() == models ? null : m.create(fixed, shape),
+                fixedWeight, genes, w0, slope, taus.toArray(NDArray[]::new), lambda, normalize);
     }
 
     private static Term constant(String name, NDArray value) {
@@ -248,6 +251,43 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
     /** Which genes the loss is differentiable in (the others always get gradient 0). */
     public boolean[] trainable() {
         return trainable.clone();
+    }
+
+    /** Bytes of the arrays held between steps: merged constants, bases, fixed sums and task vectors. */
+    public long heldBytes() {
+        long n = 0;
+        for (Term t : terms) {
+            for (NDArray a : t.constant() != null ? new NDArray[] {t.constant()}
+                    : concat(t.fixed() == null ? new NDArray[] {t.base()} : new NDArray[] {t.base(), t.fixed()},
+                    t.tau())) {
+                n += a.size() * 4;
+            }
+        }
+        return n;
+    }
+
+    private static NDArray[] concat(NDArray[] a, NDArray[] b) {
+        NDArray[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** One line for the run's log: what is trained and what it holds. */
+    public String describe() {
+        int genes = 0;
+        int vectors = 0;
+        long params = 0;
+        for (boolean b : trainable) {
+            genes += b ? 1 : 0;
+        }
+        for (Term t : terms) {
+            params += t.constant() != null ? t.constant().size() : t.base().size();
+            vectors += t.constant() != null ? 0 : t.tau().length;
+        }
+        return String.format(java.util.Locale.ROOT, "gradient refinement: %d of %d genes trainable, %d task-vector"
+                + " tensors, %.1f MB held for a %.2fM-parameter model (%.2f bytes/parameter), %d search-slice rows",
+                genes, trainable.length, vectors, heldBytes() / 1e6, params / 1e6, (double) heldBytes() / params,
+                docs.size());
     }
 
     /** Rows of the search slice the loss is computed on. */
@@ -325,13 +365,14 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
                 out.put(term.name(), term.constant());
                 continue;
             }
-            NDArray mixed = term.fixed();
+            NDArray mixed = term.fixed(); // null when every source's weight is trainable
             NDArray weightSum = scalar(fm, (float) term.fixedWeight());
             for (int i = 0; i < term.genes().length; i++) {
                 // w = w0 + slope (g - g0): the space's affine gene-to-weight map around the origin genome.
                 NDArray w = genes.get(term.genes()[i]).mul(scalar(fm, (float) term.slope()[i]))
                         .add(scalar(fm, (float) term.w0()[i]));
-                mixed = mixed.add(term.tau()[i].mul(w));
+                NDArray part = term.tau()[i].mul(w);
+                mixed = mixed == null ? part : mixed.add(part);
                 weightSum = weightSum.add(w);
             }
             if (term.normalize()) {

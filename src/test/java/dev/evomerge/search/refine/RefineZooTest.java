@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 class RefineZooTest {
     private static final Path SPACE = Path.of("search-spaces/zoo-task-arithmetic-per-layer.yaml").toAbsolutePath();
     private static final Path SUITE = Path.of("eval-suites/zoo/zoo.yaml").toAbsolutePath();
+    /** The zoo models' parameters: 99 x 96 embeddings and head, 6 layers, final norm (models/zoo/base/config.json). */
+    private static final long PARAMETERS = 2L * 99 * 96 + 6L * (2 * 96 + 2 * 96 * 96 + 2 * 96 * 48 + 3 * 96 * 256) + 96;
 
     /**
      * One refinement step from plain task arithmetic (every weight 1) lowers the search slice's loss, as the oracle
@@ -37,6 +39,8 @@ class RefineZooTest {
             for (int i = 0; i < trainable.length; i++) {
                 assertTrue(trainable[i], "gene " + space.geneNames().get(i) + " should be trainable");
             }
+            // Every tensor follows some layer group's weights: one float32 base and four task vectors, nothing else.
+            assertEquals(5 * 4.0, (double) oracle.heldBytes() / PARAMETERS, 1e-9, oracle.describe());
             RefineStrategy refine = new RefineStrategy("refine", null, start, 1, RefineStrategy.LEARNING_RATE, oracle);
             assertEquals(List.of(start), refine.ask());
             refine.tell(List.of(start), List.of(new Fitness(Map.of(), 0)));
