@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.UserError;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.refine.Refinement;
 import dev.evomerge.search.strategy.Strategies;
 import java.nio.file.Path;
 import java.util.Map;
@@ -31,7 +32,8 @@ public final class SearchCommand implements Callable<Integer> {
     Path space;
 
     @Option(names = "--strategy", defaultValue = "cmaes",
-            description = "cmaes, ga, nsga2, grid, random or greedy-soup (default: ${DEFAULT-VALUE}).")
+            description = "cmaes, ga, nsga2, grid, random, greedy-soup, refine (gradient refinement from the start point) or"
+                    + " STRATEGY+refineN (N refinement steps after STRATEGY) (default: ${DEFAULT-VALUE}).")
     String strategy;
 
     @Option(names = "--resume", paramLabel = "RUN",
@@ -56,7 +58,7 @@ public final class SearchCommand implements Callable<Integer> {
             if (space == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");
             }
-            if (!Strategies.names().contains(strategy)) {
+            if (!Strategies.names().contains(strategy) && !Refinement.refines(strategy)) {
                 throw new UserError("--strategy must be one of " + Strategies.NAMES + ", but was '" + strategy + "'");
             }
             o = opts.options(space, strategy, 5, Map.of());

@@ -25,8 +25,10 @@ import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.ParamSpec;
 import dev.evomerge.search.space.SearchSpaces;
+import dev.evomerge.search.refine.GradientLog;
+import dev.evomerge.search.refine.MergeGradient;
+import dev.evomerge.search.refine.Refinement;
 import dev.evomerge.search.strategy.GreedySoupStrategy;
-import dev.evomerge.search.strategy.Strategies;
 import dev.evomerge.search.strategy.StrategyConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -122,14 +124,21 @@ public final class SearchRun {
             config = config.withSoups(new GreedySoupStrategy.Soups(
                     List.copyOf(space.sources().keySet()), space::soup));
         }
-        Strategy strategy = Strategies.create(o.strategy(), config, space.dimension(), o.seed());
-
         CandidateMerger.L2Ceiling ceiling = ceiling(o, gates);
         int cores = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
         int intraOp = Math.max(1, cores / o.workers());
         Path spaceDir = o.space().toAbsolutePath().getParent();
         try (RunSetup wiring = RunSetup.local(space, suite, o.space(), ceiling, o.stageFraction(),
-                o.tensorCacheMb(), cores, runtime.withIntraOpThreads(intraOp))) {
+                o.tensorCacheMb(), cores, runtime.withIntraOpThreads(intraOp));
+             GradientLog gradients = new GradientLog(runDir.resolve(GradientLog.FILE), at -> {
+                 MergeGradient g = MergeGradient.create(space, wiring.merger(), wiring.slice(),
+                         wiring.shared().tokenizer(), at, cores);
+                 if (log != null) {
+                     log.println("evomerge: " + g.describe());
+                 }
+                 return g;
+             })) {
+            Strategy strategy = Refinement.create(o.strategy(), config, space.dimension(), o.seed(), gradients);
             CandidateMerger merger = wiring.merger();
             RuntimeEvaluator.Shared shared = wiring.shared();
             SearchSlice slice = wiring.slice();

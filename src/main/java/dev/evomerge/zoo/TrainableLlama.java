@@ -21,8 +21,11 @@ import java.util.Random;
  *
  * <p>Shape letters: B batch, T tokens, H hidden, NH query heads, KV key/value heads, G = NH / KV, D head dim,
  * V vocabulary. Only Llama without attention biases or rope scaling is supported (all the zoo needs).
+ *
+ * <p>Gradient refinement ({@code dev.evomerge.search.refine}) reuses the forward pass over weights it builds in the
+ * autograd graph itself ({@link #over}); the zoo trainer's own paths are unchanged.
  */
-final class TrainableLlama implements AutoCloseable {
+public final class TrainableLlama implements AutoCloseable {
     private static final float MASKED = -1e9f;
 
     private final ModelConfig config;
@@ -51,7 +54,7 @@ final class TrainableLlama implements AutoCloseable {
     }
 
     /** Every tensor of a checkpoint of {@code c}, in Hugging Face order and naming, with its shape. */
-    static Map<String, long[]> shapes(ModelConfig c) {
+    public static Map<String, long[]> shapes(ModelConfig c) {
         Map<String, long[]> m = new LinkedHashMap<>();
         long h = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
@@ -152,6 +155,21 @@ final class TrainableLlama implements AutoCloseable {
             }
         }
         return new TrainableLlama(config, m, params, adapters, (float) (alpha / rank));
+    }
+
+    /**
+     * A model over {@code weights} as they are (every tensor of {@link #shapes}, not copied, still owned by the
+     * caller): arrays computed in an autograd graph, e.g. base + sum of coefficient x task vector, whose gradient
+     * reaches whatever they were computed from. Closing the model leaves them alone.
+     */
+    public static TrainableLlama over(NDManager parent, ModelConfig config, Map<String, NDArray> weights) {
+        for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
+            NDArray w = weights.get(e.getKey());
+            if (w == null || !w.getShape().equals(new Shape(e.getValue()))) {
+                throw new IllegalArgumentException("tensor " + e.getKey() + " is missing or has the wrong shape");
+            }
+        }
+        return new TrainableLlama(config, parent.newSubManager(), new LinkedHashMap<>(weights), Map.of(), 0f);
     }
 
     ModelConfig config() {
@@ -260,7 +278,7 @@ final class TrainableLlama implements AutoCloseable {
      * Mean next-token cross-entropy over positions whose {@code weights} entry is non-zero: position p predicts
      * ids[p + 1] with weight weights[p + 1]. Returns a scalar that autograd can differentiate.
      */
-    NDArray loss(NDManager fm, long[] ids, float[] weights, int b, int t) {
+    public NDArray loss(NDManager fm, long[] ids, float[] weights, int b, int t) {
         long[] inputs = new long[b * (t - 1)];
         long[] targets = new long[b * (t - 1)];
         float[] w = new float[b * (t - 1)];

@@ -4,9 +4,9 @@ import dev.evomerge.UserError;
 import dev.evomerge.search.Strategy;
 import java.util.List;
 
-/** Creates strategies by name: {@value #NAMES}. */
+/** Creates strategies by name: {@value #NAMES} (gradient refinement is made by search.refine.Refinement). */
 public final class Strategies {
-    public static final String NAMES = "cmaes, ga, nsga2, grid, random, greedy-soup";
+    public static final String NAMES = "cmaes, ga, nsga2, grid, random, greedy-soup, refine, <strategy>+refine<N>";
 
     private Strategies() {
     }

@@ -225,7 +225,9 @@ class StrategiesTest {
         assertThrows(UserError.class, () -> StrategyConfig.defaults().withPopulation(1));
         assertThrows(UserError.class, () -> StrategyConfig.defaults().withGrid(List.of(List.of(1.5))));
         UserError e = assertThrows(UserError.class, () -> Strategies.create("annealing", StrategyConfig.defaults(), 3, 0));
-        assertEquals("unknown strategy 'annealing'; known strategies: cmaes, ga, nsga2, grid, random, greedy-soup", e.getMessage());
+        assertEquals("unknown strategy 'annealing'; known strategies: cmaes, ga, nsga2, grid, random, greedy-soup,"
+                + " refine,"
+                + " <strategy>+refine<N>", e.getMessage());
         assertThrows(UserError.class, () -> Strategies.create("grid", StrategyConfig.defaults(), 3, 0));
         assertThrows(UserError.class, () -> Strategies.create("nsga2", StrategyConfig.defaults(), 3, 0));
         Strategy s = Strategies.create("random", StrategyConfig.defaults(), 3, 0);
