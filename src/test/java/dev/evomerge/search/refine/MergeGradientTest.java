@@ -14,7 +14,7 @@ import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.model.TextTokenizer;
 import dev.evomerge.search.CandidateMerger;
 import dev.evomerge.search.Genome;
-import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.SearchSlice;
 import dev.evomerge.search.TinySearchFiles;
 import dev.evomerge.search.space.MergeSpace;
@@ -37,7 +37,7 @@ class MergeGradientTest {
         Path spaceFile = TinySearchFiles.write(dir);
         MergeSpace space = SearchSpaces.load(spaceFile);
         Genome at = new Genome(new double[] {0.4, 0.7, 0.9});
-        try (RunEvaluators wiring = RunEvaluators.local(space, Suite.load(TinySearchFiles.SUITE), spaceFile, null, 1,
+        try (RunSetup wiring = RunSetup.local(space, Suite.load(TinySearchFiles.SUITE), spaceFile, null, 1,
                 64, 1, 1);
              MergeGradient g = MergeGradient.create(space, wiring.merger(), wiring.slice(),
                      wiring.shared().tokenizer(), at, 1)) {
@@ -62,7 +62,7 @@ class MergeGradientTest {
     }
 
     /** Task-weighted mean per-token NLL of the search slice's targets, from the merge engine and the runtime. */
-    static double engineLoss(RunEvaluators wiring, MergeSpace space, Genome genome) {
+    static double engineLoss(RunSetup wiring, MergeSpace space, Genome genome) {
         SearchSlice slice = wiring.slice();
         try (CandidateMerger.Merged m = wiring.merger().materialize(space.decode(genome), "fd");
              TextTokenizer tok = TextTokenizer.load(wiring.shared().tokenizer());

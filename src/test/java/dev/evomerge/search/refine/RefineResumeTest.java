@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.search.JournalEntry;
+import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.TinySearchFiles;
 import java.io.IOException;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RefineResumeTest {
 
-    private static SearchRun.Options options(Path space, int budget) {
-        return new SearchRun.Options(space, TinySearchFiles.SUITE, null, "refine", budget, 1, 3, 0, 0, 2, 1.0, null,
+    private static RunOptions options(Path space, int budget) {
+        return new RunOptions(space, TinySearchFiles.SUITE, null, "refine", budget, 1, 3, 0, 0, 2, 1.0, null,
                 false, 64, 5, Map.of(), 1);
     }
 
@@ -31,11 +32,11 @@ class RefineResumeTest {
     @Test
     void resumeMidRefinementRepeatsNothing(@TempDir Path dir) throws IOException {
         Path space = TinySearchFiles.write(dir);
-        SearchRun.Outcome whole = SearchRun.run(options(space, 5), dir.resolve("whole"), false, null);
+        SearchRun.RunOutcome whole = SearchRun.run(options(space, 5), dir.resolve("whole"), false, null);
 
         SearchRun.run(options(space, 3), dir.resolve("split"), false, null);
         assertEquals(3, gradientGenomes(dir.resolve("split")).size() + 1, "start, step 1, step 2: two gradients");
-        SearchRun.Outcome resumed = SearchRun.run(options(space, 5), dir.resolve("split"), true, null);
+        SearchRun.RunOutcome resumed = SearchRun.run(options(space, 5), dir.resolve("split"), true, null);
 
         assertEquals(3, resumed.replayed());
         assertEquals(2, resumed.evaluatedNow());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.search.Fitness;
 import dev.evomerge.search.Genome;
-import dev.evomerge.search.RunEvaluators;
+import dev.evomerge.search.RunSetup;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.SearchSpaces;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ class RefineZooTest {
         double[] centre = new double[space.dimension()];
         Arrays.fill(centre, 0.5);
         Genome start = new Genome(centre);
-        try (RunEvaluators wiring = RunEvaluators.local(space, Suite.load(SUITE), SPACE, null, 1, 64, 1, 1);
+        try (RunSetup wiring = RunSetup.local(space, Suite.load(SUITE), SPACE, null, 1, 64, 1, 1);
              MergeGradient oracle = MergeGradient.create(space, wiring.merger(), wiring.slice(),
                      wiring.shared().tokenizer(), start, 1)) {
             boolean[] trainable = oracle.trainable();
