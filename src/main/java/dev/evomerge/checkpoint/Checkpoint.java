@@ -98,6 +98,21 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
         }
     }
 
+    /**
+     * mergekit's {@code base+adapter} written as one path (split at the first {@code +}, as mergekit does), when
+     * {@code path} itself does not exist and its base part is a directory: so eval, gates and the finish accept the
+     * LoRA references that recipes and search spaces accept. Null for any other path.
+     */
+    public static Path[] loraReference(Path path) {
+        String s = path.toString();
+        int plus = s.indexOf('+');
+        if (plus <= 0 || plus == s.length() - 1 || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        Path base = Path.of(s.substring(0, plus));
+        return Files.isDirectory(base) ? new Path[] {base, Path.of(s.substring(plus + 1))} : null;
+    }
+
     /** The folded LoRA adapter's directory, if this checkpoint has one. */
     public java.util.Optional<Path> adapterDir() {
         return java.util.Optional.ofNullable(lora).map(LoraFold::dir);
@@ -108,6 +123,10 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
      * transformers does) or a single {@code .safetensors} file (its directory is then the checkpoint directory).
      */
     public static Checkpoint open(Path path) {
+        Path[] lora = loraReference(path);
+        if (lora != null) {
+            return open(lora[0], lora[1]);
+        }
         if (!Files.isDirectory(path)) {
             String problem = notAFile(path);
             if (problem != null) {

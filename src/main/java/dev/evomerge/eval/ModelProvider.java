@@ -34,7 +34,7 @@ public record ModelProvider(Function<Path, LanguageModel> open, Function<Path, S
         try (Checkpoint c = Checkpoint.open(dir)) {
             MessageDigest sha = Sha256.digest();
             sha.update(c.contentHash().getBytes(StandardCharsets.US_ASCII));
-            Path tokenizer = dir.resolve("tokenizer.json");
+            Path tokenizer = c.dir().resolve("tokenizer.json");
             if (Files.exists(tokenizer)) {
                 sha.update(Files.readAllBytes(tokenizer));
             }
@@ -44,9 +44,9 @@ public record ModelProvider(Function<Path, LanguageModel> open, Function<Path, S
         }
     }
 
-    /** Refuses a directory that does not exist, before any hashing or loading. */
+    /** Refuses a directory that does not exist (a {@code base+adapter} reference counts), before any hashing or loading. */
     public static Path requireDirectory(Path dir, String role) {
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir) && Checkpoint.loraReference(dir) == null) {
             throw new UserError(role + " directory " + dir + " does not exist");
         }
         return dir;
