@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.commons.math3.stat.correlation.PearsonsCorrelation;
 
 /** What search, sweep and demo share after the run: the report and the summary a newcomer reads. */
 final class SearchCommands {
@@ -126,19 +127,10 @@ final class SearchCommands {
                 e.scores().get(fy)}).toList(), done.stream().map(e -> "#" + e.index()).toList());
     }
 
-    /** Pearson's r; 0 when either side is constant (no trade-off to show). */
+    /** Pearson's r (commons-math); 0 when either side is constant (no trade-off to show). */
     static double correlation(double[] a, double[] b) {
-        double ma = java.util.Arrays.stream(a).average().orElse(0);
-        double mb = java.util.Arrays.stream(b).average().orElse(0);
-        double sab = 0;
-        double saa = 0;
-        double sbb = 0;
-        for (int i = 0; i < a.length; i++) {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-        return saa == 0 || sbb == 0 ? 0 : sab / Math.sqrt(saa * sbb);
+        double r = new PearsonsCorrelation().correlation(a, b);
+        return Double.isNaN(r) ? 0 : r;
     }
 
     /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */

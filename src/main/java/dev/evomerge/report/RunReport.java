@@ -85,7 +85,7 @@ public final class RunReport {
         }
         if (data.pareto() != null) {
             ReportData.ParetoPoints p = data.pareto();
-            plots.put(PARETO, Plots.pareto(p.points(), p.labels(), p.xName(), p.yName(), Pareto.front(p.points())));
+            plots.put(PARETO, Plots.pareto(p.points(), p.labels(), p.xName(), p.yName(), Plots.paretoFront(p.points())));
         }
         return plots;
     }
