@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.report.SearchReport;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.refine.Refinement;
@@ -65,7 +66,7 @@ public final class SearchCommand implements Callable<Integer> {
             runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
         }
         SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, resume != null, err, opts);
-        SearchCommands.report(r, null);
+        SearchReport.write(r, null);
         SearchCommands.summary(r, spec.commandLine().getOut());
         return 0;
     }
