@@ -27,7 +27,7 @@ import java.util.Set;
  * the best recipes as mergekit YAML under {@code best/}. Every file is written atomically (temp file + rename), so a
  * reader never sees half a leaderboard.
  */
-public final class RunOutputs {
+final class RunOutputs {
     public static final String LEADERBOARD_CSV = "leaderboard.csv";
     public static final String LEADERBOARD_MD = "leaderboard.md";
     public static final String BEST_DIR = "best";
