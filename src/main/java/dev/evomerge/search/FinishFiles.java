@@ -8,6 +8,7 @@ import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateResult;
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Markdown;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -49,19 +50,17 @@ final class FinishFiles {
             Path card = dir.resolve("README.md");
             StringBuilder md = new StringBuilder(Files.exists(card) ? Files.readString(card) : "# Merged model\n");
             md.append("\n## Scores\n\nSearch slice fitness ").append(RunOutputs.fmt(e.fitness()))
-                    .append(" (candidate #").append(e.index()).append(").\n\n| task | search |");
-            if (held != null) {
-                md.append(' ').append(report.file().slice()).append(" |");
-            }
-            md.append("\n|---|---:|").append(held != null ? "---:|" : "").append('\n');
+                    .append(" (candidate #").append(e.index()).append(").\n\n");
+            Markdown.row(md, held != null ? List.of("task", "search", report.file().slice()) : List.of("task", "search"));
+            Markdown.rule(md, held != null ? List.of(false, true, true) : List.of(false, true));
             Map<String, Double> h = held == null ? Map.of() : Staging.scores(held);
             for (var t : e.scores().entrySet()) {
-                md.append("| ").append(t.getKey()).append(" | ").append(RunOutputs.fmt(t.getValue())).append(" |");
+                List<String> row = new ArrayList<>(List.of(t.getKey(), RunOutputs.fmt(t.getValue())));
                 if (held != null) {
                     Double v = h.get(t.getKey());
-                    md.append(' ').append(v == null ? "" : RunOutputs.fmt(v)).append(" |");
+                    row.add(v == null ? "" : RunOutputs.fmt(v));
                 }
-                md.append('\n');
+                Markdown.row(md, row);
             }
             md.append("\n## Release gates\n\n").append(report.summary()).append("\n\n```\n");
             report.lines().forEach(l -> md.append(l).append('\n'));
