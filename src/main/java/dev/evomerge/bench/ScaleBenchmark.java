@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
-import dev.evomerge.merge.MergeBenchmark;
+import dev.evomerge.bench.MergeBenchmark;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;

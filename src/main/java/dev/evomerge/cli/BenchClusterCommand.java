@@ -1,6 +1,6 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.cluster.ClusterBenchmark;
+import dev.evomerge.bench.ClusterBenchmark;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

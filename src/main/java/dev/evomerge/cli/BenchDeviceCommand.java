@@ -2,7 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
-import dev.evomerge.merge.MergeBenchmark;
+import dev.evomerge.bench.MergeBenchmark;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;

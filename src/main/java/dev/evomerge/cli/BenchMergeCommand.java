@@ -1,6 +1,6 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.merge.MergeBenchmark;
+import dev.evomerge.bench.MergeBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -25,7 +25,7 @@ final class ClusterRuns {
                 Duration.ofSeconds(timeoutSeconds)), err)) {
             err.println("evomerge: connected to " + backend.describe() + " at " + String.join(",", addresses));
             err.flush();
-            return SearchRun.run(o, runDir, resume, err, backend::forRun, runtime);
+            return SearchRun.run(o, runDir, resume, err, backend::forRun, runtime, Wiring.search());
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.report.SearchReport;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
                 .withStrategy("cmaes").withBudget(budget).withWorkers(workers).withTensorCacheMb(512).withThreads(1);
         String runId = SearchRun.newRunId("demo");
         SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
-        SearchCommands.report(r, null);
+        SearchReport.write(r, null);
         var pw = spec.commandLine().getOut();
         pw.println();
         pw.println("evomerge demo: task arithmetic over the zoo's four specialists (add, rev, sort, next), one weight");

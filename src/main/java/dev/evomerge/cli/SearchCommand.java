@@ -1,10 +1,8 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.UserError;
+import dev.evomerge.report.SearchReport;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
-import dev.evomerge.search.refine.Refinement;
-import dev.evomerge.search.strategy.Strategies;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -31,7 +29,7 @@ public final class SearchCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "SPACE.yaml", description = "Search space.")
     Path space;
 
-    @Option(names = "--strategy", defaultValue = "cmaes",
+    @Option(names = "--strategy", defaultValue = "cmaes", converter = StrategyName.class,
             description = "cmaes, ga, nsga2, grid, random, greedy-soup, refine (gradient refinement from the start point) or"
                     + " STRATEGY+refineN (N refinement steps after STRATEGY) (default: ${DEFAULT-VALUE}).")
     String strategy;
@@ -58,14 +56,11 @@ public final class SearchCommand implements Callable<Integer> {
             if (space == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");
             }
-            if (!Strategies.names().contains(strategy) && !Refinement.refines(strategy)) {
-                throw new UserError("--strategy must be one of " + Strategies.NAMES + ", but was '" + strategy + "'");
-            }
             o = opts.options(space, strategy, 5, Map.of());
             runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
         }
         SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, resume != null, err, opts);
-        SearchCommands.report(r, null);
+        SearchReport.write(r, null);
         SearchCommands.summary(r, spec.commandLine().getOut());
         return 0;
     }

@@ -1,21 +1,15 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
-import dev.evomerge.report.ReportData;
 import dev.evomerge.report.RunReport;
-import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Finisher;
 import dev.evomerge.search.JournalEntry;
-import dev.evomerge.search.Normalization;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchLoop;
 import dev.evomerge.search.SearchRun;
 import dev.evomerge.search.space.SearchSpaces;
-import dev.evomerge.gate.GateResult;
 import dev.evomerge.model.RuntimeOptions;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,98 +41,7 @@ final class SearchCommands {
             return ClusterRuns.run(o, runDir, resume, err, cluster.cluster, cluster.clusterName,
                     cluster.clusterTimeout, runtime);
         }
-        return SearchRun.run(o, runDir, resume, err, null, runtime);
-    }
-
-    static void report(SearchRun.RunOutcome r, ReportData.Sweep sweep) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("seed", Long.toString(r.options().seed()));
-        settings.put("search space", r.options().space().toString());
-        settings.put("suite", r.options().suite().toString());
-        settings.put("gates", String.valueOf(r.options().gates()));
-        settings.put("workers", Integer.toString(r.options().workers()));
-        List<ReportData.FinishResult> finish = new ArrayList<>();
-        Map<String, Map<String, Double>> sources = r.finish() == null ? Map.of() : r.finish().references();
-        // Held-out candidates combine as the search did: retention against the sources' held-out scores when normalized.
-        var objective = Normalization.heldOut(r.objective(), sources);
-        Map<String, Double> weights = objective.weights();
-        if (r.finish() != null) {
-            for (Finisher.Finalist f : r.finish().outcomes()) {
-                GateResult failing = f.report().results().stream().filter(g -> !g.passed()).findFirst().orElse(null);
-                double margin = failing != null ? failing.margin()
-                        : f.report().results().stream().mapToDouble(GateResult::margin).min().orElse(Double.NaN);
-                Map<String, Double> held = f.heldout();
-                double combined = held.keySet().containsAll(weights.keySet())
-                        ? objective.scalar(held) : Double.NaN;
-                finish.add(new ReportData.FinishResult("#" + f.entry().index(), f.entry().index(), held, combined,
-                        f.accepted(), failing == null ? null : failing.gate().describe(), margin,
-                        f.checkpoint() == null ? null : r.runDir().relativize(f.checkpoint()).toString()));
-            }
-        }
-        // The report plots scores in [0, 1]; perplexity tasks (negated perplexities) stay in the JSON files.
-        List<String> tasks = r.tasks().stream().filter(t -> inUnit(sources, t)
-                && r.entries().stream().allMatch(e -> unit(e.scores().get(t)))).toList();
-        Map<String, Map<String, Double>> unitSources = new LinkedHashMap<>();
-        sources.forEach((n, m) -> unitSources.put(n, only(m, tasks)));
-        List<ReportData.FinishResult> unitFinish = finish.stream().map(f -> new ReportData.FinishResult(f.name(),
-                f.journalIndex(), only(f.heldOut(), tasks), f.combined(), f.accepted(), f.failingGate(), f.margin(),
-                f.checkpoint())).toList();
-        ReportData data = new ReportData(r.runId(), r.strategy(), r.options().budget(), settings,
-                new ReportData.Timings(r.searchSeconds(), r.finishSeconds()), tasks, r.entries(),
-                Math.max(10, r.options().topK()), unitSources, unitFinish, sweep,
-                objective.pareto() ? paretoPoints(r.entries(), tasks) : null);
-        try {
-            RunReport.write(r.runDir(), data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * The search-slice scores of every evaluated candidate on the two tasks that trade off most (the pair with the
-     * lowest correlation across candidates): a plane has room for two of a multi-objective run's tasks.
-     */
-    static ReportData.ParetoPoints paretoPoints(List<JournalEntry> entries, List<String> tasks) {
-        List<JournalEntry> done = entries.stream().filter(e -> e.status().equals(CandidateStatus.EVALUATED)
-                && e.scores().keySet().containsAll(tasks)).toList();
-        if (tasks.size() < 2 || done.size() < 2) {
-            return null;
-        }
-        String x = tasks.get(0);
-        String y = tasks.get(1);
-        double lowest = Double.POSITIVE_INFINITY;
-        for (int i = 0; i < tasks.size(); i++) {
-            for (int j = i + 1; j < tasks.size(); j++) {
-                String a = tasks.get(i);
-                String b = tasks.get(j);
-                double c = correlation(done.stream().mapToDouble(e -> e.scores().get(a)).toArray(),
-                        done.stream().mapToDouble(e -> e.scores().get(b)).toArray());
-                if (c < lowest) {
-                    lowest = c;
-                    x = a;
-                    y = b;
-                }
-            }
-        }
-        String fx = x;
-        String fy = y;
-        return new ReportData.ParetoPoints(x, y, done.stream().map(e -> new double[] {e.scores().get(fx),
-                e.scores().get(fy)}).toList(), done.stream().map(e -> "#" + e.index()).toList());
-    }
-
-    /** Pearson's r; 0 when either side is constant (no trade-off to show). */
-    static double correlation(double[] a, double[] b) {
-        double ma = java.util.Arrays.stream(a).average().orElse(0);
-        double mb = java.util.Arrays.stream(b).average().orElse(0);
-        double sab = 0;
-        double saa = 0;
-        double sbb = 0;
-        for (int i = 0; i < a.length; i++) {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-        return saa == 0 || sbb == 0 ? 0 : sab / Math.sqrt(saa * sbb);
+        return SearchRun.run(o, runDir, resume, err, null, runtime, Wiring.search());
     }
 
     /** The end-of-run table: sources and gated candidates per task on the held-out slice, with the gate decision. */
@@ -184,24 +87,6 @@ final class SearchCommands {
         out.println("Leaderboard: " + r.runDir().resolve("leaderboard.md") + "   report: "
                 + r.runDir().resolve(RunReport.MARKDOWN));
         out.flush();
-    }
-
-    private static boolean unit(Double v) {
-        return v == null || (v >= 0 && v <= 1);
-    }
-
-    private static boolean inUnit(Map<String, Map<String, Double>> sources, String task) {
-        return sources.values().stream().allMatch(m -> unit(m.get(task)));
-    }
-
-    private static Map<String, Double> only(Map<String, Double> m, List<String> tasks) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        tasks.forEach(t -> {
-            if (m.containsKey(t)) {
-                out.put(t, m.get(t));
-            }
-        });
-        return out;
     }
 
     private static String cell(Double v) {

@@ -1,14 +1,9 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.report.ReportData;
-import dev.evomerge.search.CandidateStatus;
-import dev.evomerge.search.JournalEntry;
+import dev.evomerge.report.SearchReport;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchRun;
-import dev.evomerge.search.space.ParamSpec;
-import dev.evomerge.search.space.SearchSpaces;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -57,44 +52,9 @@ public final class SweepCommand implements Callable<Integer> {
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
         SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
                 opts);
-        SearchCommands.report(r, heatmap(r));
+        SearchReport.write(r, SearchReport.sweep(r));
         SearchCommands.summary(r, spec.commandLine().getOut());
         spec.commandLine().getOut().println("Sweep table: " + r.runDir().resolve("sweep.csv"));
         return 0;
-    }
-
-    /** The heatmap of the first two swept parameters (by --grid order, else the space's), or null. */
-    private static ReportData.Sweep heatmap(SearchRun.RunOutcome r) {
-        var ms = SearchSpaces.load(r.options().space());
-        List<ParamSpec> params = new ArrayList<>();
-        for (String n : r.gridNames()) {
-            ms.params().stream().filter(p -> p.name().equals(n)).findFirst().ifPresent(params::add);
-        }
-        for (ParamSpec p : ms.params()) {
-            if (params.size() < 2 && !params.contains(p)) {
-                params.add(p);
-            }
-        }
-        if (params.size() < 2) {
-            return null;
-        }
-        List<String> genes = ms.geneNames();
-        int gx = genes.indexOf(genes.stream().filter(g -> g.equals(params.get(0).name())
-                || g.startsWith(params.get(0).name() + "[") || g.startsWith(params.get(0).name() + ".")).findFirst()
-                .orElse(""));
-        int gy = genes.indexOf(genes.stream().filter(g -> g.equals(params.get(1).name())
-                || g.startsWith(params.get(1).name() + "[") || g.startsWith(params.get(1).name() + ".")).findFirst()
-                .orElse(""));
-        if (gx < 0 || gy < 0) {
-            return null;
-        }
-        List<double[]> xyz = new ArrayList<>();
-        for (JournalEntry e : r.entries()) {
-            if (e.status().equals(CandidateStatus.EVALUATED)) {
-                xyz.add(new double[] {params.get(0).value(e.genome().gene(gx)),
-                        params.get(1).value(e.genome().gene(gy)), e.fitness()});
-            }
-        }
-        return xyz.isEmpty() ? null : ReportData.Sweep.of(params.get(0).name(), params.get(1).name(), xyz);
     }
 }

@@ -2,12 +2,11 @@ package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
-import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.gate.WeightDistance;
-import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.search.SearchRun;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -24,8 +23,8 @@ final class Wiring {
      */
     static ModelProvider models(RuntimeOptions runtime) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new ModelProvider(dir -> LlamaModel.load(dir, runtime
-                .withIntraOpThreads(RuntimeOptions.intraOpThreadsFor(config(dir), cores))), ModelProvider::checkpointIdentity);
+        return ModelProvider.llama(dir -> runtime.withIntraOpThreads(RuntimeOptions.intraOpThreadsFor(config(dir),
+                cores)));
     }
 
     private static ModelConfig config(Path dir) {
@@ -38,11 +37,11 @@ final class Wiring {
     }
 
     static WeightDistance distance() {
-        return (candidate, base) -> {
-            try (Checkpoint c = Checkpoint.open(candidate); Checkpoint b = Checkpoint.open(base)) {
-                L2Distance.Value r = L2Distance.l2(c, b);
-                return new WeightDistance.Measurement(r.distance(), r.baseNorm());
-            }
-        };
+        return WeightDistance.l2();
+    }
+
+    /** What a search run scores and gates with: Llama models on the run's runtime, and {@link #distance()}. */
+    static SearchRun.Collaborators search() {
+        return SearchRun.Collaborators.llama();
     }
 }

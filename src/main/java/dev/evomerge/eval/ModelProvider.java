@@ -4,6 +4,8 @@ import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.io.Sha256;
 import dev.evomerge.model.LanguageModel;
+import dev.evomerge.model.LlamaModel;
+import dev.evomerge.model.RuntimeOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,11 @@ public record ModelProvider(Function<Path, LanguageModel> open, Function<Path, S
     public ModelProvider {
         Objects.requireNonNull(open, "open");
         Objects.requireNonNull(contentHash, "contentHash");
+    }
+
+    /** Llama checkpoints through the runtime, each loaded with {@code runtimeFor} its directory. */
+    public static ModelProvider llama(Function<Path, RuntimeOptions> runtimeFor) {
+        return new ModelProvider(dir -> LlamaModel.load(dir, runtimeFor.apply(dir)), ModelProvider::checkpointIdentity);
     }
 
     /**

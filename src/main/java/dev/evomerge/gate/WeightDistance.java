@@ -1,5 +1,7 @@
 package dev.evomerge.gate;
 
+import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.L2Distance;
 import java.nio.file.Path;
 
 /**
@@ -19,4 +21,14 @@ public interface WeightDistance {
     }
 
     Measurement measure(Path candidate, Path base);
+
+    /** The L2 distance between two checkpoint directories' float tensors ({@link L2Distance}). */
+    static WeightDistance l2() {
+        return (candidate, base) -> {
+            try (Checkpoint c = Checkpoint.open(candidate); Checkpoint b = Checkpoint.open(base)) {
+                L2Distance.Value r = L2Distance.l2(c, b);
+                return new Measurement(r.distance(), r.baseNorm());
+            }
+        };
+    }
 }

@@ -1,7 +1,9 @@
 package dev.evomerge.merge;
 
 import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.io.Markdown;
 import dev.evomerge.merge.recipe.ModelRef;
+import java.util.List;
 import java.util.Map;
 
 /** The README.md of a merged checkpoint: what it was made from, how, and the hashes to prove which files. */
@@ -27,11 +29,12 @@ final class ModelCard {
         md.append(". ").append(plan.tasks().size()).append(" tensors, ")
                 .append(plan.config().path("num_hidden_layers").asInt()).append(" layers.\n\n");
         plan.sources().all().values().parallelStream().forEach(Checkpoint::fileHashes);
-        md.append("## Sources\n\n| model | file | SHA-256 |\n|---|---|---|\n");
+        md.append("## Sources\n\n");
+        Markdown.row(md, List.of("model", "file", "SHA-256"));
+        Markdown.rule(md, List.of(false, false, false));
         for (Map.Entry<ModelRef, Checkpoint> e : plan.sources().all().entrySet()) {
             for (Map.Entry<String, String> f : e.getValue().fileHashes().entrySet()) {
-                md.append("| `").append(e.getKey()).append("` | ").append(f.getKey()).append(" | `")
-                        .append(f.getValue()).append("` |\n");
+                Markdown.row(md, List.of("`" + e.getKey() + "`", f.getKey(), "`" + f.getValue() + "`"));
             }
         }
         md.append("\n## Recipe\n\nThe recipe is also in `mergekit_config.yml`.\n\n```yaml\n")

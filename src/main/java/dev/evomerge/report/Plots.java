@@ -2,6 +2,7 @@ package dev.evomerge.report;
 
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
+import io.jenetics.ext.moea.Pareto;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -393,12 +394,56 @@ public final class Plots {
     }
 
     /**
+     * Which points are on the Pareto front when every objective is maximized. Point a dominates b when a is at least
+     * as good in every objective and strictly better in one (Deb et al. 2002, NSGA-II, section II; Jenetics'
+     * {@link Pareto#dominance(double[], double[])}); a point is on the front when no other point
+     * dominates it. So duplicates of a front point are all on the front, and a point tied with a front point in one
+     * objective but worse in another is not. Exact, O(n² m).
+     *
+     * @param points objective vectors, all of the same length, finite
+     * @return one flag per point, in input order
+     */
+    public static boolean[] paretoFront(List<double[]> points) {
+        Objects.requireNonNull(points, "points");
+        int n = points.size();
+        int m = n == 0 ? 0 : checkPoint(points.get(0), 0, -1).length;
+        for (int i = 0; i < n; i++) {
+            checkPoint(points.get(i), i, m);
+        }
+        boolean[] onFront = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            onFront[i] = true;
+            for (int j = 0; j < n && onFront[i]; j++) {
+                onFront[i] = j == i || Pareto.dominance(points.get(j), points.get(i)) <= 0;
+            }
+        }
+        return onFront;
+    }
+
+    /** Validates point i: non-null, finite, of {@code objectives} entries (any number when negative). */
+    static double[] checkPoint(double[] p, int i, int objectives) {
+        if (p == null) {
+            throw new IllegalArgumentException("point " + i + " must not be null");
+        }
+        if (objectives >= 0 && p.length != objectives) {
+            throw new IllegalArgumentException("point " + i + " must have " + objectives + " objectives, but has "
+                    + p.length);
+        }
+        for (double v : p) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("point " + i + " must be finite, but had " + v);
+            }
+        }
+        return p;
+    }
+
+    /**
      * A scatter of candidates in two objectives (both maximized) with the non-dominated front highlighted, connected
      * in x order and labeled; dominated points are gray, their labels in tooltips.
      *
      * @param points  (x, y) per candidate
      * @param labels  one label per point (e.g. {@code #17})
-     * @param onFront whether each point is on the front, usually {@link Pareto#front(List)}
+     * @param onFront whether each point is on the front, usually {@link #paretoFront(List)}
      */
     public static String pareto(List<double[]> points, List<String> labels, String xName, String yName,
             boolean[] onFront) {
@@ -414,7 +459,7 @@ public final class Plots {
         double yLo = Double.POSITIVE_INFINITY;
         double yHi = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < points.size(); i++) {
-            double[] p = Pareto.check(points.get(i), i, 2);
+            double[] p = checkPoint(points.get(i), i, 2);
             xLo = Math.min(xLo, p[0]);
             xHi = Math.max(xHi, p[0]);
             yLo = Math.min(yLo, p[1]);

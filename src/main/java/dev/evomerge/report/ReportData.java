@@ -177,7 +177,7 @@ public record ReportData(String runId, String strategy, int budget, Map<String, 
             Objects.requireNonNull(yName, "yName");
             List<double[]> copy = new ArrayList<>();
             for (int i = 0; i < points.size(); i++) {
-                copy.add(Pareto.check(points.get(i), i, 2).clone());
+                copy.add(Plots.checkPoint(points.get(i), i, 2).clone());
             }
             points = Collections.unmodifiableList(copy);
             labels = List.copyOf(labels);

@@ -1,6 +1,7 @@
 package dev.evomerge.report;
 
 import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Markdown;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.space.Objective;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,7 +87,7 @@ public final class RunReport {
         }
         if (data.pareto() != null) {
             ReportData.ParetoPoints p = data.pareto();
-            plots.put(PARETO, Plots.pareto(p.points(), p.labels(), p.xName(), p.yName(), Pareto.front(p.points())));
+            plots.put(PARETO, Plots.pareto(p.points(), p.labels(), p.xName(), p.yName(), Plots.paretoFront(p.points())));
         }
         return plots;
     }
@@ -265,7 +267,7 @@ public final class RunReport {
         md.append("# Run ").append(md(data.runId())).append("\n\n");
         md.append("| | |\n|---|---|\n");
         for (Fact f : facts(data)) {
-            md.append("| ").append(md(f.name())).append(" | ").append(md(f.value())).append(" |\n");
+            Markdown.row(md, List.of(md(f.name()), md(f.value())));
         }
         if (!data.finish().isEmpty()) {
             md.append("\n## Gated candidates (held-out slice)\n\n");
@@ -306,15 +308,10 @@ public final class RunReport {
     }
 
     private static void mdTable(StringBuilder md, Table t) {
-        md.append('|');
-        t.header().forEach(h -> md.append(' ').append(md(h)).append(" |"));
-        md.append("\n|");
-        t.header().forEach(h -> md.append("---|"));
-        md.append('\n');
+        Markdown.row(md, t.header().stream().map(RunReport::md).toList());
+        Markdown.rule(md, Collections.nCopies(t.header().size(), false));
         for (List<String> row : t.rows()) {
-            md.append('|');
-            row.forEach(c -> md.append(' ').append(md(c)).append(" |"));
-            md.append('\n');
+            Markdown.row(md, row.stream().map(RunReport::md).toList());
         }
     }
 

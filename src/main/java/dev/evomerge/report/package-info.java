@@ -17,6 +17,6 @@
  * }</pre>
  * which writes {@code best-so-far.svg}, {@code task-scores.svg}, {@code sweep.svg}, {@code pareto.svg} (those with
  * data), then {@code report.md} and {@code report.html}. The single plots are also available on their own from
- * {@link dev.evomerge.report.Plots}, and the non-dominated filter from {@link dev.evomerge.report.Pareto#front}.
+ * {@link dev.evomerge.report.Plots}, and the non-dominated filter from {@link dev.evomerge.report.Plots#paretoFront}.
  */
 package dev.evomerge.report;

@@ -1,16 +1,11 @@
 package dev.evomerge.search;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
-import dev.evomerge.gate.GateResult;
 import dev.evomerge.gate.GateRunner;
-import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.recipe.ModelRef;
@@ -18,7 +13,6 @@ import dev.evomerge.model.ModelConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,7 +25,7 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * The end of a run, and the only place that touches the held-out slice: the top-k candidates are written as
+ * The end of a run, and the only place that touches the held-out slice (what it writes is {@link FinishFiles}): the top-k candidates are written as
  * checkpoints, re-scored on the gate file's slice and gated ({@link GateRunner}). Accepted ones move to
  * {@code accepted/<name>/} with their recipe, scores and model card; rejected ones are deleted and listed in
  * {@code finish.md}/{@code finish.json} with each failing gate and its margin, and so is any earlier finish's
@@ -106,7 +100,7 @@ public final class Finisher {
             Path kept = null;
             if (report.accepted()) {
                 kept = runDir.resolve(ACCEPTED_DIR).resolve(name);
-                annotate(dir, e, report);
+                FinishFiles.annotate(dir, e, report);
                 move(dir, kept);
             } else {
                 delete(dir);
@@ -124,9 +118,7 @@ public final class Finisher {
         references.forEach((n, dir) -> refs.put(n, Staging.scores(scorer.score(dir, n, gateFile.suite(),
                 gateFile.slice(), 0).result())));
         FinishResult result = new FinishResult(outcomes, refs);
-        RunOutputs.writeJson(runDir.resolve("finish.json"), json(gateFile, result, runDir));
-        AtomicFiles.write(runDir.resolve("finish.md"),
-                markdown(gateFile, result).getBytes(StandardCharsets.UTF_8));
+        FinishFiles.write(runDir, gateFile, result);
         return result;
     }
 
@@ -167,143 +159,6 @@ public final class Finisher {
             return loaded.resolve(ref);
         }
         return new ModelRef(c.pathSources().getFirst()).resolve(merger.recipeDirectory());
-    }
-
-    /** Adds the scores and the gate report to an accepted checkpoint, and a scores section to its model card. */
-    private static void annotate(Path dir, JournalEntry e, GateReport report) {
-        ObjectNode scores = JsonNodeFactory.instance.objectNode();
-        scores.put("candidate", e.index());
-        scores.put("search_fitness", e.fitness());
-        ObjectNode s = scores.putObject("search");
-        e.scores().forEach(s::put);
-        SuiteResult held = report.scores().get("candidate");
-        if (held != null) {
-            ObjectNode h = scores.putObject(report.file().slice());
-            Staging.scores(held).forEach(h::put);
-        }
-        RunOutputs.writeJson(dir.resolve("scores.json"), scores);
-        RunOutputs.writeJson(dir.resolve("gate-report.json"), report.toJson());
-        try {
-            Path card = dir.resolve("README.md");
-            StringBuilder md = new StringBuilder(Files.exists(card) ? Files.readString(card) : "# Merged model\n");
-            md.append("\n## Scores\n\nSearch slice fitness ").append(RunOutputs.fmt(e.fitness()))
-                    .append(" (candidate #").append(e.index()).append(").\n\n| task | search |");
-            if (held != null) {
-                md.append(' ').append(report.file().slice()).append(" |");
-            }
-            md.append("\n|---|---:|").append(held != null ? "---:|" : "").append('\n');
-            Map<String, Double> h = held == null ? Map.of() : Staging.scores(held);
-            for (var t : e.scores().entrySet()) {
-                md.append("| ").append(t.getKey()).append(" | ").append(RunOutputs.fmt(t.getValue())).append(" |");
-                if (held != null) {
-                    Double v = h.get(t.getKey());
-                    md.append(' ').append(v == null ? "" : RunOutputs.fmt(v)).append(" |");
-                }
-                md.append('\n');
-            }
-            md.append("\n## Release gates\n\n").append(report.summary()).append("\n\n```\n");
-            report.lines().forEach(l -> md.append(l).append('\n'));
-            md.append("```\n");
-            Files.writeString(card, md.toString());
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    static ObjectNode json(GateFile gateFile, FinishResult result, Path runDir) {
-        ObjectNode root = JsonNodeFactory.instance.objectNode();
-        root.put("format", FORMAT);
-        root.put("version", VERSION);
-        root.put("gates_file", gateFile.file().toString());
-        root.put("slice", gateFile.slice());
-        ArrayNode cands = root.putArray("candidates");
-        for (Finalist o : result.outcomes()) {
-            ObjectNode c = cands.addObject();
-            c.put("rank", o.rank());
-            c.put("index", o.entry().index());
-            c.put("search_fitness", o.entry().fitness());
-            ObjectNode s = c.putObject("search_scores");
-            o.entry().scores().forEach(s::put);
-            ObjectNode h = c.putObject("heldout_scores");
-            o.heldout().forEach(h::put);
-            c.put("accepted", o.accepted());
-            c.put("checkpoint", o.checkpoint() == null ? null : runDir.relativize(o.checkpoint()).toString());
-            ArrayNode failed = c.putArray("failed_gates");
-            for (GateResult r : o.report().results()) {
-                if (!r.passed()) {
-                    ObjectNode g = failed.addObject();
-                    g.put("index", r.gate().index());
-                    g.put("gate", r.gate().describe());
-                    g.put("status", r.status().name().toLowerCase(java.util.Locale.ROOT));
-                    putNumber(g, "measured", r.measured());
-                    putNumber(g, "threshold", r.threshold());
-                    putNumber(g, "margin", r.margin());
-                    g.put("note", r.note());
-                }
-            }
-            c.set("gate_report", o.report().toJson());
-        }
-        ObjectNode refs = root.putObject("references");
-        result.references().forEach((n, m) -> {
-            ObjectNode r = refs.putObject(n);
-            m.forEach(r::put);
-        });
-        return root;
-    }
-
-    private static void putNumber(ObjectNode o, String key, double v) {
-        if (Double.isFinite(v)) {
-            o.put(key, v);
-        } else {
-            o.putNull(key);
-        }
-    }
-
-    static String markdown(GateFile gateFile, FinishResult result) {
-        StringBuilder md = new StringBuilder("# Finish: top candidates on the ").append(gateFile.slice())
-                .append(" slice\n\n");
-        long accepted = result.outcomes().stream().filter(Finalist::accepted).count();
-        md.append(accepted).append(" of ").append(result.outcomes().size())
-                .append(" candidates passed every gate in ").append(gateFile.file().getFileName()).append(".\n\n");
-        List<String> tasks = new ArrayList<>();
-        result.references().values().forEach(m -> m.keySet().forEach(t -> {
-            if (!tasks.contains(t)) {
-                tasks.add(t);
-            }
-        }));
-        result.outcomes().forEach(o -> o.heldout().keySet().forEach(t -> {
-            if (!tasks.contains(t)) {
-                tasks.add(t);
-            }
-        }));
-        md.append("| model |");
-        tasks.forEach(t -> md.append(' ').append(t).append(" |"));
-        md.append(" gates |\n|---|");
-        tasks.forEach(t -> md.append("---:|"));
-        md.append("---|\n");
-        result.references().forEach((n, m) -> {
-            md.append("| ").append(n).append(" (source) |");
-            tasks.forEach(t -> md.append(' ').append(m.containsKey(t) ? RunOutputs.fmt(m.get(t)) : "").append(" |"));
-            md.append(" |\n");
-        });
-        for (Finalist o : result.outcomes()) {
-            md.append("| rank ").append(o.rank()).append(" (#").append(o.entry().index()).append(") |");
-            Map<String, Double> h = o.heldout();
-            tasks.forEach(t -> md.append(' ').append(h.containsKey(t) ? RunOutputs.fmt(h.get(t)) : "").append(" |"));
-            md.append(o.accepted() ? " PASS |" : " FAIL |").append('\n');
-        }
-        for (Finalist o : result.outcomes()) {
-            md.append("\n## Rank ").append(o.rank()).append(": candidate #").append(o.entry().index()).append(" — ")
-                    .append(o.report().summary()).append("\n\n");
-            if (o.checkpoint() != null) {
-                md.append("Checkpoint: `").append(ACCEPTED_DIR).append('/').append(o.checkpoint().getFileName())
-                        .append("`\n\n");
-            }
-            md.append("```\n");
-            o.report().lines().forEach(l -> md.append(l).append('\n'));
-            md.append("```\n");
-        }
-        return md.toString();
     }
 
     /**

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.Json;
+import dev.evomerge.io.Markdown;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.ParamSpec;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +29,7 @@ import java.util.Set;
  * the best recipes as mergekit YAML under {@code best/}. Every file is written atomically (temp file + rename), so a
  * reader never sees half a leaderboard.
  */
-public final class RunOutputs {
+final class RunOutputs {
     public static final String LEADERBOARD_CSV = "leaderboard.csv";
     public static final String LEADERBOARD_MD = "leaderboard.md";
     public static final String BEST_DIR = "best";
@@ -81,23 +83,26 @@ public final class RunOutputs {
                 .append(" evaluated, ").append(counts.get(CandidateStatus.PRUNED)).append(" pruned early, ")
                 .append(counts.get(CandidateStatus.REJECTED)).append(" rejected before inference. Scores are on the")
                 .append(" search slice (higher is better).\n\n");
-        sb.append("| rank | # | fitness |");
-        tasks.forEach(t -> sb.append(' ').append(t).append(" |"));
-        sb.append(" recipe |\n|---:|---:|---:|");
-        tasks.forEach(t -> sb.append("---:|"));
-        sb.append("---|\n");
+        List<String> header = new ArrayList<>(List.of("rank", "#", "fitness"));
+        header.addAll(tasks);
+        header.add("recipe");
+        Markdown.row(sb, header);
+        List<Boolean> right = new ArrayList<>(Collections.nCopies(header.size() - 1, true));
+        right.add(false);
+        Markdown.rule(sb, right);
         int rank = 0;
         for (JournalEntry e : SearchLoop.ranked(entries)) {
             if (rank == rows) {
                 break;
             }
-            sb.append("| ").append(++rank).append(" | ").append(e.index()).append(" | ")
-                    .append(fmt(e.fitness())).append(" |");
+            List<String> row = new ArrayList<>(List.of(Integer.toString(++rank), Integer.toString(e.index()),
+                    fmt(e.fitness())));
             for (String t : tasks) {
                 Double v = e.scores().get(t);
-                sb.append(' ').append(v == null ? "" : fmt(v)).append(" |");
+                row.add(v == null ? "" : fmt(v));
             }
-            sb.append(" `").append(summary(e).replace("|", "\\|")).append("` |\n");
+            row.add("`" + summary(e).replace("|", "\\|") + "`");
+            Markdown.row(sb, row);
         }
         return sb.toString();
     }

@@ -23,7 +23,7 @@ import java.util.Objects;
  * this worker's one runtime model, score the search slice, in two stages when pruning can help. It sees only a
  * {@link SearchSlice}: the held-out examples are not reachable from here.
  */
-public final class RuntimeEvaluator implements CandidateEvaluator {
+final class RuntimeEvaluator implements CandidateEvaluator {
 
     /**
      * What every worker of a run shares.

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
-import dev.evomerge.checkpoint.Checkpoint;
-import dev.evomerge.checkpoint.L2Distance;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.Progress;
@@ -19,7 +17,6 @@ import dev.evomerge.gate.GateRunner;
 import dev.evomerge.gate.WeightDistance;
 import dev.evomerge.io.Sha256;
 import dev.evomerge.model.LayerPath;
-import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
 import dev.evomerge.search.space.MergeSpace;
 import dev.evomerge.search.space.Objective;
@@ -40,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -53,11 +51,30 @@ public final class SearchRun {
     /** The finish's held-out scores, by model content, suite, slice and limit (see {@link ResultCache}). */
     public static final String SCORE_CACHE = "score-cache";
 
-    /** What a finished run hands the commands (and the report); {@code objective} as the run scored (resolved). */
+    /**
+     * What a finished run hands the commands and the report, so neither reloads an input: {@code objective} as the run
+     * scored (resolved), {@code space} as loaded for the run.
+     */
     public record RunOutcome(String runId, Path runDir, RunOptions options, String strategy, List<String> tasks,
                           List<JournalEntry> entries, Map<String, Map<String, Double>> sourceSearchScores,
                           Finisher.FinishResult finish, double searchSeconds, double finishSeconds, int evaluatedNow,
-                          int replayed, List<String> gridNames, Objective objective) {
+                          int replayed, List<String> gridNames, Objective objective, MergeSpace space) {
+    }
+
+    /**
+     * What a run scores and gates with, built by the caller (the CLI's wiring, or a test): models opened on a given
+     * runtime, and the weight distance the gates measure.
+     */
+    public record Collaborators(Function<RuntimeOptions, ModelProvider> models, WeightDistance distance) {
+        public Collaborators {
+            Objects.requireNonNull(models, "models");
+            Objects.requireNonNull(distance, "distance");
+        }
+
+        /** Llama checkpoints through the runtime, L2 distance from the checkpoint reader. */
+        public static Collaborators llama() {
+            return new Collaborators(runtime -> ModelProvider.llama(dir -> runtime), WeightDistance.l2());
+        }
     }
 
     private SearchRun() {
@@ -85,7 +102,7 @@ public final class SearchRun {
 
     public static RunOutcome run(RunOptions o, Path runDir, boolean resume, PrintWriter log,
                               Function<RunContext, EvaluationBackend> cluster) {
-        return run(o, runDir, resume, log, cluster, RuntimeOptions.defaults());
+        return run(o, runDir, resume, log, cluster, RuntimeOptions.defaults(), Collaborators.llama());
     }
 
     /**
@@ -96,19 +113,20 @@ public final class SearchRun {
      * resumed run may use another machine's.
      */
     public static RunOutcome run(RunOptions o, Path runDir, boolean resume, PrintWriter log,
-                              Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime) {
+                              Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime,
+                              Collaborators with) {
         // The inputs are checked before the run directory is locked (and created), so a bad file leaves nothing.
         MergeSpace space = SearchSpaces.load(o.space());
         Suite suite = Suite.load(o.suite());
         GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
         try (RunLock lock = RunLock.acquire(runDir)) {
-            return locked(o, runDir, resume, log, cluster, runtime, space, suite, gates);
+            return locked(o, runDir, resume, log, cluster, runtime, with, space, suite, gates);
         }
     }
 
     private static RunOutcome locked(RunOptions o, Path runDir, boolean resume, PrintWriter log,
                                   Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime,
-                                  MergeSpace space, Suite suite, GateFile gates) {
+                                  Collaborators with, MergeSpace space, Suite suite, GateFile gates) {
         ObjectNode inputs = inputs(o, suite, gates);
         Journal.Contents resumed = resume ? resumable(runDir, o, inputs, log) : null;
 
@@ -204,24 +222,16 @@ public final class SearchRun {
             if (gates != null) {
                 // Scores kept in the run: a source a gate compares with is scored once for all candidates (not once
                 // per candidate and again for the table), and a resumed finish re-scores nothing it already scored.
-                Scorer scorer = new Scorer(new ModelProvider(
-                        dir -> LlamaModel.load(dir, runtime.withIntraOpThreads(cores)),
-                        ModelProvider::checkpointIdentity),
+                Scorer scorer = new Scorer(with.models().apply(runtime.withIntraOpThreads(cores)),
                         new SuiteRunner(16, progress), new ResultCache(runDir.resolve(SCORE_CACHE)));
-                GateRunner runner = new GateRunner(scorer, (cand, b) -> {
-                    try (var c = Checkpoint.open(cand);
-                         var bb = Checkpoint.open(b)) {
-                        var r = L2Distance.l2(c, bb);
-                        return new WeightDistance.Measurement(r.distance(), r.baseNorm());
-                    }
-                });
+                GateRunner runner = new GateRunner(scorer, with.distance());
                 finish = new Finisher(space, merger, runner, scorer, log).finish(runDir, gates, result.entries(),
                         o.topK(), references);
             }
             double finishSeconds = (System.nanoTime() - f0) / 1e9;
             RunOutcome out = new RunOutcome(runId, runDir, o, strategy.name(), slice.taskNames(), result.entries(),
                     sourceScores, finish, searchSeconds, finishSeconds, result.evaluatedNow(), result.replayed(),
-                    gridNames, objective);
+                    gridNames, objective, space);
             RunOutputs.writeJson(runDir.resolve(RunOutputs.RUN_JSON), runJson(out, merger.cache(), result));
             return out;
         }

@@ -17,7 +17,7 @@ import java.util.Map;
  * n_a examples, the best the full slice can still give is (k_a + n_b) / (n_a + n_b), every remaining example right;
  * the scalar is nondecreasing in each score, so plugging those in bounds the final fitness from above.
  */
-public final class Staging {
+final class Staging {
     /** Slack below the bound before pruning: the scalar is a sum of doubles, so equal values may differ by ulps. */
     static final double EPS = 1e-12;
 

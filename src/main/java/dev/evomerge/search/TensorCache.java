@@ -19,7 +19,7 @@ import java.util.function.Function;
  * disappears under a running model and a run's native memory is bounded by the live candidates plus
  * {@code maxBytes}, not by when the garbage collector happens to run.
  */
-public final class TensorCache {
+final class TensorCache {
 
     /** What makes a merged tensor's bytes (shape as text: arrays have no value equality). */
     record Key(String name, DType dtype, String shape, String method, TensorTask.Input base,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.evomerge.bench.ModelBenchmark;
 import dev.evomerge.model.ModelConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -41,7 +42,7 @@ class BenchModelCommandTest {
         var json = JsonNodeFactory.instance.objectNode().put("model_type", "llama").put("vocab_size", 10)
                 .put("hidden_size", 4).put("intermediate_size", 6).put("num_hidden_layers", 2)
                 .put("num_attention_heads", 2).put("num_key_value_heads", 1);
-        assertEquals(2 * (16 + 16 + 8 + 8 + 72) + 40, BenchModelCommand.matmulParams(ModelConfig.fromJson(json)));
+        assertEquals(2 * (16 + 16 + 8 + 8 + 72) + 40, ModelBenchmark.matmulParams(ModelConfig.fromJson(json)));
     }
 
     @Test

@@ -13,6 +13,7 @@ class ExitCodesTest {
         List<List<String>> cases = List.of(
                 List.of("search", "space.yaml", "--suite", "s.yaml", "--budget", "0"),
                 List.of("search", "space.yaml", "--suite", "s.yaml", "--threads", "-1"),
+                List.of("search", "space.yaml", "--suite", "s.yaml", "--strategy", "cmaess"),
                 List.of("sweep", "space.yaml", "--suite", "s.yaml", "--steps", "0"),
                 List.of("demo", "--workers", "0"),
                 List.of("merge", "recipe.yaml", "out", "--threads", "-1"),

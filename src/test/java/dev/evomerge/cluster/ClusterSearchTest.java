@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.UserError;
+import dev.evomerge.bench.ClusterBenchmark;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.search.EvaluationBackend;
 import dev.evomerge.search.Genome;

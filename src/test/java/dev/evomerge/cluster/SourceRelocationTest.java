@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.bench.ClusterBenchmark;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.search.CandidateEvaluator;
 import dev.evomerge.search.EvaluationBackend;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.evomerge.bench.ClusterBenchmark;
 import dev.evomerge.search.CandidateStatus;
 import dev.evomerge.search.Fitness;
 import dev.evomerge.search.Genome;

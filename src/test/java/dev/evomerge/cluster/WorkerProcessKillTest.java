@@ -3,6 +3,7 @@ package dev.evomerge.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.bench.ClusterBenchmark;
 import dev.evomerge.cli.Main;
 import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;

@@ -201,7 +201,7 @@ class PlotsTest {
         List<double[]> pts = List.of(new double[]{0.9, 0.1}, new double[]{0.5, 0.5}, new double[]{0.4, 0.4},
                 new double[]{0.1, 0.9});
         List<String> labels = List.of("a", "b", "c", "d");
-        Document doc = XmlCheck.parse(Plots.pareto(pts, labels, "arith", "capitals", Pareto.front(pts)));
+        Document doc = XmlCheck.parse(Plots.pareto(pts, labels, "arith", "capitals", Plots.paretoFront(pts)));
         assertEquals(List.of("d", "b", "a"), XmlCheck.texts(doc, "text", "front-label"));
         String line = XmlCheck.byClass(doc, "polyline", "front-line").getFirst().getAttribute("points");
         String[] xy = line.split(" ");
@@ -228,7 +228,7 @@ class PlotsTest {
         pts.add(new double[]{1, 0});
         labels.add("top");
         labels.add("right");
-        Document doc = XmlCheck.parse(Plots.pareto(pts, labels, "x", "y", Pareto.front(pts)));
+        Document doc = XmlCheck.parse(Plots.pareto(pts, labels, "x", "y", Plots.paretoFront(pts)));
         List<Element> placed = XmlCheck.byClass(doc, "text", "front-label");
         assertTrue(placed.size() < 14, "crowded labels are dropped rather than stacked");
         for (int i = 0; i < placed.size(); i++) {

@@ -1,5 +1,9 @@
-package dev.evomerge.cluster;
+package dev.evomerge.bench;
 
+import dev.evomerge.cluster.ClusterBackend;
+import dev.evomerge.cluster.RunOpener;
+import dev.evomerge.merge.Sources;
+import dev.evomerge.cluster.Worker;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.search.Candidate;
 import dev.evomerge.search.CandidateEvaluator;
@@ -86,13 +90,13 @@ public final class ClusterBenchmark {
     }
 
     /** A run context for the fake evaluator (it reads none of it; the key is all that matters). */
-    static RunContext context() {
+    public static RunContext context() {
         return new RunContext("/bench/space.yaml", "fake", "/bench/suite.yaml", "0".repeat(64),
                 List.of(new RunContext.Source("a", "/bench/a", "0".repeat(64))), 1, 0, null, false, 16);
     }
 
     /** Evaluators that sleep {@code millis} and score a candidate by its first gene. */
-    static RunOpener sleeping(long millis) {
+    public static RunOpener sleeping(long millis) {
         SearchSpace space = new SearchSpace() {
             @Override
             public int dimension() {
@@ -141,7 +145,7 @@ public final class ClusterBenchmark {
         };
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,6 +6,10 @@ import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.merge.MergeEngine;
+import dev.evomerge.merge.MergePlan;
+import dev.evomerge.merge.MergePlanner;
+import dev.evomerge.merge.Sources;
 import dev.evomerge.merge.recipe.LoadedRecipe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
