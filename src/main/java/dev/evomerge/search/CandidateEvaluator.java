@@ -27,7 +27,7 @@ public interface CandidateEvaluator extends AutoCloseable {
                    double evalSeconds) {
         public Evaluation {
             Objects.requireNonNull(status, "status");
-            scores = Map.copyOf(scores);
+            scores = TaskScores.inOrder(scores);
         }
 
         public static Evaluation rejected(String reason, double mergeSeconds) {

@@ -12,7 +12,7 @@ import java.util.Objects;
  */
 public record Fitness(Map<String, Double> tasks, double scalar) {
     public Fitness {
-        tasks = Map.copyOf(Objects.requireNonNull(tasks, "tasks"));
+        tasks = TaskScores.inOrder(tasks);
         if (Double.isNaN(scalar)) {
             throw new IllegalArgumentException("fitness must not be NaN");
         }

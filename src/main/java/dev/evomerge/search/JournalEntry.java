@@ -28,7 +28,7 @@ public record JournalEntry(int index, int generation, String strategy, Genome ge
     public JournalEntry {
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(genome, "genome");
-        scores = Map.copyOf(Objects.requireNonNull(scores, "scores"));
+        scores = TaskScores.inOrder(scores);
         Objects.requireNonNull(status, "status");
     }
 }
