@@ -44,10 +44,10 @@ class KernelsTest {
             agree(n, (o, s) -> Kernels.weightedSum(xs, w, 0, n, o, true, -1.15f, s));
             agree(n, (o, s) -> Kernels.weightedSum(xs, w, 0, n, o, false, 0f, s));
             agree(n, (o, s) -> Kernels.scale(xs[0], 0.37f, 0, n, o, s));
-            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], null, 0, n, o, s));
-            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], b, 0, n, o, s));
-            agree(n, (o, s) -> Kernels.interpolateColumns(data(5, n), xs[0], data(6, n), xs[1], b, 0, o, s));
-            agree(n, (o, s) -> Kernels.stock(0.7f, 0.3f, b, xs, 0, n, o, s));
+            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], null, 0, n, o, 0, s));
+            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], b, 0, n, o, 0, s));
+            agree(n, (o, s) -> Kernels.interpolateColumns(data(5, n), data(6, n), 0, xs[0], xs[1], b, 0, n, o, 0, s));
+            agree(n, (o, s) -> Kernels.stock(0.7f, 0.3f, b, xs, 0, n, o, 0, s));
         }
     }
 
