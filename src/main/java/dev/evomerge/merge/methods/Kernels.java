@@ -143,28 +143,43 @@ final class Kernels {
         }
     }
 
-    /** Keeps the delta where {@code mask[lo + k]}: {@code out[k] = keep ? d * s : 0}. */
-    static void masked(float[] x, float[] b, int lo, int len, boolean[] mask, float s, float[] out, boolean simd) {
+    /** Keeps the delta where bit {@code lo + k} of {@code mask} is set: {@code out[k] = keep ? d * s : 0}. */
+    static void masked(float[] x, float[] b, int lo, int len, long[] mask, float s, float[] out, boolean simd) {
         masked(x, b, lo, lo, len, mask, s, out, simd);
     }
 
-    /** As above with the inputs at {@code x[off..]}, {@code b[off..]} and the mask from {@code mask[index..]}. */
-    static void masked(float[] x, float[] b, int off, int index, int len, boolean[] mask, float s, float[] out,
+    /**
+     * As above with the inputs at {@code x[off..]}, {@code b[off..]} and the keep bits from bit {@code index} of
+     * {@code mask} on (bit {@code i & 63} of word {@code i >>> 6} for element i).
+     */
+    static void masked(float[] x, float[] b, int off, int index, int len, long[] mask, float s, float[] out,
             boolean simd) {
         int k = 0;
         if (simd) {
             int upper = FS.loopBound(len);
             FloatVector zero = FloatVector.zero(FS);
             for (; k < upper; k += FS.length()) {
-                VectorMask<Float> keep = VectorMask.fromArray(FS, mask, index + k);
+                VectorMask<Float> keep = VectorMask.fromLong(FS, bitsFrom(mask, index + k));
                 FloatVector d = FloatVector.fromArray(FS, x, off + k).sub(FloatVector.fromArray(FS, b, off + k));
                 zero.blend(d.mul(s), keep).intoArray(out, k);
             }
         }
         for (; k < len; k++) {
             float d = x[off + k] - b[off + k];
-            out[k] = mask[index + k] ? d * s : 0f;
+            int i = index + k;
+            out[k] = (mask[i >>> 6] >>> (i & 63) & 1L) != 0 ? d * s : 0f;
         }
+    }
+
+    /** The 64 mask bits from bit {@code i} on (fewer past the end), bit i lowest. */
+    private static long bitsFrom(long[] mask, int i) {
+        int word = i >>> 6;
+        int shift = i & 63;
+        long bits = mask[word] >>> shift;
+        if (shift != 0 && word + 1 < mask.length) {
+            bits |= mask[word + 1] << (64 - shift);
+        }
+        return bits;
     }
 
     // ---------------------------------------------------------------- task-vector combination (one chunk)
