@@ -22,8 +22,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "evomerge.heavy", matches = "true")
 class HeapCeilingTest {
-    static final List<String> METHODS = List.of("linear", "slerp", "nuslerp", "model_stock", "della", "ties",
-            "dare_ties");
+    static final List<String> METHODS = List.of("linear", "slerp", "nuslerp", "model_stock", "della", "sce",
+            "ties", "dare_ties");
 
     @Test
     void streamedMethodsStayWithin512MegabytesOfHeap() throws IOException, InterruptedException {

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The methods whose statistics span a whole tensor, row or column (slerp, nuslerp, model_stock, della): the
+ * The methods whose statistics span a whole tensor, row or column (slerp, nuslerp, model_stock, della, sce): the
  * chunked path against the whole-tensor path, bit for bit, on shapes whose rows, columns and sizes straddle the
  * chunk and block edges, with 1 and 4 threads, SIMD and scalar.
  */
@@ -42,12 +42,36 @@ class StreamedWholeTensorMethodsTest {
                 check("model_stock", in().shape(dims).base(b).model(x).model(y).model(z)
                         .global("filter_wise", filterWise), dims);
             }
+            for (double topk : new double[] {1, 0.5, 0.1, 0}) {
+                check("sce", in().shape(dims).base(b).model(x).model(y).model(z).global("select_topk", topk), dims);
+            }
             if (shape[1] >= 2) {
                 check("della", in().shape(dims).base(b).model(x, "weight", 0.5, "density", 0.5)
                         .model(y, "weight", 0.7, "density", 0.3, "epsilon", 0.1), dims);
                 check("della_linear", in().shape(dims).base(b).model(x, "weight", 0.5, "density", 0.5)
                         .model(y, "weight", 0.7, "density", 0.6), dims);
             }
+        }
+    }
+
+    /**
+     * sce's selection where many elements share the k-th largest variance, so only the first of them by index are
+     * kept, across chunk and block edges.
+     */
+    @Test
+    void sceTiesAtTheThresholdChunkedEqualsWhole() {
+        int n = 2 * Blocks.BLOCK + Blocks.CHUNK + 5;
+        float[] b = new float[n];
+        float[] x = new float[n];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            // three variance levels, the middle one shared by a third of the elements
+            x[i] = 0.01f * (i % 3);
+            y[i] = -x[i];
+        }
+        long[] dims = {n};
+        for (double topk : new double[] {0.2, 0.5, 0.9}) {
+            check("sce", in().shape(dims).base(b).model(x).model(y).global("select_topk", topk), dims);
         }
     }
 
