@@ -16,8 +16,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Every streamed method merges a model whose largest tensor is 1 GiB in float32 within a 512 MB heap: a forked JVM
- * with {@code -Xmx512m} runs {@link HeapCeilingMain}. About 1.5 minutes on 2 cores (generating three 0.5 GB
- * checkpoints, then seven merges of 2^28-element tensors), so it is outside the default suite:
+ * with {@code -Xmx512m} runs {@link HeapCeilingMain}. About 2 minutes on 2 cores (generating three 0.5 GB
+ * checkpoints, then eight merges of 2^28-element tensors; about 3.5 minutes when the machine is busy), so it
+ * is outside the default suite:
  * {@code mvn -B -o test -Dtest=HeapCeilingTest -Devomerge.heavy=true}.
  */
 @EnabledIfSystemProperty(named = "evomerge.heavy", matches = "true")
