@@ -45,11 +45,19 @@ public final class MergeBenchmark {
     public record Options(Path dir, int layers, int fineTunes, int threads, List<String> methods, int repeats) {
     }
 
-    /** One method's figures; speeds are GB/s of source bytes read. */
+    /**
+     * One method's figures; speeds are GB/s of source bytes read; {@code torchSeconds} is the PyTorch baseline to
+     * disk ({@link TorchBaseline}), NaN where absent.
+     */
     public record Row(String method, int sources, long sourceBytes, double memorySeconds, double memoryRatio,
-                      double diskSeconds, double diskVsCopy, long peakHeapBytes) {
+                      double diskSeconds, double diskVsCopy, long peakHeapBytes, long params, double torchSeconds) {
         public double memoryGBs() {
             return sourceBytes / memorySeconds / 1e9;
+        }
+
+        /** Peak heap per merged parameter. */
+        public double heapBytesPerParam() {
+            return (double) peakHeapBytes / params;
         }
     }
 
@@ -80,9 +88,10 @@ public final class MergeBenchmark {
             }
             double fileCopy = fileCopySeconds(o.dir(), models.getFirst());
             List<Row> rows = new ArrayList<>();
+            java.util.Optional<TorchBaseline> torch = TorchBaseline.find(log);
             try (MergeEngine engine = new MergeEngine(o.threads())) {
                 for (String method : o.methods()) {
-                    rows.add(measure(o, method, models, engine, copy, fileCopy, log));
+                    rows.add(measure(o, method, models, engine, copy, fileCopy, torch, log));
                 }
             }
             double copyAfter = copyGBs(opened, pool, largest);
@@ -94,7 +103,8 @@ public final class MergeBenchmark {
     }
 
     private static Row measure(Options o, String method, List<String> models, MergeEngine engine, double copyGBs,
-                               double fileCopySeconds, Consumer<String> log) {
+                               double fileCopySeconds, java.util.Optional<TorchBaseline> torch,
+                               Consumer<String> log) {
         String yaml = recipe(method, models);
         LoadedRecipe loaded = LoadedRecipe.fromText(yaml, "bench-" + method + ".yaml");
         loaded = new LoadedRecipe(loaded.recipe(), loaded.sourceName(), o.dir());
@@ -120,11 +130,17 @@ public final class MergeBenchmark {
             double disk = (System.nanoTime() - t0) / 1e9;
             deleteTree(out);
             long peak = peakHeap();
+            long params = plan.tasks().stream().mapToLong(t -> t.output().numel()).sum();
+            double torchSeconds = method.equals("passthrough") ? Double.NaN : torch.map(t -> t.seconds(method,
+                    o.dir(), models, o.threads(), o.dir().resolve("torch-" + method + ".safetensors")))
+                    .orElse(Double.NaN);
             double memRatio = plan.sourceBytes() / mem / 1e9 / copyGBs;
             log.accept(String.format("%-16s %d sources  in memory %.2f s = %.2f GB/s (%.2f x copy)  to disk %.2f s"
-                            + " (%.2f x cp)  peak heap %.0f MB", method, nSources, mem, plan.sourceBytes() / mem / 1e9,
-                    memRatio, disk, disk / fileCopySeconds, peak / 1e6));
-            return new Row(method, nSources, plan.sourceBytes(), mem, memRatio, disk, disk / fileCopySeconds, peak);
+                            + " (%.2f x cp)  peak heap %.0f MB  torch to disk %.2f s (%.1f x faster)", method, nSources, mem,
+                    plan.sourceBytes() / mem / 1e9, memRatio, disk, disk / fileCopySeconds, peak / 1e6, torchSeconds,
+                    torchSeconds / disk));
+            return new Row(method, nSources, plan.sourceBytes(), mem, memRatio, disk, disk / fileCopySeconds, peak,
+                    params, torchSeconds);
         }
     }
 
@@ -274,14 +290,18 @@ public final class MergeBenchmark {
         md.append(String.format("Sources: BF16 Llama-shaped models of %.2f GB each (largest tensor %.0f MB), page cache."
                         + " Plain copy of the source bytes: %.1f GB/s; cp of one checkpoint with fsync: %.2f s.%n%n",
                 r.modelBytes() / 1e9, r.largestTensorBytes() / 1e6, r.copyGBs(), r.fileCopySeconds()));
-        md.append("| method | sources | in memory GB/s | × copy | to disk s | × cp | peak heap MB |\n");
-        md.append("|---|---|---|---|---|---|---|\n");
+        md.append("| method | sources | in memory GB/s | × copy | to disk s | × cp | torch to disk s | × torch"
+                + " | peak heap MB | heap B/param |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row row : r.rows()) {
             // Below a millisecond nothing was merged: every tensor is a zero-copy view of a mapped source.
             String memory = row.memorySeconds() < 1e-3 ? "views, no copy | –"
                     : String.format("%.2f | %.2f", row.memoryGBs(), row.memoryRatio());
-            md.append(String.format("| %s | %d | %s | %.2f | %.2f | %.0f |%n", row.method(), row.sources(), memory,
-                    row.diskSeconds(), row.diskVsCopy(), row.peakHeapBytes() / 1e6));
+            String torch = Double.isNaN(row.torchSeconds()) ? "– | –"
+                    : String.format("%.2f | %.1f", row.torchSeconds(), row.torchSeconds() / row.diskSeconds());
+            md.append(String.format("| %s | %d | %s | %.2f | %.2f | %s | %.0f | %.2f |%n", row.method(), row.sources(),
+                    memory, row.diskSeconds(), row.diskVsCopy(), torch, row.peakHeapBytes() / 1e6,
+                    row.heapBytesPerParam()));
         }
         return md.toString();
     }

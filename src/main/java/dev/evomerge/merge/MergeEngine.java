@@ -30,8 +30,9 @@ import java.util.concurrent.ForkJoinTask;
  * Executes a {@link MergePlan} tensor by tensor, to a checkpoint directory or into native memory. Work inside a tensor
  * is split into fixed-size blocks on one pool; results do not depend on the thread count.
  *
- * <p>Methods that are element-wise once a few per-tensor statistics are known (linear and the task-arithmetic family
- * but della; see {@link dev.evomerge.merge.methods.MergeMethod#chunked}) are fused: after the method's statistics passes, each block decodes a
+ * <p>Methods that are element-wise once a few per-tensor statistics are known (norms, dot products, per-row ratios,
+ * selection thresholds, della's bit mask; see {@link dev.evomerge.merge.methods.MergeMethod#chunked}) are fused:
+ * after the method's statistics passes, each block decodes a
  * chunk of every source straight from its mapped bytes into per-thread buffers, merges it and encodes the result
  * straight into the destination (the output segment in memory, a per-thread staging buffer written positionally on
  * disk). The heap then holds only small per-thread buffers and per-tensor statistics. The other methods, and dtype

@@ -8,6 +8,26 @@ final class BlockMerge implements ChunkedMerge {
         void merge(Inputs.Chunk ch, float[] out, int outOff);
     }
 
+    /** The base model unchanged (a method given no other model). */
+    static final Body COPY_BASE = (ch, out, outOff) -> System.arraycopy(ch.base, ch.off, out, outOff, ch.len);
+
+    /** One row's run of a chunk: chunk elements {@code [k, k + len)} belong to row {@code row}. */
+    @FunctionalInterface
+    interface RowRun {
+        void run(int row, int k, int len);
+    }
+
+    /** Cuts the loaded chunk at the boundaries of rows of {@code rowLength} elements, in index order. */
+    static void rowRuns(Inputs.Chunk ch, int rowLength, RowRun run) {
+        int end = ch.index + ch.len;
+        for (int i = ch.index; i < end; ) {
+            int row = i / rowLength;
+            int stop = (int) Math.min(end, (long) (row + 1) * rowLength);
+            run.run(row, i - ch.index, stop - i);
+            i = stop;
+        }
+    }
+
     private final int numel;
     private final Body body;
     private final Inputs in;

@@ -1,5 +1,8 @@
 package dev.evomerge.merge.methods;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * DELLA's magnitude-ranked Bernoulli mask (mergekit {@code sparsify.della_magprune}; Deep et al. 2024,
  * arXiv:2406.11617, MAGPRUNE). Ranks are taken along dimension 1 of the tensor (a 1-D tensor is one row), i.e.
@@ -37,11 +40,20 @@ final class DellaMask {
         }
     }
 
-    static boolean[] compute(Execution ex, float[] x, float[] b, Rows rows, double density, double epsilon,
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /**
+     * The keep mask of model {@code j} as bits (bit {@code i & 63} of word {@code i >>> 6} for element i): one bit
+     * per element, so a 1 GB float32 tensor's mask takes 32 MB. Rows are read from {@code in} (contiguous rows in
+     * chunks, strided rows element by element); rows run in parallel and their bits are or-ed in atomically, since
+     * neighbouring rows may share a word.
+     */
+    static long[] compute(Execution ex, Inputs in, int j, Rows rows, double density, double epsilon,
             long streamKey) {
-        int n = b.length;
-        boolean[] keep = new boolean[n];
+        int n = in.n();
+        long[] keep = new long[(int) (((long) n + 63) >>> 6)];
         int c = rows.length();
+        int stride = rows.stride();
         int k1 = CounterRng.k1(streamKey);
         int k2 = CounterRng.k2(streamKey);
         float eps = (float) epsilon;
@@ -54,23 +66,57 @@ final class DellaMask {
             int[] tmpKeys = new int[c];
             int[] tmpOrder = new int[c];
             int[] counts = new int[256];
+            boolean[] rowKeep = new boolean[c];
+            Inputs.Chunk ch = in.chunk();
             for (int row = from; row < to; row++) {
                 int start = rows.start(row);
+                if (stride == 1) {
+                    for (int k = 0; k < c; k += Blocks.CHUNK) {
+                        int len = Math.min(Blocks.CHUNK, c - k);
+                        ch.load(start + k, len, j);
+                        for (int q = 0; q < len; q++) {
+                            keys[k + q] = Kernels.magnitudeKey(ch.xs[j][ch.off + q] - ch.base[ch.off + q]);
+                        }
+                    }
+                } else {
+                    for (int k = 0; k < c; k++) {
+                        int i = start + k * stride;
+                        keys[k] = Kernels.magnitudeKey(in.get(j, i) - in.get(ChunkReader.BASE, i));
+                    }
+                }
                 for (int k = 0; k < c; k++) {
-                    int i = start + k * rows.stride();
-                    keys[k] = Kernels.magnitudeKey(x[i] - b[i]);
                     order[k] = k;
                 }
                 sortStable(keys, order, tmpKeys, tmpOrder, counts);
                 for (int r = 0; r < c; r++) {
                     float rankNorm = Math.min(1f, Math.max(0f, r / span));
                     float p = rankNorm * 2f * eps + offset;
-                    int i = start + order[r] * rows.stride();
-                    keep[i] = CounterRng.uniform(i, k1, k2) < p;
+                    int k = order[r];
+                    rowKeep[k] = CounterRng.uniform(start + k * stride, k1, k2) < p;
                 }
+                long word = 0;
+                int wordIndex = -1;
+                for (int k = 0; k < c; k++) {
+                    int i = start + k * stride;
+                    if ((i >>> 6) != wordIndex) {
+                        flush(keep, wordIndex, word);
+                        wordIndex = i >>> 6;
+                        word = 0;
+                    }
+                    if (rowKeep[k]) {
+                        word |= 1L << (i & 63);
+                    }
+                }
+                flush(keep, wordIndex, word);
             }
         });
         return keep;
+    }
+
+    private static void flush(long[] words, int index, long bits) {
+        if (index >= 0 && bits != 0) {
+            WORDS.getAndBitwiseOr(words, index, bits);
+        }
     }
 
     /** Stable LSD radix sort of non-negative 31-bit keys, carrying {@code order}; results end in keys/order. */

@@ -45,11 +45,6 @@ abstract class Inputs {
     /** The calling thread's chunk view (reused across calls on the same thread). */
     abstract Chunk chunk();
 
-    /** Whole arrays when the inputs are arrays (methods that need whole rows), else null. */
-    float[][] arrays() {
-        return null;
-    }
-
     /**
      * Elements {@code [index, index + len)} of the inputs: the base at {@code base[off..]} (null without a base) and
      * model j at {@code xs[j][off..]}.
@@ -101,14 +96,6 @@ abstract class Inputs {
             c.base = base;
             c.xs = xs;
             return c;
-        }
-
-        @Override
-        float[][] arrays() {
-            float[][] all = new float[xs.length + 1][];
-            all[0] = base;
-            System.arraycopy(xs, 0, all, 1, xs.length);
-            return all;
         }
     }
 

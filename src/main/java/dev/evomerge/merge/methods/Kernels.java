@@ -143,28 +143,43 @@ final class Kernels {
         }
     }
 
-    /** Keeps the delta where {@code mask[lo + k]}: {@code out[k] = keep ? d * s : 0}. */
-    static void masked(float[] x, float[] b, int lo, int len, boolean[] mask, float s, float[] out, boolean simd) {
+    /** Keeps the delta where bit {@code lo + k} of {@code mask} is set: {@code out[k] = keep ? d * s : 0}. */
+    static void masked(float[] x, float[] b, int lo, int len, long[] mask, float s, float[] out, boolean simd) {
         masked(x, b, lo, lo, len, mask, s, out, simd);
     }
 
-    /** As above with the inputs at {@code x[off..]}, {@code b[off..]} and the mask from {@code mask[index..]}. */
-    static void masked(float[] x, float[] b, int off, int index, int len, boolean[] mask, float s, float[] out,
+    /**
+     * As above with the inputs at {@code x[off..]}, {@code b[off..]} and the keep bits from bit {@code index} of
+     * {@code mask} on (bit {@code i & 63} of word {@code i >>> 6} for element i).
+     */
+    static void masked(float[] x, float[] b, int off, int index, int len, long[] mask, float s, float[] out,
             boolean simd) {
         int k = 0;
         if (simd) {
             int upper = FS.loopBound(len);
             FloatVector zero = FloatVector.zero(FS);
             for (; k < upper; k += FS.length()) {
-                VectorMask<Float> keep = VectorMask.fromArray(FS, mask, index + k);
+                VectorMask<Float> keep = VectorMask.fromLong(FS, bitsFrom(mask, index + k));
                 FloatVector d = FloatVector.fromArray(FS, x, off + k).sub(FloatVector.fromArray(FS, b, off + k));
                 zero.blend(d.mul(s), keep).intoArray(out, k);
             }
         }
         for (; k < len; k++) {
             float d = x[off + k] - b[off + k];
-            out[k] = mask[index + k] ? d * s : 0f;
+            int i = index + k;
+            out[k] = (mask[i >>> 6] >>> (i & 63) & 1L) != 0 ? d * s : 0f;
         }
+    }
+
+    /** The 64 mask bits from bit {@code i} on (fewer past the end), bit i lowest. */
+    private static long bitsFrom(long[] mask, int i) {
+        int word = i >>> 6;
+        int shift = i & 63;
+        long bits = mask[word] >>> shift;
+        if (shift != 0 && word + 1 < mask.length) {
+            bits |= mask[word + 1] << (64 - shift);
+        }
+        return bits;
     }
 
     // ---------------------------------------------------------------- task-vector combination (one chunk)
@@ -302,93 +317,96 @@ final class Kernels {
     // ---------------------------------------------------------------- interpolation
 
     /**
-     * {@code out[i] = c0 * v0[i] + c1 * v1[i]}, where with a base {@code v = x - base} and the base is added
-     * back: {@code out[i] = base[i] + (c0 * (x0[i] - base[i]) + c1 * (x1[i] - base[i]))}.
+     * {@code out[outOff + k] = c0 * v0[off + k] + c1 * v1[off + k]} for k in [0, len), where with a base
+     * {@code v = x - base} and the base is added back: {@code base + (c0 * (x0 - base) + c1 * (x1 - base))}.
      */
-    static void interpolate(float c0, float[] x0, float c1, float[] x1, float[] base, int lo, int hi, float[] out,
-            boolean simd) {
-        int i = lo;
+    static void interpolate(float c0, float[] x0, float c1, float[] x1, float[] base, int off, int len, float[] out,
+            int outOff, boolean simd) {
+        int k = 0;
         if (simd) {
-            int upper = lo + FS.loopBound(hi - lo);
-            for (; i < upper; i += FS.length()) {
-                FloatVector v0 = FloatVector.fromArray(FS, x0, i);
-                FloatVector v1 = FloatVector.fromArray(FS, x1, i);
+            int upper = FS.loopBound(len);
+            for (; k < upper; k += FS.length()) {
+                FloatVector v0 = FloatVector.fromArray(FS, x0, off + k);
+                FloatVector v1 = FloatVector.fromArray(FS, x1, off + k);
                 if (base == null) {
-                    v0.mul(c0).add(v1.mul(c1)).intoArray(out, i);
+                    v0.mul(c0).add(v1.mul(c1)).intoArray(out, outOff + k);
                 } else {
-                    FloatVector bv = FloatVector.fromArray(FS, base, i);
-                    bv.add(v0.sub(bv).mul(c0).add(v1.sub(bv).mul(c1))).intoArray(out, i);
+                    FloatVector bv = FloatVector.fromArray(FS, base, off + k);
+                    bv.add(v0.sub(bv).mul(c0).add(v1.sub(bv).mul(c1))).intoArray(out, outOff + k);
                 }
             }
         }
-        for (; i < hi; i++) {
+        for (; k < len; k++) {
+            int i = off + k;
             if (base == null) {
-                out[i] = x0[i] * c0 + x1[i] * c1;
+                out[outOff + k] = x0[i] * c0 + x1[i] * c1;
             } else {
                 float bv = base[i];
-                out[i] = bv + ((x0[i] - bv) * c0 + (x1[i] - bv) * c1);
+                out[outOff + k] = bv + ((x0[i] - bv) * c0 + (x1[i] - bv) * c1);
             }
         }
     }
 
     /**
-     * As {@link #interpolate} over one row {@code [lo, lo + c0.length)} with a coefficient per column:
-     * element {@code lo + k} uses {@code c0[k]}, {@code c1[k]}.
+     * As {@link #interpolate} with a coefficient per element: element {@code off + k} uses {@code c0[cOff + k]},
+     * {@code c1[cOff + k]} (one row's run of columns, each column with its own coefficients).
      */
-    static void interpolateColumns(float[] c0, float[] x0, float[] c1, float[] x1, float[] base, int lo,
-            float[] out, boolean simd) {
-        int len = c0.length;
+    static void interpolateColumns(float[] c0, float[] c1, int cOff, float[] x0, float[] x1, float[] base, int off,
+            int len, float[] out, int outOff, boolean simd) {
         int k = 0;
         if (simd) {
             int upper = FS.loopBound(len);
             for (; k < upper; k += FS.length()) {
-                FloatVector a = FloatVector.fromArray(FS, c0, k);
-                FloatVector c = FloatVector.fromArray(FS, c1, k);
-                FloatVector v0 = FloatVector.fromArray(FS, x0, lo + k);
-                FloatVector v1 = FloatVector.fromArray(FS, x1, lo + k);
+                FloatVector a = FloatVector.fromArray(FS, c0, cOff + k);
+                FloatVector c = FloatVector.fromArray(FS, c1, cOff + k);
+                FloatVector v0 = FloatVector.fromArray(FS, x0, off + k);
+                FloatVector v1 = FloatVector.fromArray(FS, x1, off + k);
                 if (base == null) {
-                    v0.mul(a).add(v1.mul(c)).intoArray(out, lo + k);
+                    v0.mul(a).add(v1.mul(c)).intoArray(out, outOff + k);
                 } else {
-                    FloatVector bv = FloatVector.fromArray(FS, base, lo + k);
-                    bv.add(v0.sub(bv).mul(a).add(v1.sub(bv).mul(c))).intoArray(out, lo + k);
+                    FloatVector bv = FloatVector.fromArray(FS, base, off + k);
+                    bv.add(v0.sub(bv).mul(a).add(v1.sub(bv).mul(c))).intoArray(out, outOff + k);
                 }
             }
         }
         for (; k < len; k++) {
-            int i = lo + k;
+            int i = off + k;
             if (base == null) {
-                out[i] = x0[i] * c0[k] + x1[i] * c1[k];
+                out[outOff + k] = x0[i] * c0[cOff + k] + x1[i] * c1[cOff + k];
             } else {
                 float bv = base[i];
-                out[i] = bv + ((x0[i] - bv) * c0[k] + (x1[i] - bv) * c1[k]);
+                out[outOff + k] = bv + ((x0[i] - bv) * c0[cOff + k] + (x1[i] - bv) * c1[cOff + k]);
             }
         }
     }
 
     /**
      * Model Stock's final step (mergekit {@code model_stock.py}): {@code avg = (w_1 + ... + w_N) / N} summed in
-     * model order, {@code out = t * avg + (1 - t) * w0} with {@code oneMinusT = 1 - t} rounded to float.
+     * model order, {@code out = t * avg + (1 - t) * w0} with {@code oneMinusT = 1 - t} rounded to float; inputs at
+     * {@code [off, off + len)}, output at {@code out[outOff..]}.
      */
-    static void stock(float t, float oneMinusT, float[] w0, float[][] ws, int lo, int hi, float[] out,
+    static void stock(float t, float oneMinusT, float[] w0, float[][] ws, int off, int len, float[] out, int outOff,
             boolean simd) {
         float n = ws.length;
-        int i = lo;
+        int k = 0;
         if (simd) {
-            int upper = lo + FS.loopBound(hi - lo);
-            for (; i < upper; i += FS.length()) {
-                FloatVector sum = FloatVector.fromArray(FS, ws[0], i);
+            int upper = FS.loopBound(len);
+            for (; k < upper; k += FS.length()) {
+                FloatVector sum = FloatVector.fromArray(FS, ws[0], off + k);
                 for (int j = 1; j < ws.length; j++) {
-                    sum = sum.add(FloatVector.fromArray(FS, ws[j], i));
+                    sum = sum.add(FloatVector.fromArray(FS, ws[j], off + k));
                 }
-                sum.div(n).mul(t).add(FloatVector.fromArray(FS, w0, i).mul(oneMinusT)).intoArray(out, i);
+                sum.div(n).mul(t).add(FloatVector.fromArray(FS, w0, off + k).mul(oneMinusT))
+                        .intoArray(out, outOff + k);
             }
         }
-        for (; i < hi; i++) {
+        for (; k < len; k++) {
+            int i = off + k;
             float sum = ws[0][i];
             for (int j = 1; j < ws.length; j++) {
                 sum = sum + ws[j][i];
             }
-            out[i] = sum / n * t + w0[i] * oneMinusT;
+            out[outOff + k] = sum / n * t + w0[i] * oneMinusT;
         }
     }
 }

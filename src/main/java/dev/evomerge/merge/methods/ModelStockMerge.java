@@ -25,27 +25,42 @@ final class ModelStockMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[] w0 = in.base();
-        int models = in.modelCount();
+        float[][] xs = new float[in.modelCount()][];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = in.model(j);
+        }
+        Inputs inputs = Inputs.of(in.base(), xs, in.numel());
+        BlockMerge.runAll(ex, inputs, body(p, in.shape(), inputs, ex), out);
+    }
+
+    @Override
+    boolean streams(TensorSpec spec) {
+        return true;
+    }
+
+    @Override
+    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
+        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
+        return new BlockMerge(spec.numel(), body(p, spec.shape(), in, ex), in);
+    }
+
+    /** The statistics pass (offsets' squared norms and pairwise dots, per tensor or row) and the final pass. */
+    private static BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
+        int models = in.models();
         if (models == 0) {
-            System.arraycopy(w0, 0, out, 0, w0.length);
-            return;
+            return BlockMerge.COPY_BASE;
         }
         if (models < 2) {
             throw p.error("model_stock needs a base_model plus at least two other models, but only " + models
                     + " other model was given");
         }
-        float[][] ws = new float[models][];
-        for (int j = 0; j < models; j++) {
-            ws[j] = in.model(j);
-        }
-        int n = w0.length;
+        int n = in.n();
         int width = models + models * (models - 1) / 2;
-        Reduce.Body body = (lo, hi, acc) -> {
+        Reduce.ChunkBody body = (ch, acc) -> {
             float[] o = new float[models];
-            for (int i = lo; i < hi; i++) {
+            for (int i = ch.off, end = ch.off + ch.len; i < end; i++) {
                 for (int j = 0; j < models; j++) {
-                    o[j] = ws[j][i] - w0[i];
+                    o[j] = ch.xs[j][i] - ch.base[i];
                     acc[j] += (double) o[j] * o[j];
                 }
                 int q = models;
@@ -57,25 +72,19 @@ final class ModelStockMerge extends AbstractMerge {
             }
         };
         boolean simd = ex.simd();
-        long[] shape = in.shape();
         if (!p.flag("filter_wise") || shape.length <= 1) {
-            double[] s = Reduce.blocks(ex, n, width, body);
-            float t = ratio(p, s, models, -1);
-            Blocks.forEachBlock(ex, n, (blk, lo, hi) -> Kernels.stock(t, 1f - t, w0, ws, lo, hi, out, simd));
-        } else {
-            int len = (int) shape[shape.length - 1];
-            int rows = len == 0 ? 0 : n / len;
-            double[][] s = Reduce.rows(ex, rows, len, width, body);
-            float[] t = new float[rows];
-            for (int r = 0; r < rows; r++) {
-                t[r] = ratio(p, s[r], models, r);
-            }
-            Blocks.forEach(ex, rows, Math.max(1, Blocks.BLOCK / Math.max(1, len)), (task, from, to) -> {
-                for (int r = from; r < to; r++) {
-                    Kernels.stock(t[r], 1f - t[r], w0, ws, r * len, (r + 1) * len, out, simd);
-                }
-            });
+            float t = ratio(p, Reduce.chunks(ex, in, width, body), models, -1);
+            return (ch, out, outOff) -> Kernels.stock(t, 1f - t, ch.base, ch.xs, ch.off, ch.len, out, outOff, simd);
         }
+        int len = (int) shape[shape.length - 1];
+        int rows = len == 0 ? 0 : n / len;
+        double[][] s = Reduce.rows(ex, in, rows, len, width, body);
+        float[] t = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            t[r] = ratio(p, s[r], models, r);
+        }
+        return (ch, out, outOff) -> BlockMerge.rowRuns(ch, len, (r, k, run) ->
+                Kernels.stock(t[r], 1f - t[r], ch.base, ch.xs, ch.off + k, run, out, outOff + k, simd));
     }
 
     /** t from squared norms {@code s[0..N)} and pairwise dots {@code s[N..)}, as a float. */

@@ -31,12 +31,33 @@ final class NuSlerpMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[] base = in.base();
-        int models = in.modelCount();
-        if (base == null && models == 1 || base != null && models == 0) {
-            float[] only = base == null ? in.model(0) : base;
-            System.arraycopy(only, 0, out, 0, only.length);
-            return;
+        float[][] xs = new float[in.modelCount()][];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = in.model(j);
+        }
+        Inputs inputs = Inputs.of(in.base(), xs, in.numel());
+        BlockMerge.runAll(ex, inputs, body(p, in.shape(), inputs, ex), out);
+    }
+
+    @Override
+    boolean streams(TensorSpec spec) {
+        return true;
+    }
+
+    @Override
+    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
+        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), spec.hasBase());
+        return new BlockMerge(spec.numel(), body(p, spec.shape(), in, ex), in);
+    }
+
+    /** The statistics pass (norms and dot per vector: tensor, row or column) and the element-wise final pass. */
+    private static BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
+        int models = in.models();
+        if (!in.hasBase() && models == 1) {
+            return (ch, out, outOff) -> System.arraycopy(ch.xs[0], ch.off, out, outOff, ch.len);
+        }
+        if (in.hasBase() && models == 0) {
+            return BlockMerge.COPY_BASE;
         }
         if (models != 2) {
             throw p.error("nuslerp merges exactly two models (plus an optional base_model that is not one of them),"
@@ -46,60 +67,63 @@ final class NuSlerpMerge extends AbstractMerge {
         double w1 = p.model(1, "weight");
         double sum = w0 + w1;
         double t = Math.abs(sum) < 1e-6 ? 0.5 : w1 / sum;
-        float[] x0 = in.model(0);
-        float[] x1 = in.model(1);
-        int n = x0.length;
+        int n = in.n();
         boolean simd = ex.simd();
-        boolean flatten = p.flag("nuslerp_flatten");
-        long[] shape = in.shape();
-        if (flatten || shape.length <= 1) {
-            double[] s = Reduce.blocks(ex, n, 3, (lo, hi, acc) -> sums(x0, x1, base, lo, hi, 1, acc));
-            float[] c = coefficients(t, s);
-            Blocks.forEachBlock(ex, n, (blk, lo, hi) -> Kernels.interpolate(c[0], x0, c[1], x1, base, lo, hi, out,
-                    simd));
-        } else if (!p.flag("nuslerp_row_wise")) {
+        if (p.flag("nuslerp_flatten") || shape.length <= 1) {
+            float[] c = coefficients(t, Reduce.chunks(ex, in, 3, (ch, acc) -> sums(ch, 0, ch.len, acc)));
+            return (ch, out, outOff) -> Kernels.interpolate(c[0], ch.xs[0], c[1], ch.xs[1], ch.base, ch.off, ch.len,
+                    out, outOff, simd);
+        }
+        if (!p.flag("nuslerp_row_wise")) {
             int len = (int) shape[shape.length - 1];
             int rows = len == 0 ? 0 : n / len;
-            double[][] s = Reduce.rows(ex, rows, len, 3, (lo, hi, acc) -> sums(x0, x1, base, lo, hi, 1, acc));
-            int rowsPerTask = Math.max(1, Blocks.BLOCK / Math.max(1, len));
-            Blocks.forEach(ex, rows, rowsPerTask, (task, from, to) -> {
-                for (int r = from; r < to; r++) {
-                    float[] c = coefficients(t, s[r]);
-                    Kernels.interpolate(c[0], x0, c[1], x1, base, r * len, (r + 1) * len, out, simd);
-                }
-            });
-        } else {
-            int rows = (int) shape[0];
-            int cols = rows == 0 ? 0 : n / rows;
-            float[] c0 = new float[cols];
-            float[] c1 = new float[cols];
-            Blocks.forEach(ex, cols, Math.max(1, Blocks.CHUNK), (task, from, to) -> {
-                double[][] acc = new double[to - from][3];
-                for (int r = 0; r < rows; r++) {
-                    for (int col = from; col < to; col++) {
-                        sums(x0, x1, base, r * cols + col, r * cols + col + 1, 1, acc[col - from]);
-                    }
-                }
-                for (int col = from; col < to; col++) {
-                    float[] c = coefficients(t, acc[col - from]);
-                    c0[col] = c[0];
-                    c1[col] = c[1];
-                }
-            });
-            Blocks.forEach(ex, rows, Math.max(1, Blocks.BLOCK / Math.max(1, cols)), (task, from, to) -> {
-                for (int r = from; r < to; r++) {
-                    Kernels.interpolateColumns(c0, x0, c1, x1, base, r * cols, out, simd);
-                }
-            });
+            double[][] s = Reduce.rows(ex, in, rows, len, 3, (ch, acc) -> sums(ch, 0, ch.len, acc));
+            float[] c0 = new float[rows];
+            float[] c1 = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                float[] c = coefficients(t, s[r]);
+                c0[r] = c[0];
+                c1[r] = c[1];
+            }
+            return (ch, out, outOff) -> BlockMerge.rowRuns(ch, len, (r, k, run) -> Kernels.interpolate(c0[r],
+                    ch.xs[0], c1[r], ch.xs[1], ch.base, ch.off + k, run, out, outOff + k, simd));
         }
+        int rows = (int) shape[0];
+        int cols = rows == 0 ? 0 : n / rows;
+        float[] c0 = new float[cols];
+        float[] c1 = new float[cols];
+        // Each column's sums run over the rows in order; a task owns a run of columns and reads it row by row.
+        Blocks.forEach(ex, cols, Blocks.CHUNK, (task, from, to) -> {
+            double[][] acc = new double[to - from][3];
+            Inputs.Chunk ch = in.chunk();
+            for (int r = 0; r < rows; r++) {
+                ch.load(r * cols + from, to - from);
+                for (int col = from; col < to; col++) {
+                    sums(ch, col - from, col - from + 1, acc[col - from]);
+                }
+            }
+            for (int col = from; col < to; col++) {
+                float[] c = coefficients(t, acc[col - from]);
+                c0[col] = c[0];
+                c1[col] = c[1];
+            }
+        });
+        return (ch, out, outOff) -> BlockMerge.rowRuns(ch, cols, (r, k, run) -> Kernels.interpolateColumns(c0, c1,
+                ch.index + k - r * cols, ch.xs[0], ch.xs[1], ch.base, ch.off + k, run, out, outOff + k, simd));
     }
 
-    /** Adds {@code ||v0||^2, ||v1||^2, <v0, v1>} over [lo, hi) step {@code step}, v = x or x - base in float. */
-    private static void sums(float[] x0, float[] x1, float[] base, int lo, int hi, int step, double[] acc) {
+    /**
+     * Adds {@code ||v0||^2, ||v1||^2, <v0, v1>} over the loaded chunk's elements [from, to), v = x or x - base in
+     * float.
+     */
+    private static void sums(Inputs.Chunk ch, int from, int to, double[] acc) {
         double a = acc[0];
         double b = acc[1];
         double ab = acc[2];
-        for (int i = lo; i < hi; i += step) {
+        float[] x0 = ch.xs[0];
+        float[] x1 = ch.xs[1];
+        float[] base = ch.base;
+        for (int i = ch.off + from, end = ch.off + to; i < end; i++) {
             double v0 = base == null ? x0[i] : x0[i] - base[i];
             double v1 = base == null ? x1[i] : x1[i] - base[i];
             a += v0 * v0;

@@ -52,6 +52,37 @@ final class Reduce {
         return total;
     }
 
+    @FunctionalInterface
+    interface ChunkBody {
+        /** Adds the contributions of the loaded chunk's elements {@code [0, ch.len)} to {@code acc}, in index order. */
+        void add(Inputs.Chunk ch, double[] acc);
+    }
+
+    /**
+     * {@link #blocks} over {@code in}, decoded one chunk at a time: the same sums in the same order whether the
+     * inputs are whole arrays or a {@link ChunkReader}, so the statistics pass streams.
+     */
+    static double[] chunks(Execution ex, Inputs in, int width, ChunkBody body) {
+        return blocks(ex, in.n(), width, (lo, hi, acc) -> {
+            Inputs.Chunk ch = in.chunk();
+            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                ch.load(c, Math.min(Blocks.CHUNK, hi - c));
+                body.add(ch, acc);
+            }
+        });
+    }
+
+    /** {@link #rows} over {@code in}, each row decoded in chunks of at most {@link Blocks#CHUNK} in index order. */
+    static double[][] rows(Execution ex, Inputs in, int rows, int rowLength, int width, ChunkBody body) {
+        return rows(ex, rows, rowLength, width, (lo, hi, acc) -> {
+            Inputs.Chunk ch = in.chunk();
+            for (int c = lo; c < hi; c += Blocks.CHUNK) {
+                ch.load(c, Math.min(Blocks.CHUNK, hi - c));
+                body.add(ch, acc);
+            }
+        });
+    }
+
     /** {@code width} sums for each contiguous row of {@code rowLength} elements: {@code result[row][q]}. */
     static double[][] rows(Execution ex, int rows, int rowLength, int width, Body body) {
         double[][] out = new double[rows][width];

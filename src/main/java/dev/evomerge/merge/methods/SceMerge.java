@@ -1,6 +1,5 @@
 package dev.evomerge.merge.methods;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,7 +20,8 @@ import java.util.List;
  * <p>Variances and mean squares are computed in double (mergekit: float32), so a variance within float32 rounding of
  * the k-th largest may be selected differently; ties in variance are broken by index (torch's topk leaves them
  * unspecified). {@code int8_mask} only changes mergekit's mask storage and has no effect. Zero models return the
- * base. Whole-tensor: the selection ranks every element.
+ * base. Streamed: the selection is a radix selection over the variances' bits, recomputed from the inputs on each
+ * pass (five to six passes with {@code select_topk < 1}, two without).
  */
 final class SceMerge extends AbstractMerge {
     SceMerge() {
@@ -31,34 +31,49 @@ final class SceMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[] b = in.base();
-        int n = b.length;
-        int models = in.modelCount();
+        float[][] xs = new float[in.modelCount()][];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = in.model(j);
+        }
+        Inputs inputs = Inputs.of(in.base(), xs, in.numel());
+        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
+    }
+
+    @Override
+    boolean streams(TensorSpec spec) {
+        return true;
+    }
+
+    @Override
+    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
+        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
+        return new BlockMerge(spec.numel(), body(p, in, ex), in);
+    }
+
+    /**
+     * Statistics passes (the top-k variance threshold by radix selection over the variances' bits, the index-order
+     * position of ties at the threshold, the mean squares of the kept deltas) and the element-wise final pass.
+     */
+    private static BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+        int models = in.models();
         if (models == 0) {
-            System.arraycopy(b, 0, out, 0, n);
-            return;
+            return BlockMerge.COPY_BASE;
         }
-        float[][] d = new float[models][n];
-        for (int j = 0; j < models; j++) {
-            float[] x = in.model(j);
-            float[] dj = d[j];
-            Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    dj[i] = x[i] - b[i];
-                }
-            });
-        }
+        int n = in.n();
         double topk = p.global("select_topk");
-        if (topk < 1) {
-            select(ex, d, topk);
-        }
-        double[] sq = Reduce.blocks(ex, n, models, (lo, hi, acc) -> {
+        Selection sel = topk < 1 ? Selection.find(ex, in, topk) : Selection.ALL;
+        ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(models));
+        double[] sq = Reduce.chunks(ex, in, models, (ch, acc) -> {
+            Scratch sc = scratch.get();
+            sel.keep(ch, sc);
             for (int j = 0; j < models; j++) {
-                double s = 0;
-                for (int i = lo; i < hi; i++) {
-                    s += (double) d[j][i] * d[j][i];
+                double s = acc[j];
+                float[] x = ch.xs[j];
+                for (int k = 0; k < ch.len; k++) {
+                    float d = sc.keep[k] ? x[ch.off + k] - ch.base[ch.off + k] : 0f;
+                    s += (double) d * d;
                 }
-                acc[j] += s;
+                acc[j] = s;
             }
         });
         double total = 0;
@@ -70,77 +85,187 @@ final class SceMerge extends AbstractMerge {
         for (int j = 0; j < models; j++) {
             w[j] = (float) (Math.abs(total) < 1e-6 ? 1.0 / models : sq[j] / total);
         }
-        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
+        return (ch, out, outOff) -> {
+            Scratch sc = scratch.get();
+            sel.keep(ch, sc);
+            float[] d = sc.d;
+            for (int k = 0; k < ch.len; k++) {
+                int e = ch.off + k;
+                float b = ch.base[e];
                 float sum = 0f;
                 for (int j = 0; j < models; j++) {
-                    sum += d[j][i];
+                    d[j] = sc.keep[k] ? ch.xs[j][e] - b : 0f;
+                    sum += d[j];
                 }
                 float majority = sum >= 0 ? 1f : -1f;
                 float mixed = 0f;
                 float divisor = 0f;
                 for (int j = 0; j < models; j++) {
-                    float dj = d[j][i];
-                    float ew = Math.signum(dj) == majority ? w[j] : 0f;
-                    mixed += dj * ew;
+                    float ew = Math.signum(d[j]) == majority ? w[j] : 0f;
+                    mixed += d[j] * ew;
                     divisor += ew;
                 }
-                out[i] = b[i] + mixed / Math.max(divisor, 1e-6f);
+                out[outOff + k] = b + mixed / Math.max(divisor, 1e-6f);
             }
-        });
+        };
     }
 
-    /** Zeroes, in every task vector, the elements outside the top {@code int(nonzero * density)} variances. */
-    private static void select(Execution ex, float[][] d, double density) {
-        int n = d[0].length;
-        int models = d.length;
-        double[] var = new double[n];
-        Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                double mean = 0;
-                for (float[] dj : d) {
-                    mean += dj[i];
-                }
-                mean /= models;
-                double v = 0;
-                for (float[] dj : d) {
-                    v += (dj[i] - mean) * (dj[i] - mean);
-                }
-                var[i] = v / models;
+    /** Per-thread buffers: one chunk's keep flags and variances, one element's deltas. */
+    private static final class Scratch {
+        final boolean[] keep = new boolean[Blocks.CHUNK];
+        final double[] var = new double[Blocks.CHUNK];
+        final float[] d;
+
+        Scratch(int models) {
+            d = new float[models];
+        }
+    }
+
+    /** Population variance across the task vectors of each element of the loaded chunk, in double. */
+    private static void variances(Inputs.Chunk ch, double[] var) {
+        int models = ch.xs.length;
+        for (int k = 0; k < ch.len; k++) {
+            int e = ch.off + k;
+            float b = ch.base[e];
+            double mean = 0;
+            for (int j = 0; j < models; j++) {
+                mean += ch.xs[j][e] - b;
             }
-        });
-        long nonzero = Arrays.stream(var).filter(v -> v != 0).count();
-        // torch: an int64 count times a Python float is a float32 product
-        long k = density <= 0 ? 0 : (long) ((float) nonzero * (float) density);
-        boolean[] keep = new boolean[n];
-        if (k > 0) {
-            double[] sorted = var.clone();
-            Arrays.sort(sorted);
-            double threshold = sorted[(int) (n - k)];
-            long above = 0;
-            for (double v : var) {
-                if (v > threshold) {
-                    above++;
-                }
+            mean /= models;
+            double v = 0;
+            for (int j = 0; j < models; j++) {
+                float dj = ch.xs[j][e] - b;
+                v += (dj - mean) * (dj - mean);
             }
-            long ties = k - above;
-            for (int i = 0; i < n; i++) {
-                if (var[i] > threshold) {
-                    keep[i] = true;
-                } else if (var[i] == threshold && ties > 0) {
-                    keep[i] = true;
-                    ties--;
+            var[k] = v / models;
+        }
+    }
+
+    /**
+     * Which elements the Select step keeps: variances above {@code threshold}, and of those equal to it the first
+     * {@code ties} in index order ({@code tiesBefore[c]} counts the equal ones before chunk c), or every element.
+     */
+    private record Selection(boolean all, long threshold, long ties, long[] tiesBefore) {
+        static final Selection ALL = new Selection(true, 0, 0, null);
+        static final Selection NONE = new Selection(false, Long.MAX_VALUE, 0, null);
+        private static final int DIGIT = 16;
+
+        void keep(Inputs.Chunk ch, Scratch sc) {
+            if (all) {
+                java.util.Arrays.fill(sc.keep, 0, ch.len, true);
+                return;
+            }
+            variances(ch, sc.var);
+            long equalSeen = tiesBefore == null ? 0 : tiesBefore[ch.index / Blocks.CHUNK];
+            for (int k = 0; k < ch.len; k++) {
+                long key = Double.doubleToRawLongBits(sc.var[k]);
+                if (key > threshold) {
+                    sc.keep[k] = true;
+                } else if (key == threshold) {
+                    sc.keep[k] = equalSeen++ < ties;
+                } else {
+                    sc.keep[k] = false;
                 }
             }
         }
-        for (float[] dj : d) {
-            Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    if (!keep[i]) {
-                        dj[i] = 0f;
+
+        /**
+         * The k-th largest variance, {@code k = int(nonzero * density)}, found digit by digit (four 16-bit digits
+         * of the non-negative double's bits, most significant first; each pass re-reads the inputs and histograms
+         * the next digit of the elements that match the digits found so far).
+         */
+        static Selection find(Execution ex, Inputs in, double density) {
+            int n = in.n();
+            long nonzero = sum(Blocks.mapParts(ex, n, (lo, hi) -> {
+                long c = 0;
+                double[] var = new double[Blocks.CHUNK];
+                Inputs.Chunk ch = in.chunk();
+                for (int i = lo; i < hi; i += Blocks.CHUNK) {
+                    ch.load(i, Math.min(Blocks.CHUNK, hi - i));
+                    variances(ch, var);
+                    for (int k = 0; k < ch.len; k++) {
+                        if (var[k] != 0) {
+                            c++;
+                        }
                     }
                 }
+                return new long[] {c};
+            }))[0];
+            // torch: an int64 count times a Python float is a float32 product
+            long k = density <= 0 ? 0 : (long) ((float) nonzero * (float) density);
+            if (k <= 0) {
+                return NONE;
+            }
+            long rank = n - k; // ascending rank of the k-th largest
+            long prefix = 0;
+            long below = 0;
+            long equal = 0;
+            for (int shift = 64 - DIGIT; shift >= 0; shift -= DIGIT) {
+                long mask = shift + DIGIT >= 64 ? 0 : -1L << (shift + DIGIT);
+                long want = prefix;
+                int sh = shift;
+                long[] hist = sum(Blocks.mapParts(ex, n, (lo, hi) -> {
+                    long[] h = new long[1 << DIGIT];
+                    double[] var = new double[Blocks.CHUNK];
+                    Inputs.Chunk ch = in.chunk();
+                    for (int i = lo; i < hi; i += Blocks.CHUNK) {
+                        ch.load(i, Math.min(Blocks.CHUNK, hi - i));
+                        variances(ch, var);
+                        for (int q = 0; q < ch.len; q++) {
+                            long key = Double.doubleToRawLongBits(var[q]);
+                            if ((key & mask) == want) {
+                                h[(int) (key >>> sh) & ((1 << DIGIT) - 1)]++;
+                            }
+                        }
+                    }
+                    return h;
+                }));
+                int digit = 0;
+                while (below + hist[digit] <= rank) {
+                    below += hist[digit];
+                    digit++;
+                }
+                equal = hist[digit];
+                prefix |= (long) digit << shift;
+            }
+            long threshold = prefix;
+            long above = n - below - equal;
+            long ties = k - above;
+            if (ties >= equal) {
+                return new Selection(false, threshold, ties, null);
+            }
+            // Only some of the elements at the threshold are kept: the first ones by index, counted per chunk.
+            int chunks = Blocks.count(n, Blocks.CHUNK);
+            long[] perChunk = new long[chunks + 1];
+            Blocks.forEachBlock(ex, n, (blk, lo, hi) -> {
+                double[] var = new double[Blocks.CHUNK];
+                Inputs.Chunk ch = in.chunk();
+                for (int i = lo; i < hi; i += Blocks.CHUNK) {
+                    ch.load(i, Math.min(Blocks.CHUNK, hi - i));
+                    variances(ch, var);
+                    long c = 0;
+                    for (int q = 0; q < ch.len; q++) {
+                        if (Double.doubleToRawLongBits(var[q]) == threshold) {
+                            c++;
+                        }
+                    }
+                    perChunk[i / Blocks.CHUNK + 1] = c;
+                }
             });
+            for (int c = 0; c < chunks; c++) {
+                perChunk[c + 1] += perChunk[c];
+            }
+            return new Selection(false, threshold, ties, perChunk);
+        }
+
+        private static long[] sum(java.util.List<long[]> parts) {
+            long[] total = parts.getFirst().clone();
+            for (int p = 1; p < parts.size(); p++) {
+                for (int q = 0; q < total.length; q++) {
+                    total[q] += parts.get(p)[q];
+                }
+            }
+            return total;
         }
     }
 }

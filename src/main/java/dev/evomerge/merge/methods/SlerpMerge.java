@@ -30,22 +30,42 @@ final class SlerpMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[] v0 = in.base();
-        if (in.modelCount() == 0) {
-            System.arraycopy(v0, 0, out, 0, v0.length);
-            return;
+        float[][] xs = new float[in.modelCount()][];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = in.model(j);
         }
-        if (in.modelCount() != 1) {
-            throw p.error("slerp interpolates the base with exactly one other model, but " + in.modelCount()
+        Inputs inputs = Inputs.of(in.base(), xs, in.numel());
+        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
+    }
+
+    @Override
+    boolean streams(TensorSpec spec) {
+        return true;
+    }
+
+    @Override
+    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
+        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
+        return new BlockMerge(spec.numel(), body(p, in, ex), in);
+    }
+
+    /** The statistics pass (two squared norms and the dot product) and the element-wise final pass. */
+    private static BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+        if (in.models() == 0) {
+            return BlockMerge.COPY_BASE;
+        }
+        if (in.models() != 1) {
+            throw p.error("slerp interpolates the base with exactly one other model, but " + in.models()
                     + " were given");
         }
-        float[] v1 = in.model(0);
         double t = p.global("t");
-        double[] s = Reduce.blocks(ex, v0.length, 3, (lo, hi, acc) -> {
+        double[] s = Reduce.chunks(ex, in, 3, (ch, acc) -> {
             double a = acc[0];
             double bb = acc[1];
             double ab = acc[2];
-            for (int i = lo; i < hi; i++) {
+            float[] v0 = ch.base;
+            float[] v1 = ch.xs[0];
+            for (int i = ch.off, end = ch.off + ch.len; i < end; i++) {
                 double x = v0[i];
                 double y = v1[i];
                 a += x * x;
@@ -58,8 +78,8 @@ final class SlerpMerge extends AbstractMerge {
         });
         float[] c = coefficients(t, s[0], s[1], s[2]);
         boolean simd = ex.simd();
-        Blocks.forEachBlock(ex, v0.length, (blk, lo, hi) ->
-                Kernels.interpolate(c[0], v0, c[1], v1, null, lo, hi, out, simd));
+        return (ch, out, outOff) -> Kernels.interpolate(c[0], ch.base, c[1], ch.xs[0], null, ch.off, ch.len, out,
+                outOff, simd);
     }
 
     /** The float coefficients (c0, c1) of {@code out = c0 v0 + c1 v1} from squared norms and the dot product. */

@@ -51,8 +51,8 @@ interface Sparsifier {
         }
     }
 
-    /** A precomputed keep mask over the whole tensor (DELLA). */
-    record Mask(boolean[] keep) implements Sparsifier {
+    /** A precomputed keep mask over the whole tensor, one bit per element (DELLA; see {@link DellaMask}). */
+    record Mask(long[] keep) implements Sparsifier {
         @Override
         public void apply(float[] x, float[] b, int off, int index, int len, float s, float[] out, boolean simd) {
             Kernels.masked(x, b, off, index, len, keep, s, out, simd);

@@ -135,7 +135,7 @@ final class TaskArithmeticMerge extends AbstractMerge {
 
     @Override
     boolean streams(TensorSpec spec) {
-        return sparsification != Sparsification.DELLA;
+        return true;
     }
 
     @Override
@@ -256,10 +256,7 @@ final class TaskArithmeticMerge extends AbstractMerge {
                 }
                 case RANDOM -> sp[j] = Sparsifier.Bernoulli.of(CounterRng.streamKey(seed, tensorName, j),
                         (float) density);
-                case DELLA -> {
-                    float[][] arrays = in.arrays();
-                    sp[j] = della(tensorName, shape, seed, p, j, arrays[j + 1], arrays[0], density, ex);
-                }
+                case DELLA -> sp[j] = della(tensorName, shape, seed, p, j, in, density, ex);
                 case NONE -> throw new AssertionError();
             }
         }
@@ -300,7 +297,7 @@ final class TaskArithmeticMerge extends AbstractMerge {
         return sp;
     }
 
-    private static Sparsifier della(String tensorName, long[] shape, long seed, Params p, int j, float[] x, float[] b,
+    private static Sparsifier della(String tensorName, long[] shape, long seed, Params p, int j, Inputs in,
             double density, Execution ex) {
         if (density <= 0) {
             return Sparsifier.NONE;
@@ -310,12 +307,12 @@ final class TaskArithmeticMerge extends AbstractMerge {
             throw p.error("density +/- epsilon of model " + j + " must lie in (0, 1), but density " + density
                     + " and epsilon " + epsilon + " give [" + (density - epsilon) + ", " + (density + epsilon) + "]");
         }
-        DellaMask.Rows rows = DellaMask.Rows.of(shape, b.length);
+        DellaMask.Rows rows = DellaMask.Rows.of(shape, in.n());
         if (rows.length() < 2) {
             throw p.error("della ranks magnitudes within rows along dimension 1, which have " + rows.length()
                     + " element(s) here; mergekit fails on such rows (0/0 probabilities)");
         }
-        return new Sparsifier.Mask(DellaMask.compute(ex, x, b, rows, density, epsilon,
+        return new Sparsifier.Mask(DellaMask.compute(ex, in, j, rows, density, epsilon,
                 CounterRng.streamKey(seed, tensorName, j)));
     }
 

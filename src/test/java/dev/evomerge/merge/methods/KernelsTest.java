@@ -44,10 +44,10 @@ class KernelsTest {
             agree(n, (o, s) -> Kernels.weightedSum(xs, w, 0, n, o, true, -1.15f, s));
             agree(n, (o, s) -> Kernels.weightedSum(xs, w, 0, n, o, false, 0f, s));
             agree(n, (o, s) -> Kernels.scale(xs[0], 0.37f, 0, n, o, s));
-            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], null, 0, n, o, s));
-            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], b, 0, n, o, s));
-            agree(n, (o, s) -> Kernels.interpolateColumns(data(5, n), xs[0], data(6, n), xs[1], b, 0, o, s));
-            agree(n, (o, s) -> Kernels.stock(0.7f, 0.3f, b, xs, 0, n, o, s));
+            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], null, 0, n, o, 0, s));
+            agree(n, (o, s) -> Kernels.interpolate(0.3f, xs[0], 0.8f, xs[1], b, 0, n, o, 0, s));
+            agree(n, (o, s) -> Kernels.interpolateColumns(data(5, n), data(6, n), 0, xs[0], xs[1], b, 0, n, o, 0, s));
+            agree(n, (o, s) -> Kernels.stock(0.7f, 0.3f, b, xs, 0, n, o, 0, s));
         }
     }
 
@@ -56,9 +56,11 @@ class KernelsTest {
         for (int n : SIZES) {
             float[] x = data(7, n);
             float[] b = data(8, n);
-            boolean[] mask = new boolean[n];
+            long[] mask = new long[(n + 63) / 64];
             for (int i = 0; i < n; i++) {
-                mask[i] = i % 3 != 1;
+                if (i % 3 != 1) {
+                    mask[i >>> 6] |= 1L << i;
+                }
             }
             int mid = n == 0 ? 0 : Kernels.magnitudeKey(x[n / 2] - b[n / 2]);
             agree(n, (o, s) -> Kernels.delta(x, b, 0, n, 1.5f, o, s));
@@ -67,6 +69,21 @@ class KernelsTest {
             agree(n, (o, s) -> Kernels.bernoulli(x, b, 0, n, 0x1234567, 0x7654321, CounterRng.threshold(0.4f), 1.2f,
                     o, s));
             agree(n, (o, s) -> Kernels.masked(x, b, 0, n, mask, 0.5f, o, s));
+            for (int lo : new int[] {1, 3, 63}) {
+                if (lo < n) {
+                    // Unaligned mask offsets: the SIMD path reads bits across words.
+                    int len = n - lo;
+                    float[] expected = new float[len];
+                    for (int k = 0; k < len; k++) {
+                        expected[k] = (lo + k) % 3 != 1 ? (x[lo + k] - b[lo + k]) * 0.5f : 0f;
+                    }
+                    for (boolean simd : new boolean[] {true, false}) {
+                        float[] got = new float[len];
+                        Kernels.masked(x, b, lo, len, mask, 0.5f, got, simd);
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, got, "lo=" + lo + " simd=" + simd);
+                    }
+                }
+            }
             float[][] sd = {data(9, n), data(10, n), new float[n], data(11, n)};
             float[] w = {0.5f, 1f, 2f, 0f};
             float[] base = data(12, n);
