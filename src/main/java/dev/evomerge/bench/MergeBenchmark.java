@@ -6,6 +6,7 @@ import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.io.Trees;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.MergePlanner;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
@@ -124,11 +124,11 @@ public final class MergeBenchmark {
             }
             candidate.close();
             Path out = o.dir().resolve("out-" + method);
-            deleteTree(out);
+            Trees.delete(out);
             long t0 = System.nanoTime();
             engine.write(plan, out, 5_000_000_000L, true, MergeEngine.Progress.NONE);
             double disk = (System.nanoTime() - t0) / 1e9;
-            deleteTree(out);
+            Trees.delete(out);
             long peak = peakHeap();
             long params = plan.tasks().stream().mapToLong(t -> t.output().numel()).sum();
             double torchSeconds = method.equals("passthrough") ? Double.NaN : torch.map(t -> t.seconds(method,
@@ -230,7 +230,7 @@ public final class MergeBenchmark {
             if (Files.exists(m.resolve("config.json")) && sameDims(m, dims)) {
                 continue;
             }
-            deleteTree(m);
+            Trees.delete(m);
             log.accept("generating " + m + " ...");
             SyntheticCheckpoints.Model model = i == 0 ? base : base.fineTune(i, 0.01);
             model.write(m, Long.MAX_VALUE, Math.max(1, threads));
@@ -268,20 +268,6 @@ public final class MergeBenchmark {
         }
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version().feature()
                 + ", " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors";
-    }
-
-    /** Deletes a directory tree (or a file); nothing if absent. */
-    public static void deleteTree(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Markdown table for README. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.bench.MergeBenchmark;
+import dev.evomerge.io.Trees;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.RuntimeOptions;
@@ -111,7 +112,7 @@ public final class ScaleBenchmark {
                     "--threads", String.valueOf(o.threads()));
             log.accept(String.format(Locale.ROOT, "  search peak RSS %.2f GB (%.2f B/param)", search.peakRss() / 1e9,
                     (double) search.peakRss() / params));
-            MergeBenchmark.deleteTree(runs.resolve(runId));
+            Trees.delete(runs.resolve(runId));
             List<Speed> speeds = new ArrayList<>();
             for (int threads : threadCounts(o.threads())) {
                 speeds.add(speed(dir, threads, log));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.io.Json;
+import dev.evomerge.io.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -468,7 +469,7 @@ public final class CheckpointWriter implements AutoCloseable {
         }
         fsync(parent);
         if (old != null) {
-            deleteTree(old);
+            Trees.delete(old);
         }
     }
 
@@ -521,21 +522,7 @@ public final class CheckpointWriter implements AutoCloseable {
             }
         }
         if (Files.exists(tmpDir)) {
-            try {
-                deleteTree(tmpDir);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot delete temporary directory " + tmpDir, e);
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        List<Path> all;
-        try (Stream<Path> s = Files.walk(dir)) {
-            all = s.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path p : all) {
-            Files.deleteIfExists(p);
+            Trees.delete(tmpDir);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateReport;
 import dev.evomerge.gate.GateRunner;
+import dev.evomerge.io.Trees;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.recipe.ModelRef;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +103,7 @@ public final class Finisher {
                 FinishFiles.annotate(dir, e, report);
                 move(dir, kept);
             } else {
-                delete(dir);
+                Trees.delete(dir);
             }
             outcomes.add(new Finalist(rank, e, report, kept));
             if (log != null) {
@@ -112,7 +112,7 @@ public final class Finisher {
                 log.flush();
             }
         }
-        delete(work);
+        Trees.delete(work);
         removeStale(runDir.resolve(ACCEPTED_DIR), outcomes);
         Map<String, Map<String, Double>> refs = new LinkedHashMap<>();
         references.forEach((n, dir) -> refs.put(n, Staging.scores(scorer.score(dir, n, gateFile.suite(),
@@ -173,7 +173,7 @@ public final class Finisher {
         List<Path> kept = outcomes.stream().map(Finalist::checkpoint).filter(Objects::nonNull).toList();
         try (Stream<Path> s = Files.list(acceptedDir)) {
             for (Path p : s.filter(p -> !kept.contains(p)).toList()) {
-                delete(p);
+                Trees.delete(p);
                 if (log != null) {
                     log.println("evomerge: removed " + p + ", which this finish did not accept");
                 }
@@ -186,23 +186,10 @@ public final class Finisher {
     private static void move(Path from, Path to) {
         try {
             Files.createDirectories(to.getParent());
-            delete(to);
+            Trees.delete(to);
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + from + " to " + to, e);
-        }
-    }
-
-    static void delete(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 }

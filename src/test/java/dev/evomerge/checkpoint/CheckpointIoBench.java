@@ -1,5 +1,6 @@
 package dev.evomerge.checkpoint;
 
+import dev.evomerge.io.Trees;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -92,7 +93,7 @@ final class CheckpointIoBench {
                 long t2 = System.nanoTime();
                 System.out.printf("writer writeBytes F32 (pwrite)     %6.2f GB/s (%.2f x memcpy); commit+fsync %d ms%n",
                         BYTES / (double) (t1 - t0), BYTES / (double) (t1 - t0) / copy, (t2 - t1) / 1_000_000);
-                CheckpointWriter.deleteTree(out);
+                Trees.delete(out);
             }
             for (int rep = 0; rep < 3; rep++) {
                 Path out = dir.resolve("bench-ckpt-bf16-" + rep);
@@ -150,6 +151,6 @@ final class CheckpointIoBench {
             c.contentHash();
             System.out.printf("contentHash %.2f GB/s%n", size / (double) (System.nanoTime() - h0));
         }
-        CheckpointWriter.deleteTree(out);
+        Trees.delete(out);
     }
 }

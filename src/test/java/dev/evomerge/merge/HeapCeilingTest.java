@@ -3,6 +3,7 @@ package dev.evomerge.merge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.io.Trees;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,7 @@ class HeapCeilingTest {
             }
         } finally {
             child.destroyForcibly();
-            MergeBenchmark.deleteTree(dir);
+            Trees.delete(dir);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.evomerge.merge;
+package dev.evomerge.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
