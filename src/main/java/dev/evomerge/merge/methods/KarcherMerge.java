@@ -27,11 +27,7 @@ final class KarcherMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[][] xs = new float[in.modelCount()][];
-        for (int j = 0; j < xs.length; j++) {
-            xs[j] = in.model(j);
-        }
-        Inputs inputs = Inputs.of(null, xs, in.numel());
+        Inputs inputs = Inputs.of(null, in.models(), in.numel());
         BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
     }
 

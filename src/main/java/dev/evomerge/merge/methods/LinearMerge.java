@@ -18,10 +18,7 @@ final class LinearMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[][] xs = new float[in.modelCount()][];
-        for (int j = 0; j < xs.length; j++) {
-            xs[j] = in.model(j);
-        }
+        float[][] xs = in.models();
         Combination comb = combination(p, xs.length, ex.simd());
         Blocks.forEachBlock(ex, out.length, (blk, lo, hi) ->
                 Kernels.weightedSum(xs, comb.w, lo, hi, out, comb.normalize, comb.divisor, comb.simd));

@@ -31,11 +31,7 @@ final class NuSlerpMerge extends AbstractMerge {
 
     @Override
     void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        float[][] xs = new float[in.modelCount()][];
-        for (int j = 0; j < xs.length; j++) {
-            xs[j] = in.model(j);
-        }
-        Inputs inputs = Inputs.of(in.base(), xs, in.numel());
+        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
         BlockMerge.runAll(ex, inputs, body(p, in.shape(), inputs, ex), out);
     }
 
