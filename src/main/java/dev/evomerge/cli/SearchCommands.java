@@ -155,7 +155,8 @@ final class SearchCommands {
         } else {
             List<String> tasks = r.tasks();
             out.println();
-            out.println("Held-out scores (higher is better):");
+            out.println("Held-out scores (higher is better; retention: the share of each specialist's gain over the base"
+                    + " kept):");
             StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-22s", "model"));
             tasks.forEach(t -> head.append(String.format(Locale.ROOT, " %8s", t)));
             head.append("  release gates");
@@ -175,6 +176,15 @@ final class SearchCommands {
                                 + String.format(Locale.ROOT, " (margin %+.3f)", g.margin()))
                         .findFirst().orElse(""));
                 out.println(row);
+                Map<String, Double> kept = heldOutRetention(r.objective(), r.finish().references(), f.heldout(),
+                        tasks);
+                if (!kept.isEmpty()) {
+                    StringBuilder k = new StringBuilder(String.format(Locale.ROOT, "%-22s", "  retention"));
+                    tasks.forEach(t -> k.append(cell(kept.get(t))));
+                    kept.values().stream().filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).min()
+                            .ifPresent(w -> k.append(String.format(Locale.ROOT, "  worst %.3f", w)));
+                    out.println(k);
+                }
             }
             Finisher.Finalist accepted = r.finish().bestAccepted();
             out.println();
@@ -184,6 +194,26 @@ final class SearchCommands {
         out.println("Leaderboard: " + r.runDir().resolve("leaderboard.md") + "   report: "
                 + r.runDir().resolve(RunReport.MARKDOWN));
         out.flush();
+    }
+
+    /**
+     * Held-out retention per task (docs/search.md): the share of each task's reference gain over the base that
+     * {@code heldout} keeps, from the finish's held-out scores of the base and sources. Empty where it does not apply:
+     * no base, or a task scored outside [0, 1] (a perplexity; the report plots retention on its log scale).
+     */
+    static Map<String, Double> heldOutRetention(dev.evomerge.search.space.Objective objective,
+                                                Map<String, Map<String, Double>> references,
+                                                Map<String, Double> heldout, List<String> tasks) {
+        if (objective == null || !references.containsKey(SearchSpaces.BASE) || references.size() < 2
+                || !references.keySet().containsAll(objective.references().values())
+                || !tasks.stream().allMatch(t -> inUnit(references, t) && unit(heldout.get(t)))) {
+            return Map.of();
+        }
+        var constants = objective.retention(references, SearchSpaces.BASE, java.util.Set.of());
+        Map<String, Double> out = new LinkedHashMap<>();
+        tasks.forEach(t -> out.put(t, heldout.get(t) == null || !objective.weights().containsKey(t) ? null
+                : constants.of(t, heldout.get(t))));
+        return out;
     }
 
     private static boolean unit(Double v) {
