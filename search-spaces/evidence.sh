@@ -77,9 +77,9 @@ labels = [("cmaes", "CMA-ES"), ("ga", "GA"), ("nsga2", "NSGA-II"), ("random", "r
           ("greedy-soup", "greedy soup"), ("refine", "refinement alone"), ("cmaes+refine", "CMA-ES + refinement")]
 print("Target: the best uniform recipe's search fitness %.3f (lambda grid, every weight 1). mean ± sd over the runs." % target)
 print()
-print("| space | strategy | runs (seeds) | evaluations | held-out worst-task retention (top-1) | evals to reach target | "
-      "seconds to reach target | released (all gates pass) |")
-print("|---|---|---|---:|---:|---:|---:|---|")
+print("| space | strategy | runs (seeds) | evaluations | best search fitness | held-out worst-task retention (top-1) | "
+      "evals to reach target | seconds to reach target | search seconds | released (all gates pass) |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
 names = sorted(os.listdir(out))
 for space, sname in [("global", "per-model (4)"), ("per-layer", "per-layer (24)")]:
     for key, label in labels:
@@ -89,11 +89,12 @@ for space, sname in [("global", "per-model (4)"), ("per-layer", "per-layer (24)"
             if m and load(n):
                 runs.append((int(m.group(1)), load(n)))
         if not runs:
-            print("| %s | %s | not run | | | | | |" % (sname, label))
+            why = "not run (5^24 lattice points)" if (space, key) == ("per-layer", "grid") else "not run"
+            print("| %s | %s | %s | | | | | | | |" % (sname, label, why))
             continue
         runs.sort(key=lambda r: r[0])
-        kept, evals, secs, missed, released = [], [], [], 0, 0
-        for _, (lines, finish) in runs:
+        kept, evals, secs, missed, released, best, wall = [], [], [], 0, 0, [], []
+        for seed, (lines, finish) in runs:
             top = finish["candidates"][0]
             if top.get("heldout_scores"):
                 kept.append(worst_retention(finish, top["heldout_scores"]))
@@ -103,11 +104,14 @@ for space, sname in [("global", "per-model (4)"), ("per-layer", "per-layer (24)"
             else:
                 missed += 1
             released += any(c["accepted"] for c in finish["candidates"])
+            best.append(max(e["fitness"] for e in lines if e["status"] == "evaluated"))
+            wall.append(json.load(open(os.path.join(out, "%s-%s-s%d" % (space, key, seed), "run.json")))["timings"]
+                        ["search_seconds"])
         det = key in ("grid", "greedy-soup", "refine")
         seeds = ",".join(str(s) for s, _ in runs) + (" (deterministic)" if det else "")
         never = "" if not missed else (" (%d never)" % missed if evals else "never")
-        print("| %s | %s | %s | %s | %s | %s | %s | %d of %d |" % (sname, label, seeds,
-              stat([len(l) for _, (l, _) in runs], "%.0f"), stat(kept, "%.2f"),
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d of %d |" % (sname, label, seeds,
+              stat([len(l) for _, (l, _) in runs], "%.0f"), stat(best, "%.3f"), stat(kept, "%.3f"),
               (stat(evals, "%.0f") + never) if evals else never, (stat(secs, "%.0f") + never) if secs else never,
-              released, len(runs)))
+              stat(wall, "%.0f"), released, len(runs)))
 PY
