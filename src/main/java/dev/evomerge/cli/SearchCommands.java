@@ -7,6 +7,7 @@ import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchLoop;
 import dev.evomerge.search.SearchRun;
+import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** What search, sweep and demo share after the run: the report and the summary a newcomer reads. */
 final class SearchCommands {
@@ -58,7 +60,8 @@ final class SearchCommands {
         } else {
             List<String> tasks = r.tasks();
             out.println();
-            out.println("Held-out scores (higher is better):");
+            out.println("Held-out scores (higher is better; retention: the share of each specialist's gain over the base"
+                    + " kept):");
             StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-22s", "model"));
             tasks.forEach(t -> head.append(String.format(Locale.ROOT, " %8s", t)));
             head.append("  release gates");
@@ -78,6 +81,15 @@ final class SearchCommands {
                                 + String.format(Locale.ROOT, " (margin %+.3f)", g.margin()))
                         .findFirst().orElse(""));
                 out.println(row);
+                Map<String, Double> kept = heldOutRetention(r.objective(), r.finish().references(), f.heldout(),
+                        tasks);
+                if (!kept.isEmpty()) {
+                    StringBuilder k = new StringBuilder(String.format(Locale.ROOT, "%-22s", "  retention"));
+                    tasks.forEach(t -> k.append(cell(kept.get(t))));
+                    kept.values().stream().filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).min()
+                            .ifPresent(w -> k.append(String.format(Locale.ROOT, "  worst %.3f", w)));
+                    out.println(k);
+                }
             }
             Finisher.Finalist accepted = r.finish().bestAccepted();
             out.println();
@@ -87,6 +99,34 @@ final class SearchCommands {
         out.println("Leaderboard: " + r.runDir().resolve("leaderboard.md") + "   report: "
                 + r.runDir().resolve(RunReport.MARKDOWN));
         out.flush();
+    }
+
+    /**
+     * Held-out retention per task (docs/search.md): the share of each task's reference gain over the base that
+     * {@code heldout} keeps, from the finish's held-out scores of the base and sources. Empty where it does not apply:
+     * no base, or a task scored outside [0, 1] (a perplexity; the report plots retention on its log scale).
+     */
+    static Map<String, Double> heldOutRetention(Objective objective,
+                                                Map<String, Map<String, Double>> references,
+                                                Map<String, Double> heldout, List<String> tasks) {
+        if (objective == null || !references.containsKey(SearchSpaces.BASE) || references.size() < 2
+                || !references.keySet().containsAll(objective.references().values())
+                || !tasks.stream().allMatch(t -> inUnit(references, t) && unit(heldout.get(t)))) {
+            return Map.of();
+        }
+        var constants = objective.retention(references, SearchSpaces.BASE, Set.of());
+        Map<String, Double> out = new LinkedHashMap<>();
+        tasks.forEach(t -> out.put(t, heldout.get(t) == null || !objective.weights().containsKey(t) ? null
+                : constants.of(t, heldout.get(t))));
+        return out;
+    }
+
+    private static boolean unit(Double v) {
+        return v == null || (v >= 0 && v <= 1);
+    }
+
+    private static boolean inUnit(Map<String, Map<String, Double>> sources, String task) {
+        return sources.values().stream().allMatch(m -> unit(m.get(task)));
     }
 
     private static String cell(Double v) {
