@@ -19,30 +19,19 @@ import java.util.List;
  * zeros, as in mergekit. A recipe's {@code base_model} is one more model only when it is listed under
  * {@code models} (mergekit adds it to the inputs whether listed or not).
  */
-final class KarcherMerge extends AbstractMerge {
+final class KarcherMerge extends BlockMethod {
     KarcherMerge() {
         super(MethodSpec.of("karcher", BaseModelUse.NONE, List.of(Param.number("max_iter", 10, Range.atLeast(0)),
                 Param.number("tol", 1e-5, Range.atLeast(0))), List.of()));
     }
 
     @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(null, in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
+    boolean readsBase() {
+        return false;
     }
 
     @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), false);
-        return new BlockMerge(spec.numel(), body(p, in, ex), in);
-    }
-
-    private static BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         int n = in.models();
         if (n == 0) {
             throw p.error("karcher needs at least one model");

@@ -16,32 +16,16 @@ import java.util.List;
  * {@code 1 + (N - 1) cos == 0} (e.g. two exactly opposite offsets) mergekit returns inf/NaN silently; here it is
  * a {@link dev.evomerge.UserError} naming the tensor.
  */
-final class ModelStockMerge extends AbstractMerge {
+final class ModelStockMerge extends BlockMethod {
     /** mergekit's test recipes weight the models of a {@code model_stock} merge; mergekit ignores the weights. */
     ModelStockMerge() {
         super(MethodSpec.of("model_stock", BaseModelUse.REQUIRED, List.of(Param.flag("filter_wise", false)),
                 List.of()).ignoring("weight"));
     }
 
-    @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, in.shape(), inputs, ex), out);
-    }
-
-    @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
-        return new BlockMerge(spec.numel(), body(p, spec.shape(), in, ex), in);
-    }
-
     /** The statistics pass (offsets' squared norms and pairwise dots, per tensor or row) and the final pass. */
-    private static BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
+    @Override
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         int models = in.models();
         if (models == 0) {
             return BlockMerge.COPY_BASE;

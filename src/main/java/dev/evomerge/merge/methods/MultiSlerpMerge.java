@@ -21,30 +21,14 @@ import java.util.List;
  * more models that is an error, as in mergekit. A zero weight sum with {@code normalize_weights} is an error
  * (mergekit divides by it).
  */
-final class MultiSlerpMerge extends AbstractMerge {
+final class MultiSlerpMerge extends BlockMethod {
     MultiSlerpMerge() {
         super(MethodSpec.of("multislerp", BaseModelUse.OPTIONAL, List.of(Param.flag("normalize_weights", true),
                 Param.number("eps", 1e-8, Range.atLeast(0))), List.of(Param.required("weight"))));
     }
 
     @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
-    }
-
-    @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), spec.hasBase());
-        return new BlockMerge(spec.numel(), body(p, in, ex), in);
-    }
-
-    private static BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         int models = in.models();
         if (models == 0 && in.hasBase()) {
             return (ch, out, outOff) -> System.arraycopy(ch.base, ch.off, out, outOff, ch.len);

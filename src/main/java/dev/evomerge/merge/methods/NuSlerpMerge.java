@@ -23,31 +23,15 @@ import java.util.List;
  * test, so mergekit divides by it and returns values ~1e7 times too large, where this lerps (the intended
  * colinear fallback).
  */
-final class NuSlerpMerge extends AbstractMerge {
+final class NuSlerpMerge extends BlockMethod {
     NuSlerpMerge() {
         super(MethodSpec.of("nuslerp", BaseModelUse.OPTIONAL, List.of(Param.flag("nuslerp_row_wise", false),
                 Param.flag("nuslerp_flatten", true)), List.of(Param.required("weight"))));
     }
 
-    @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, in.shape(), inputs, ex), out);
-    }
-
-    @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), spec.hasBase());
-        return new BlockMerge(spec.numel(), body(p, spec.shape(), in, ex), in);
-    }
-
     /** The statistics pass (norms and dot per vector: tensor, row or column) and the element-wise final pass. */
-    private static BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
+    @Override
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         int models = in.models();
         if (!in.hasBase() && models == 1) {
             return (ch, out, outOff) -> System.arraycopy(ch.xs[0], ch.off, out, outOff, ch.len);

@@ -15,7 +15,7 @@ import java.util.List;
  * {@code l_j = 1 + r * clamp(rho_j, 0, alpha)} (counts in one statistics pass, then the element-wise pass; both
  * stream). Float32 in mergekit's order; the base alone is returned.
  */
-final class RamMerge extends AbstractMerge {
+final class RamMerge extends BlockMethod {
     /** The two registered variants. */
     enum Variant {
         RAM("ram"), RAMPLUS_TL("ramplus_tl");
@@ -43,23 +43,7 @@ final class RamMerge extends AbstractMerge {
     }
 
     @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
-    }
-
-    @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
-        return new BlockMerge(spec.numel(), body(p, in, ex), in);
-    }
-
-    private BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         int models = in.models();
         if (models == 0) {
             return (ch, out, outOff) -> System.arraycopy(ch.base, ch.off, out, outOff, ch.len);

@@ -23,34 +23,18 @@ import java.util.List;
  * base. Streamed: the selection is a radix selection over the variances' bits, recomputed from the inputs on each
  * pass (five to six passes with {@code select_topk < 1}, two without).
  */
-final class SceMerge extends AbstractMerge {
+final class SceMerge extends BlockMethod {
     SceMerge() {
         super(MethodSpec.of("sce", BaseModelUse.REQUIRED, List.of(Param.flag("int8_mask", false),
                 Param.number("select_topk", 1.0, Range.UNIT)), List.of()));
-    }
-
-    @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
-    }
-
-    @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
-        return new BlockMerge(spec.numel(), body(p, in, ex), in);
     }
 
     /**
      * Statistics passes (the top-k variance threshold by radix selection over the variances' bits, the index-order
      * position of ties at the threshold, the mean squares of the kept deltas) and the element-wise final pass.
      */
-    private static BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+    @Override
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         int models = in.models();
         if (models == 0) {
             return BlockMerge.COPY_BASE;

@@ -18,7 +18,7 @@ import java.util.List;
  * and a dot within float32 rounding of 0.9995 may take the other branch. t = 0 and t = 1 return the inputs
  * exactly. With no other model the base is returned (mergekit's single-tensor case).
  */
-final class SlerpMerge extends AbstractMerge {
+final class SlerpMerge extends BlockMethod {
     static final double DOT_THRESHOLD = 0.9995;
     static final double EPS = 1e-8;
 
@@ -28,25 +28,9 @@ final class SlerpMerge extends AbstractMerge {
                 .ignoring("weight"));
     }
 
-    @Override
-    void merge(TensorInput in, Params p, float[] out, Execution ex) {
-        Inputs inputs = Inputs.of(in.base(), in.models(), in.numel());
-        BlockMerge.runAll(ex, inputs, body(p, inputs, ex), out);
-    }
-
-    @Override
-    boolean streams(TensorSpec spec) {
-        return true;
-    }
-
-    @Override
-    ChunkedMerge chunked(TensorSpec spec, Params p, ChunkReader reader, Execution ex) {
-        Inputs in = Inputs.of(reader, spec.numel(), spec.modelCount(), true);
-        return new BlockMerge(spec.numel(), body(p, in, ex), in);
-    }
-
     /** The statistics pass (two squared norms and the dot product) and the element-wise final pass. */
-    private static BlockMerge.Body body(Params p, Inputs in, Execution ex) {
+    @Override
+    BlockMerge.Body body(Params p, long[] shape, Inputs in, Execution ex) {
         if (in.models() == 0) {
             return BlockMerge.COPY_BASE;
         }
