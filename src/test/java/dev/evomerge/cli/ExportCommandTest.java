@@ -27,17 +27,7 @@ class ExportCommandTest {
     @BeforeAll
     static void search() throws IOException {
         TinySearchFiles.write(dir);
-        Files.writeString(dir.resolve("gates.yaml"), """
-                format: evomerge-gates
-                version: 1
-                suite: %s
-                slice: heldout
-                base: models/base
-                gates:
-                  - l2_distance: {max: 0.5, relative: true}
-                  - task: choice
-                    min: 0.0
-                """.formatted(TinySearchFiles.SUITE));
+        TinySearchFiles.writeGates(dir);
         CommandRun r = CommandRun.main("search", dir.resolve("space.yaml").toString(), "--suite",
                 TinySearchFiles.SUITE.toString(), "--gates", dir.resolve("gates.yaml").toString(), "--strategy",
                 "random", "--budget", "2", "--population", "2", "--threads", "2", "--top", "1", "--out",

@@ -30,17 +30,7 @@ class SearchEndToEndTest {
     @BeforeAll
     static void models() throws IOException {
         TinySearchFiles.write(dir);
-        Files.writeString(dir.resolve("gates.yaml"), """
-                format: evomerge-gates
-                version: 1
-                suite: %s
-                slice: heldout
-                base: models/base
-                gates:
-                  - l2_distance: {max: 0.5, relative: true}
-                  - task: choice
-                    min: 0.0
-                """.formatted(SUITE));
+        TinySearchFiles.writeGates(dir);
     }
 
     static CommandRun run(String... args) {

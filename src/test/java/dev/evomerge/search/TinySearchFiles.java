@@ -43,4 +43,22 @@ public final class TinySearchFiles {
                   tasks: [arith, capitals, choice]
                 """);
     }
+
+    /**
+     * Writes {@code gates.yaml} under {@code dir}: held-out gates on the toy suite that a tiny candidate passes (an
+     * L2 ceiling relative to the base, and a zero floor on {@code choice}).
+     */
+    public static Path writeGates(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("gates.yaml"), """
+                format: evomerge-gates
+                version: 1
+                suite: %s
+                slice: heldout
+                base: models/base
+                gates:
+                  - l2_distance: {max: 0.5, relative: true}
+                  - task: choice
+                    min: 0.0
+                """.formatted(SUITE));
+    }
 }
