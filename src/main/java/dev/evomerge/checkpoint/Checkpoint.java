@@ -367,6 +367,16 @@ public final class Checkpoint implements TensorSource, AutoCloseable {
         throw new UserError(dir.resolve(CONFIG_FILE) + " has neither architectures nor model_type");
     }
 
+    /** The decoder layout config.json names (see {@link DecoderLayout#of}); an unknown one is a UserError. */
+    public DecoderLayout layout() {
+        return DecoderLayout.of(config(), dir.resolve(CONFIG_FILE));
+    }
+
+    /** The number of layers of {@code stack} (see {@link DecoderLayout.Stack#layerCount}). */
+    public int layerCount(DecoderLayout.Stack stack) {
+        return stack.layerCount(config(), names, dir.resolve(CONFIG_FILE));
+    }
+
     /**
      * {@code num_hidden_layers} of config.json; without a config, one more than the highest layer index among the
      * tensor names (see {@link TensorNames}).

@@ -75,9 +75,8 @@ final class MergeCommand implements Callable<Integer> {
             progress.finish();
             err.flush();
             double seconds = (System.nanoTime() - start) / 1e9;
-            spec.commandLine().getOut().printf("merged %d tensors (%s, %d layers) into %s in %.1f s (%s of source bytes)%n",
-                    plan.tasks().size(), plan.recipe().recipe().mergeMethod(),
-                    plan.config().path("num_hidden_layers").asInt(), written, seconds,
+            spec.commandLine().getOut().printf("merged %d tensors (%s, %s layers) into %s in %.1f s (%s of source bytes)%n",
+                    plan.tasks().size(), plan.recipe().recipe().mergeMethod(), plan.layersText(), written, seconds,
                     Sizes.rate(plan.sourceBytes() / seconds));
             return 0;
         } catch (NonFinite.Error e) {

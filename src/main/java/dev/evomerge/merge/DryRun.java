@@ -57,8 +57,8 @@ public final class DryRun {
         if (Files.exists(out)) {
             b.append("  ").append(out).append(" exists: the merge needs --overwrite\n");
         }
-        b.append(String.format(Locale.ROOT, "  %d tensors, %d layers: %s%n", plan.tasks().size(),
-                plan.config().path("num_hidden_layers").asInt(), byMethod.toString().replaceAll("[{}]", "")));
+        b.append(String.format(Locale.ROOT, "  %d tensors, %s layers: %s%n", plan.tasks().size(),
+                plan.layersText(), byMethod.toString().replaceAll("[{}]", "")));
         b.append(String.format(Locale.ROOT, "  read %s from %d sources; write %s (%s) in shards of at most %s%n",
                 bytes(plan.sourceBytes()), plan.sources().all().size(), bytes(plan.outputBytes()),
                 dtypes.keySet().stream().reduce((x, y) -> x + ", " + y).orElse("-"), bytes(maxShardBytes)));

@@ -2,6 +2,7 @@ package dev.evomerge.merge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.checkpoint.DecoderLayout;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.merge.recipe.LoadedRecipe;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.Objects;
  *
  * @param recipe          the recipe as loaded
  * @param tasks           output tensors in write order (embeddings, layers, head)
- * @param config          the output config.json (num_hidden_layers and torch_dtype updated)
+ * @param config          the output config.json (each layer stack's count key and torch_dtype updated)
  * @param tokenizerSource checkpoint whose tokenizer and generation files are copied, or null
  * @param sources         the opened sources
  * @param tokenizerConfig the output tokenizer_config.json when the recipe sets a {@code chat_template} (written in
@@ -36,6 +37,11 @@ public record MergePlan(LoadedRecipe recipe, List<TensorTask> tasks, ObjectNode 
     public MergePlan(LoadedRecipe recipe, List<TensorTask> tasks, ObjectNode config, Checkpoint tokenizerSource,
                      Sources sources, ObjectNode tokenizerConfig, List<String> warnings) {
         this(recipe, tasks, config, tokenizerSource, sources, tokenizerConfig, warnings, null);
+    }
+
+    /** The output's layer counts as text: "4", or "4 language_model + 2 vision_tower" for a multimodal model. */
+    public String layersText() {
+        return DecoderLayout.of(config, "the output config.json").layersText(config);
     }
 
     public List<TensorInfo> outputs() {

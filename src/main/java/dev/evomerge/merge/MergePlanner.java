@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
+import dev.evomerge.checkpoint.DecoderLayout;
 import dev.evomerge.checkpoint.TensorInfo;
 import dev.evomerge.checkpoint.TensorNames;
 import dev.evomerge.merge.methods.BaseModelUse;
@@ -52,34 +53,49 @@ public final class MergePlanner {
                 && recipe.slices().stream().allMatch(s -> s.baseModel() == null)) {
             throw new UserError(file + ": base_model: merge method " + method.name() + " needs a base_model");
         }
-        checkSameArchitecture(loaded, sources);
-        LayerPlan layers = loaded.plan(ref -> sources.get(ref).numHiddenLayers());
-        ParameterResolver params = ParameterResolver.withoutDefaults(layers);
+        DecoderLayout layout = checkSameArchitecture(loaded, sources);
+        List<DecoderLayout.Stack> stacks = layout.stacks();
+        LayerPlan layers = loaded.plan(ref -> sources.get(ref).layerCount(stacks.getFirst()));
+        ModelRef configFrom = recipe.baseModel() != null ? recipe.baseModel() : layers.embeddings().models().getFirst();
+        // The recipe's layer plan indexes the first stack; further stacks (a vision tower) are merged whole.
+        Map<DecoderLayout.Stack, LayerPlan> stackPlans = new LinkedHashMap<>();
+        stackPlans.put(stacks.getFirst(), layers);
+        for (DecoderLayout.Stack stack : stacks.subList(1, stacks.size())) {
+            if (sources.get(configFrom).layerCount(stack) > 0) {
+                stackPlans.put(stack, layers.wholeStack(ref -> sources.get(ref).layerCount(stack), file,
+                        stack.name()));
+            }
+        }
         long seed = recipe.seed() == null ? 0L : recipe.seed();
         DType outDtype = recipe.outDtype() != null ? dtype("out_dtype", recipe.outDtype())
                 : recipe.dtype() != null ? dtype("dtype", recipe.dtype()) : null;
 
         TokenizerChoice vocabulary = tokenizerChoice(recipe);
-        Planner p = new Planner(loaded, sources, method, params, seed, outDtype, vocabulary != null);
+        Planner p = new Planner(loaded, sources, method, ParameterResolver.withoutDefaults(layers), stacks.getFirst(),
+                seed, outDtype, vocabulary != null);
         List<TensorTask> tasks = new ArrayList<>();
         Checkpoint first = sources.get(layers.embeddings().models().getFirst());
         for (String name : first.names()) {
-            if (TensorNames.classify(name).layer() < 0 && !isHead(name)) {
+            if (layout.stackOf(name) == null && !layout.isPost(name)) {
                 tasks.add(p.task(name, layers.embeddings(), name, null));
             }
         }
-        for (LayerPlan.OutputLayer out : layers.layers()) {
-            LayerPlan.LayerInput lead = out.inputs().getFirst();
-            Checkpoint leadModel = sources.get(lead.model());
-            for (String name : leadModel.names()) {
-                if (TensorNames.classify(name).layer() == lead.layer()) {
-                    tasks.add(p.task(TensorNames.withLayer(name, out.index()), out, name, out));
+        for (Map.Entry<DecoderLayout.Stack, LayerPlan> e : stackPlans.entrySet()) {
+            DecoderLayout.Stack stack = e.getKey();
+            Planner sp = p.withParams(ParameterResolver.withoutDefaults(e.getValue()), stack);
+            for (LayerPlan.OutputLayer out : e.getValue().layers()) {
+                LayerPlan.LayerInput lead = out.inputs().getFirst();
+                Checkpoint leadModel = sources.get(lead.model());
+                for (String name : leadModel.names()) {
+                    if (stack.layerOf(name) == lead.layer()) {
+                        tasks.add(sp.task(stack.withLayer(name, out.index()), out, name, out));
+                    }
                 }
             }
         }
         Checkpoint last = sources.get(layers.head().models().getFirst());
         for (String name : last.names()) {
-            if (TensorNames.classify(name).layer() < 0 && isHead(name)) {
+            if (layout.isPost(name)) {
                 tasks.add(p.task(name, layers.head(), name, null));
             }
         }
@@ -87,10 +103,11 @@ public final class MergePlanner {
             throw new UserError(file + ": the recipe selects no tensors");
         }
 
-        ModelRef configFrom = recipe.baseModel() != null ? recipe.baseModel() : layers.embeddings().models().getFirst();
         ObjectNode config = sources.get(configFrom).config();
-        config.put("num_hidden_layers", layers.numLayers());
-        resizePerLayerLists(config, layers, sources);
+        for (Map.Entry<DecoderLayout.Stack, LayerPlan> e : stackPlans.entrySet()) {
+            e.getKey().setLayerCount(config, e.getValue().numLayers());
+            resizePerLayerLists(e.getKey(), config, e.getValue(), sources);
+        }
         DType written = tasks.getFirst().output().dtype();
         if (written.isFloatConvertible()) {
             config.put("torch_dtype", written.torchName());
@@ -176,7 +193,9 @@ public final class MergePlanner {
      * from (its slice's first source, the one whose tensor names it takes), so a frankenmerge keeps each layer's
      * attention type. A source whose list does not have one entry per layer is refused, naming the file and key.
      */
-    private static void resizePerLayerLists(ObjectNode config, LayerPlan layers, Sources sources) {
+    private static void resizePerLayerLists(DecoderLayout.Stack stack, ObjectNode outConfig, LayerPlan layers,
+                                            Sources sources) {
+        ObjectNode config = stack.configObject(outConfig);
         for (String key : PER_LAYER_KEYS) {
             if (!config.has(key)) {
                 continue;
@@ -187,10 +206,11 @@ public final class MergePlanner {
                 LayerPlan.LayerInput lead = layer.inputs().getFirst();
                 Checkpoint from = sources.get(lead.model());
                 JsonNode list = lists.computeIfAbsent(lead.model(),
-                        m -> from.config().get(key));
-                if (list == null || !list.isArray() || list.size() != from.numHiddenLayers()) {
-                    throw new UserError(from.dir().resolve(Checkpoint.CONFIG_FILE) + ": " + key + " must list one "
-                            + "entry per layer (" + from.numHiddenLayers() + "), but "
+                        m -> stack.configObject(from.config()).get(key));
+                int n = from.layerCount(stack);
+                if (list == null || !list.isArray() || list.size() != n) {
+                    throw new UserError(from.dir().resolve(Checkpoint.CONFIG_FILE) + ": " + path(stack, outConfig, key)
+                            + " must list one entry per layer (" + n + "), but "
                             + (list == null ? "is absent" : "has " + (list.isArray() ? list.size() : 1)));
                 }
                 out.add(list.get(lead.layer()));
@@ -198,10 +218,11 @@ public final class MergePlanner {
         }
     }
 
-    /** Final norm and lm_head come from the last slice (mergekit's post-weights); other non-layer tensors from the first. */
-    private static boolean isHead(String name) {
-        TensorNames.Group g = TensorNames.classify(name).group();
-        return g == TensorNames.Group.HEAD || g == TensorNames.Group.NORM;
+    /** {@code key} as a dotted path beside the stack's count key ({@code text_config.layer_types}). */
+    private static String path(DecoderLayout.Stack stack, ObjectNode config, String key) {
+        String countKey = stack.countKey(config);
+        int dot = countKey.lastIndexOf('.');
+        return dot < 0 ? key : countKey.substring(0, dot + 1) + key;
     }
 
     private static DType dtype(String field, String value) {
@@ -233,7 +254,11 @@ public final class MergePlanner {
         return params.isEmpty() ? "none" : params.stream().map(Param::name).collect(Collectors.joining(", "));
     }
 
-    private static void checkSameArchitecture(LoadedRecipe loaded, Sources sources) {
+    /**
+     * Every model needs a config.json and one architecture, with a decoder layout evomerge knows (refused with the
+     * list of known layouts otherwise); returns that layout.
+     */
+    private static DecoderLayout checkSameArchitecture(LoadedRecipe loaded, Sources sources) {
         Map.Entry<ModelRef, Checkpoint> ref = null;
         for (Map.Entry<ModelRef, Checkpoint> e : sources.all().entrySet()) {
             if (!e.getValue().hasConfig()) {
@@ -251,11 +276,17 @@ public final class MergePlanner {
                         + "; only models of one architecture can be merged");
             }
         }
+        return ref.getValue().layout();
     }
 
     /** Per-merge state for making tasks. */
     private record Planner(LoadedRecipe loaded, Sources sources, MergeMethod method, ParameterResolver params,
-                           long seed, DType outDtype, boolean vocabularyMerge) {
+                           DecoderLayout.Stack stack, long seed, DType outDtype, boolean vocabularyMerge) {
+
+        /** The same merge for the layers of {@code otherStack}, planned by {@code otherParams}' layer plan. */
+        Planner withParams(ParameterResolver otherParams, DecoderLayout.Stack otherStack) {
+            return new Planner(loaded, sources, method, otherParams, otherStack, seed, outDtype, vocabularyMerge);
+        }
 
         /**
          * @param outName   output tensor name
@@ -267,7 +298,7 @@ public final class MergePlanner {
             List<ModelRef> models = group.models();
             List<TensorTask.Input> inputs = new ArrayList<>(models.size());
             for (int i = 0; i < models.size(); i++) {
-                String name = layer == null ? leadName : TensorNames.withLayer(leadName, layer.inputs().get(i).layer());
+                String name = layer == null ? leadName : stack.withLayer(leadName, layer.inputs().get(i).layer());
                 inputs.add(input(models.get(i), name));
             }
             TensorInfo first = inputs.getFirst().info();

@@ -27,7 +27,7 @@ final class ModelCard {
             md.append(" with `").append(recipe.baseModel()).append("` as the base");
         }
         md.append(". ").append(plan.tasks().size()).append(" tensors, ")
-                .append(plan.config().path("num_hidden_layers").asInt()).append(" layers.\n\n");
+                .append(plan.layersText()).append(" layers.\n\n");
         plan.sources().all().values().parallelStream().forEach(Checkpoint::fileHashes);
         md.append("## Sources\n\n");
         Markdown.row(md, List.of("model", "file", "SHA-256"));

@@ -124,6 +124,38 @@ public record LayerPlan(Recipe recipe, List<PlannedSlice> slices, List<OutputLay
                 }
             }
         }
+        return build(recipe, normalized);
+    }
+
+    /**
+     * The plan of a further layer stack that a recipe's slices do not index (a multimodal model's vision tower, see
+     * {@code DecoderLayout}): one slice made of this plan's first slice, each source over its whole stack, with the
+     * same parameters and base. Its layers are merged like the embeddings, from the first slice's models, and within
+     * it layer i has gradient position i / (n - 1). For a {@code models:} recipe this is the recipe's own plan over the
+     * other stack. {@code numLayers} gives a model's layer count in that stack; all must be equal.
+     *
+     * @param stack names the stack in error messages
+     */
+    public LayerPlan wholeStack(ToIntFunction<ModelRef> numLayers, String sourceName, String stack) {
+        Slice first = slices.getFirst().slice();
+        List<SliceSource> sources = new ArrayList<>();
+        for (SliceSource s : first.sources()) {
+            int n = numLayers.applyAsInt(s.model());
+            if (n <= 0) {
+                throw new UserError(sourceName + ": '" + s.model() + "' has no " + stack + " layers; the " + stack
+                        + " is merged whole, so every model needs the same number of its layers");
+            }
+            if (!sources.isEmpty() && n != sources.getFirst().length()) {
+                throw new UserError(sourceName + ": '" + s.model() + "' has " + n + " " + stack + " layers but '"
+                        + sources.getFirst().model() + "' has " + sources.getFirst().length() + "; the " + stack
+                        + " is merged whole, so every model needs the same number of its layers");
+            }
+            sources.add(new SliceSource(s.model(), 0, n, s.parameters()));
+        }
+        return build(recipe, List.of(new Slice(sources, first.baseModel(), null, first.parameters())));
+    }
+
+    private static LayerPlan build(Recipe recipe, List<Slice> normalized) {
         List<PlannedSlice> planned = new ArrayList<>();
         List<OutputLayer> layers = new ArrayList<>();
         for (int i = 0; i < normalized.size(); i++) {
