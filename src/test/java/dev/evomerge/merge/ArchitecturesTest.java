@@ -237,6 +237,35 @@ class ArchitecturesTest {
     }
 
     @Test
+    void aDryRunOfALlavaFrankenmergeShowsBothStacks() throws IOException {
+        FamilyCheckpoints.Family llava = FamilyCheckpoints.all().stream().filter(f -> f.name().equals("llava"))
+                .findFirst().orElseThrow();
+        MergeCommandTest.Run r = merge(llava, """
+                merge_method: passthrough
+                slices:
+                  - sources: [{model: a, layer_range: [0, 2]}]
+                  - sources: [{model: b, layer_range: [1, 4]}]
+                """, "dry", "--dry-run");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains(" tensors, 5 language_model + 2 vision_tower layers: "), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("model.language_model.layers.4.mlp.up_proj.weight ")
+                && l.endsWith(" b:model.language_model.layers.3.mlp.up_proj.weight")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("model.vision_tower.vision_model.encoder.layers.1.mlp.fc1"
+                + ".weight ") && l.endsWith(" a:model.vision_tower.vision_model.encoder.layers.1.mlp.fc1.weight")),
+                r.out());
+    }
+
+    @Test
+    void theDocsListEveryKnownLayout() throws IOException {
+        String docs = Files.readString(Path.of("docs/merging.md"));
+        String section = docs.substring(docs.indexOf("## Architectures"), docs.indexOf("## Methods"));
+        for (DecoderLayout l : DecoderLayout.KNOWN) {
+            assertTrue(section.contains(l.family()), l.family());
+            l.architectures().forEach(a -> assertTrue(section.contains("`" + a + "`"), a));
+        }
+    }
+
+    @Test
     void anUnknownLayoutIsRefusedWithTheKnownOnes() throws IOException {
         FamilyCheckpoints.Family llama = FamilyCheckpoints.all().getFirst();
         FamilyCheckpoints.Family foo = new FamilyCheckpoints.Family("foo", """
