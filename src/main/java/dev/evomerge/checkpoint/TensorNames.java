@@ -39,7 +39,8 @@ public final class TensorNames {
             return new TensorRole(layer, layerGroup(rest));
         }
         String n = name.toLowerCase(java.util.Locale.ROOT);
-        if (n.startsWith("lm_head.") || n.equals("output.weight") || n.startsWith("embed_out.")) {
+        if (n.startsWith("lm_head.") || n.contains(".lm_head.") || n.equals("output.weight")
+                || n.startsWith("embed_out.")) {
             return new TensorRole(-1, Group.HEAD);
         }
         if (n.contains("embed_tokens") || n.contains("wte.") || n.contains("tok_embeddings")

@@ -35,6 +35,11 @@ class TensorNamesTest {
         "encoder.blocks.9.something.weight, 9, OTHER",
         "model.rotary_emb.inv_freq, -1, OTHER",
         "vision_layers.1.x, -1, OTHER",
+        // multimodal language models (LLaVA, Gemma 3): transformers' older and newer names
+        "language_model.lm_head.weight, -1, HEAD",
+        "language_model.model.embed_tokens.weight, -1, EMBEDDING",
+        "model.language_model.embed_tokens.weight, -1, EMBEDDING",
+        "model.vision_tower.vision_model.embeddings.position_embedding.weight, -1, OTHER",
     })
     void classifiesLlamaFamilyAndGenericNames(String name, int layer, Group group) {
         assertEquals(new TensorRole(layer, group), TensorNames.classify(name));
