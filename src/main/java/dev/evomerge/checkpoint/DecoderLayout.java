@@ -209,12 +209,12 @@ public record DecoderLayout(String family, List<String> architectures, List<Stri
         JsonNode t = config.get("model_type");
         String modelType = t != null && t.isTextual() ? t.textValue() : null;
         for (DecoderLayout l : KNOWN) {
-            if (l.architectures.contains(architecture)) {
+            if (architecture != null && l.architectures.contains(architecture)) {
                 return l;
             }
         }
         for (DecoderLayout l : KNOWN) {
-            if (l.modelTypes.contains(modelType)) {
+            if (modelType != null && l.modelTypes.contains(modelType)) {
                 return l;
             }
         }

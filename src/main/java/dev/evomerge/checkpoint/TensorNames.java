@@ -4,10 +4,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Maps tensor names to their decoder layer and functional group, for per-layer gradients, filters and layer
- * stacking. Exact for the Llama/Mistral/Qwen2 naming of transformers
- * ({@code model.layers.N.self_attn.q_proj.weight}); other families fall back to the first {@code layers.N.},
- * {@code h.N.} or {@code blocks.N.} component and keyword matching.
+ * Maps tensor names to their decoder layer and functional group (embeddings, attention, MLP, norms, head), for
+ * vocabulary merges, weight filters and checkpoints without a config. Exact for the Llama/Mistral/Qwen2 naming of
+ * transformers ({@code model.layers.N.self_attn.q_proj.weight}); other families fall back to the first
+ * {@code layers.N.}, {@code h.N.} or {@code blocks.N.} component and keyword matching. Merges index layers through
+ * {@link DecoderLayout}, which knows each family's layer stacks.
  */
 public final class TensorNames {
     /** What a tensor does; merge recipes filter on these (mergekit's self_attn / mlp / norm filters). */
