@@ -345,8 +345,6 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
             genes.setRequiresGradient(true);
             int to;
             for (int from = 0; from < docs.size(); from = to) {
-                // The merged weights are rebuilt per chunk: each backward frees the graph it walked.
-                Map<String, NDArray> weights = merged(fm, genes);
                 int t = 0;
                 to = from;
                 while (to < docs.size() && (to == from
@@ -370,10 +368,14 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
                 if (total == 0) {
                     continue;
                 }
-                try (TrainableLlama model = TrainableLlama.over(fm, config, weights)) {
+                // One scope per chunk: its merged weights and activations are freed before the next chunk allocates
+                // the same sizes again (the allocator reuses them), so a step holds one chunk's arrays, not all.
+                // The merged weights are rebuilt per chunk anyway: each backward frees the graph it walked.
+                try (NDScope chunk = new NDScope(); NDManager cm = fm.newSubManager();
+                     TrainableLlama model = TrainableLlama.over(cm, config, merged(cm, genes))) {
                     // loss() is the mean over the chunk's weights; times their sum it is the chunk's share of the
                     // slice's loss (all weights sum to 1).
-                    NDArray l = model.loss(fm, ids, w, b, t).mul(scalar(fm, total));
+                    NDArray l = model.loss(cm, ids, w, b, t).mul(scalar(cm, total));
                     gc.backward(l);
                     loss += l.getFloat();
                 }
