@@ -30,11 +30,15 @@ import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * The search-slice loss of a task-arithmetic merge as a differentiable function of the space's weight genes
- * (AdaMerging-style, Yang et al. ICLR 2024, but supervised on the search slice's targets).
+ * The search-slice loss of a task-arithmetic, TIES or DARE merge as a differentiable function of the space's weight
+ * genes (AdaMerging-style, Yang et al. ICLR 2024, but supervised on the search slice's targets).
  *
  * <p>Per tensor, task arithmetic is {@code out = b + lambda * (sum_j w_j (x_j - b)) / D} with D = sum_j w_j when
- * {@code normalize} is set, else 1 (mergekit's generalized task arithmetic without sparsification). Each weight
+ * {@code normalize} is set, else 1 (mergekit's generalized task arithmetic without sparsification). The sparsified
+ * methods (TIES, DARE, ...) put {@code sd_j}, the task vector masked and rescaled by the method's own code
+ * ({@link TaskVectors}), in place of {@code x_j - b}: the masks depend on the densities and the seed, not on a weight,
+ * so they are computed once. TIES's sign election does depend on the weights; it is taken at each genome (see
+ * {@link #elected}), so the forward pass builds exactly the engine's merge. Each weight
  * {@code w_j} of a tensor is an affine function of at most one gene (the space maps a gene g in [0, 1] to
  * {@code min + g (max - min)}); which gene, and its slope, is read off the merge plans of the genome and of the genome
  * with each gene moved, so the layer groups, filters and slices are the space's own decoding, not a second copy of it.
@@ -44,7 +48,7 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Memory: one float32 copy of the base, plus per tensor whose weights a trainable gene moves the task vectors of
  * the sources with trainable weights and one sum of the fixed ones; tensors no trainable gene touches are kept merged.
  * The forward pass builds the merged weights in the autograd graph (one more model-size float32 copy while a step
- * runs). The masks of TIES/DARE are not modelled: such spaces are refused.
+ * runs). Under sign election every source's vector is held (see {@link Term}).
  */
 public final class MergeGradient implements GradientOracle, AutoCloseable {
     /**
@@ -82,7 +86,7 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
     }
 
     /**
-     * The loss around genome {@code at} of {@code space} (a single-method task_arithmetic parameter space), over the
+     * The loss around genome {@code at} of {@code space} (a parameter space over one task-arithmetic method), over the
      * sources {@code merger} holds open, on {@code slice}'s targets tokenized with {@code tokenizer}.
      */
     public static MergeGradient create(MergeSpace space, CandidateMerger merger, SearchSlice slice, Path tokenizer,
