@@ -133,6 +133,30 @@ final class TaskArithmeticMerge extends AbstractMerge {
         BlockMerge.runAll(ex, plan.in, plan::merge, out);
     }
 
+    /** Steps 1 to 3 of the class comment, the weights not yet applied (see {@link TaskVectors}). */
+    TaskVectors taskVectors(TensorInput in, Execution ex) {
+        Checks.base(this, in);
+        Params p = Params.resolve(this, in);
+        float[] b = in.base();
+        int n = b.length;
+        int models = in.modelCount();
+        float[][] xs = new float[models][];
+        for (int j = 0; j < models; j++) {
+            xs[j] = in.model(j);
+        }
+        Plan plan = plan(p, in.tensorName(), in.shape(), in.seed(), Inputs.of(b, xs, n), ex);
+        float[][] sd = new float[models][n];
+        float[] chunk = new float[Blocks.CHUNK];
+        for (int j = 0; j < models; j++) {
+            for (int lo = 0; lo < n; lo += Blocks.CHUNK) {
+                int len = Math.min(Blocks.CHUNK, n - lo);
+                plan.sp[j].apply(xs[j], b, lo, len, plan.scale[j], chunk, plan.simd);
+                System.arraycopy(chunk, 0, sd[j], lo, len);
+            }
+        }
+        return new TaskVectors(sd, consensus, plan.countSigns, plan.normalize, plan.lambda);
+    }
+
     @Override
     boolean streams(TensorSpec spec) {
         return true;

@@ -4,11 +4,16 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.evomerge.UserError;
 import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.TensorTask;
+import dev.evomerge.merge.methods.Execution;
+import dev.evomerge.merge.methods.MergeMethods;
+import dev.evomerge.merge.methods.TaskVectors;
+import dev.evomerge.merge.methods.TensorInput;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.TextTokenizer;
 import dev.evomerge.search.CandidateMerger;
@@ -22,13 +27,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ForkJoinPool;
 
 /**
- * The search-slice loss of a task-arithmetic merge as a differentiable function of the space's weight genes
- * (AdaMerging-style, Yang et al. ICLR 2024, but supervised on the search slice's targets).
+ * The search-slice loss of a task-arithmetic, TIES or DARE merge as a differentiable function of the space's weight
+ * genes (AdaMerging-style, Yang et al. ICLR 2024, but supervised on the search slice's targets).
  *
  * <p>Per tensor, task arithmetic is {@code out = b + lambda * (sum_j w_j (x_j - b)) / D} with D = sum_j w_j when
- * {@code normalize} is set, else 1 (mergekit's generalized task arithmetic without sparsification). Each weight
+ * {@code normalize} is set, else 1 (mergekit's generalized task arithmetic without sparsification). The sparsified
+ * methods (TIES, DARE, ...) put {@code sd_j}, the task vector masked and rescaled by the method's own code
+ * ({@link TaskVectors}), in place of {@code x_j - b}: the masks depend on the densities and the seed, not on a weight,
+ * so they are computed once. TIES's sign election does depend on the weights; it is taken at each genome (see
+ * {@link #elected}), so the forward pass builds exactly the engine's merge. Each weight
  * {@code w_j} of a tensor is an affine function of at most one gene (the space maps a gene g in [0, 1] to
  * {@code min + g (max - min)}); which gene, and its slope, is read off the merge plans of the genome and of the genome
  * with each gene moved, so the layer groups, filters and slices are the space's own decoding, not a second copy of it.
@@ -38,7 +48,7 @@ import java.util.Objects;
  * <p>Memory: one float32 copy of the base, plus per tensor whose weights a trainable gene moves the task vectors of
  * the sources with trainable weights and one sum of the fixed ones; tensors no trainable gene touches are kept merged.
  * The forward pass builds the merged weights in the autograd graph (one more model-size float32 copy while a step
- * runs). The masks of TIES/DARE are not modelled: such spaces are refused.
+ * runs). Under sign election every source's vector is held (see {@link Term}).
  */
 public final class MergeGradient implements GradientOracle, AutoCloseable {
     /**
@@ -46,14 +56,16 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
      * search slice (600 rows of about 25 tokens) takes two passes; activations grow with tokens x hidden x layers.
      */
     static final int CHUNK_TOKENS = 8192;
-    private static final String METHOD = "task_arithmetic";
 
     /**
-     * One merged tensor: constant, or base + lambda (fixed + sum_j w_j tau_j) / D with some w_j trainable (fixed: the
-     * sum over sources whose weight no trainable gene moves, null when there are none).
+     * One merged tensor: constant, or base + lambda (fixed + sum_j w_j tau_j) / D with some w_j trainable (tau_j the
+     * method's sparsified task vectors; fixed: the sum over sources whose weight no trainable gene moves, null when
+     * there are none). Under TIES's sign election ({@code consensus}) every source keeps its own tau (gene -1 where
+     * its weight is fixed), since which elements it contributes depends on all the weights.
      */
     private record Term(String name, NDArray constant, NDArray base, NDArray fixed, double fixedWeight,
-                        int[] genes, double[] w0, double[] slope, NDArray[] tau, double lambda, boolean normalize) {
+                        int[] genes, double[] w0, double[] slope, NDArray[] tau, double lambda, boolean normalize,
+                        boolean consensus, boolean countSigns) {
     }
 
     private final NDManager manager;
@@ -74,15 +86,17 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
     }
 
     /**
-     * The loss around genome {@code at} of {@code space} (a single-method task_arithmetic parameter space), over the
+     * The loss around genome {@code at} of {@code space} (a parameter space over one task-arithmetic method), over the
      * sources {@code merger} holds open, on {@code slice}'s targets tokenized with {@code tokenizer}.
      */
     public static MergeGradient create(MergeSpace space, CandidateMerger merger, SearchSlice slice, Path tokenizer,
                                        Genome at, int threads) {
         Objects.requireNonNull(tokenizer, "tokenizer");
-        if (space.dfs() != null || !space.methods().equals(List.of(METHOD))) {
-            throw new UserError("gradient refinement needs a parameter-space search over " + METHOD + " alone, but "
-                    + space.file() + " searches " + (space.dfs() != null ? "a layer path" : space.methods()));
+        if (space.dfs() != null || space.methods().size() != 1
+                || !TaskVectors.covers(MergeMethods.get(space.methods().getFirst()))) {
+            throw new UserError("gradient refinement needs a parameter-space search over one task-arithmetic method"
+                    + " (task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs, della), but " + space.file()
+                    + " searches " + (space.dfs() != null ? "a layer path" : space.methods()));
         }
         MergePlan plan = merger.plan(space.decode(at).recipe(), "refinement");
         ModelConfig config = ModelConfig.fromJson(plan.config());
@@ -115,8 +129,9 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
         try {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, threads));
             List<Term> terms = new ArrayList<>();
+            Execution ex = Execution.on(ForkJoinPool.commonPool());
             for (int t = 0; t < tasks; t++) {
-                terms.add(term(root, plan.tasks().get(t), geneOf[t], slopeOf[t]));
+                terms.add(term(root, plan.tasks().get(t), geneOf[t], slopeOf[t], ex));
             }
             TargetDocs docs;
             try (TextTokenizer tok = TextTokenizer.load(tokenizer)) {
@@ -183,46 +198,64 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
         return merger.plan(space.decode(new Genome(genes)).recipe(), "refinement probe");
     }
 
-    private static Term term(NDManager m, TensorTask task, int[] geneOf, double[] slopeOf) {
+    private static Term term(NDManager m, TensorTask task, int[] geneOf, double[] slopeOf, Execution ex) {
         String name = task.output().name();
         Shape shape = new Shape(task.output().shape());
         if (task.isCopy()) {
             TensorTask.Input in = task.models().getFirst();
             return constant(name, m.create(in.source().readFloats(in.name()), shape));
         }
-        if (!task.method().name().equals(METHOD)) {
-            throw new UserError("gradient refinement models " + METHOD + " only, but tensor " + name + " is merged with "
-                    + task.method().name());
-        }
         float[] base = task.base().source().readFloats(task.base().name());
         int models = task.models().size();
-        double lambda = task.globalParams().getOrDefault("lambda", 1.0);
-        boolean normalize = task.globalParams().getOrDefault("normalize", 0.0) != 0;
+        float[][] xs = new float[models][];
+        for (int j = 0; j < models; j++) {
+            TensorTask.Input in = task.models().get(j);
+            xs[j] = in.source().readFloats(in.name());
+        }
+        TensorInput input = new TensorInput(name, task.output().shape(), base, xs, task.modelParams(),
+                task.globalParams(), task.seed());
+        // The masks and rescale factors depend on the densities and the seed, never on a weight: fixed once here.
+        TaskVectors tv = TaskVectors.of(task.method(), input, ex);
+        float[][] sd = tv.sparsified();
+        boolean tunedAny = false;
+        for (int g : geneOf) {
+            tunedAny |= g >= 0;
+        }
+        if (tv.consensus()) {
+            if (!tunedAny) {
+                return constant(name, m.create(task.method().merge(input, ex), shape));
+            }
+            double[] w0 = new double[models];
+            double[] slope = new double[models];
+            NDArray[] taus = new NDArray[models];
+            for (int j = 0; j < models; j++) {
+                w0[j] = task.modelParams().get(j).get("weight");
+                slope[j] = geneOf[j] >= 0 ? slopeOf[j] : 0;
+                taus[j] = m.create(sd[j], shape);
+            }
+            return new Term(name, null, m.create(base, shape), null, 0, geneOf.clone(), w0, slope, taus,
+                    tv.lambda(), tv.normalize(), true, tv.countSigns());
+        }
         float[] fixed = new float[base.length];
         double fixedWeight = 0;
         List<Integer> tuned = new ArrayList<>();
         List<NDArray> taus = new ArrayList<>();
         for (int j = 0; j < models; j++) {
-            TensorTask.Input in = task.models().get(j);
-            float[] x = in.source().readFloats(in.name());
             double w = task.modelParams().get(j).get("weight");
             if (geneOf[j] >= 0) {
-                for (int k = 0; k < x.length; k++) {
-                    x[k] -= base[k];
-                }
                 tuned.add(j);
-                taus.add(m.create(x, shape));
+                taus.add(m.create(sd[j], shape));
             } else {
                 fixedWeight += w;
-                for (int k = 0; k < x.length; k++) {
-                    fixed[k] += (float) w * (x[k] - base[k]);
+                for (int k = 0; k < base.length; k++) {
+                    fixed[k] += (float) w * sd[j][k];
                 }
             }
         }
         if (tuned.isEmpty()) {
-            double div = normalize ? divisor(fixedWeight) : 1;
+            double div = tv.normalize() ? divisor(fixedWeight) : 1;
             for (int k = 0; k < base.length; k++) {
-                base[k] += (float) (lambda * fixed[k] / div);
+                base[k] += (float) (tv.lambda() * fixed[k] / div);
             }
             return constant(name, m.create(base, shape));
         }
@@ -236,11 +269,12 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
             slope[i] = slopeOf[j];
         }
         return new Term(name, null, m.create(base, shape), tuned.size() == models ? null : m.create(fixed, shape),
-                fixedWeight, genes, w0, slope, taus.toArray(NDArray[]::new), lambda, normalize);
+                fixedWeight, genes, w0, slope, taus.toArray(NDArray[]::new), tv.lambda(), tv.normalize(), false,
+                false);
     }
 
     private static Term constant(String name, NDArray value) {
-        return new Term(name, value, null, null, 0, null, null, null, null, 1, false);
+        return new Term(name, value, null, null, 0, null, null, null, null, 1, false, false, false);
     }
 
     /** mergekit's divisor: the weights' sum, or 1 when it is (nearly) zero. */
@@ -315,8 +349,6 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
             genes.setRequiresGradient(true);
             int to;
             for (int from = 0; from < docs.size(); from = to) {
-                // The merged weights are rebuilt per chunk: each backward frees the graph it walked.
-                Map<String, NDArray> weights = merged(fm, genes);
                 int t = 0;
                 to = from;
                 while (to < docs.size() && (to == from
@@ -340,10 +372,14 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
                 if (total == 0) {
                     continue;
                 }
-                try (TrainableLlama model = TrainableLlama.over(fm, config, weights)) {
+                // One scope per chunk: its merged weights and activations are freed before the next chunk allocates
+                // the same sizes again (the allocator reuses them), so a step holds one chunk's arrays, not all.
+                // The merged weights are rebuilt per chunk anyway: each backward frees the graph it walked.
+                try (NDScope chunk = new NDScope(); NDManager cm = fm.newSubManager();
+                     TrainableLlama model = TrainableLlama.over(cm, config, merged(cm, genes))) {
                     // loss() is the mean over the chunk's weights; times their sum it is the chunk's share of the
                     // slice's loss (all weights sum to 1).
-                    NDArray l = model.loss(fm, ids, w, b, t).mul(scalar(fm, total));
+                    NDArray l = model.loss(cm, ids, w, b, t).mul(scalar(cm, total));
                     gc.backward(l);
                     loss += l.getFloat();
                 }
@@ -357,12 +393,31 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
         return new Gradient(loss, out);
     }
 
+    /** The merged tensors at {@code genome}, as the forward pass sees them (float32, by output tensor name). */
+    Map<String, float[]> weights(Genome genome) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (NDManager fm = manager.newSubManager()) {
+            float[] offsets = new float[origin.length];
+            for (int i = 0; i < origin.length; i++) {
+                offsets[i] = (float) (genome.gene(i) - origin[i]);
+            }
+            for (var e : merged(fm, fm.create(offsets, new Shape(origin.length))).entrySet()) {
+                out.put(e.getKey(), e.getValue().toFloatArray());
+            }
+        }
+        return out;
+    }
+
     /** Every tensor of the merge at {@code origin + genes}, built in the autograd graph. */
     private Map<String, NDArray> merged(NDManager fm, NDArray genes) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Term term : terms) {
             if (term.constant() != null) {
                 out.put(term.name(), term.constant());
+                continue;
+            }
+            if (term.consensus()) {
+                out.put(term.name(), elected(fm, genes, term));
                 continue;
             }
             NDArray mixed = term.fixed(); // null when every source's weight is trainable
@@ -387,6 +442,52 @@ public final class MergeGradient implements GradientOracle, AutoCloseable {
             out.put(term.name(), term.base().add(mixed));
         }
         return out;
+    }
+
+    /**
+     * TIES's merge of one tensor (see {@link TaskVectors}) at {@code origin + genes}, in the graph. The elected sign
+     * and the agreement masks {@code a_j} are step functions of the weights: they are taken at this genome and enter
+     * as constants, so the value equals the merge engine's and the gradient is that of the smooth piece the genome
+     * lies in, d/dw_k [sum_j a_j w_j sd_j / sum_j a_j w_j] = a_k (sd_k - out) / D per element (with normalize).
+     */
+    private NDArray elected(NDManager fm, NDArray genes, Term term) {
+        int models = term.tau().length;
+        NDArray[] w = new NDArray[models];
+        NDArray[] wd = new NDArray[models];
+        NDArray vote = null;
+        for (int j = 0; j < models; j++) {
+            w[j] = term.genes()[j] < 0 ? scalar(fm, (float) term.w0()[j])
+                    : genes.get(term.genes()[j]).mul(scalar(fm, (float) term.slope()[j]))
+                            .add(scalar(fm, (float) term.w0()[j]));
+            wd[j] = term.tau()[j].mul(w[j]);
+            NDArray v = wd[j].stopGradient();
+            v = term.countSigns() ? v.sign() : v;
+            vote = vote == null ? v : vote.add(v);
+        }
+        NDArray positive = vote.gte(0f);
+        NDArray negative = positive.logicalNot();
+        NDArray mixed = null;
+        NDArray divisor = null;
+        for (int j = 0; j < models; j++) {
+            NDArray d = wd[j].stopGradient();
+            NDArray agree = positive.logicalAnd(d.gt(0f)).logicalOr(negative.logicalAnd(d.lt(0f)))
+                    .toType(DataType.FLOAT32, false);
+            NDArray part = wd[j].mul(agree);
+            mixed = mixed == null ? part : mixed.add(part);
+            if (term.normalize()) {
+                NDArray share = agree.mul(w[j]);
+                divisor = divisor == null ? share : divisor.add(share);
+            }
+        }
+        if (term.normalize()) {
+            // The engine divides by 1 where no source agrees (the divisor is exactly 0 there, and so is mixed).
+            divisor = divisor.add(divisor.stopGradient().eq(0f).toType(DataType.FLOAT32, false));
+            mixed = mixed.div(divisor);
+        }
+        if (term.lambda() != 1) {
+            mixed = mixed.mul(scalar(fm, (float) term.lambda()));
+        }
+        return term.base().add(mixed);
     }
 
     /** A scalar the autograd graph may keep (see TrainableLlama's note on DJL's temporary number tensors). */
