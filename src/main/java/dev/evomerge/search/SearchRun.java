@@ -163,26 +163,14 @@ public final class SearchRun {
             SearchSlice slice = wiring.slice();
             Map<String, Path> references = wiring.references();
 
-            Map<String, Map<String, Double>> sourceScores = new LinkedHashMap<>();
             // Scoring the sources and the finish's held-out re-scoring take minutes on real-size models: show progress.
             Progress.Factory progress = log == null ? Progress.Factory.NONE
                     : Progress.Factory.to(log, System.console() != null);
-            try (RuntimeEvaluator ev = new RuntimeEvaluator(shared, progress)) {
-                for (var ref : references.entrySet()) {
-                    int layers = merger.checkpoint(ref.getValue()).numHiddenLayers();
-                    Candidate c = new Candidate(null, LayerPath.identity(layers),
-                            List.of(ref.getValue().toString()));
-                    if (log != null) {
-                        log.println("evomerge: scoring source " + ref.getKey() + " on the search slice");
-                        log.flush();
-                    }
-                    Map<String, Double> scores = ev.evaluate(c, Double.NEGATIVE_INFINITY).scores();
-                    sourceScores.put(ref.getKey(), scores);
-                    if (log != null) {
-                        log.println("evomerge: source " + ref.getKey() + " search-slice scores " + scores);
-                        log.flush();
-                    }
-                }
+            // The sources' search-slice scores are constant for a run (its inputs cannot change): journaled at the
+            // start, a resume reads them back instead of scoring every source again.
+            Map<String, Map<String, Double>> sourceScores = resume ? journaledSourceScores(resumed.header()) : null;
+            if (sourceScores == null) {
+                sourceScores = scoreSources(shared, progress, merger, references, log);
             }
 
             // A resumed run keeps the constants it journaled: its candidates were scored by them.
@@ -213,7 +201,7 @@ public final class SearchRun {
             SearchLoop.LoopResult result;
             try (backend) {
                 result = resume ? loop.resume(runDir, resumed)
-                        : loop.start(runDir, header(runId, strategy, o, space, inputs, retention));
+                        : loop.start(runDir, header(runId, strategy, o, space, inputs, retention, sourceScores));
             }
             double searchSeconds = (System.nanoTime() - t0) / 1e9;
             RunOutputs.write(runDir, runId, result.entries(), o.topK(), spaceDir);
@@ -331,7 +319,8 @@ public final class SearchRun {
     }
 
     private static ObjectNode header(String runId, Strategy strategy, RunOptions o, MergeSpace space,
-                                     ObjectNode inputs, Objective.Retention retention) {
+                                     ObjectNode inputs, Objective.Retention retention,
+                                     Map<String, Map<String, Double>> sourceScores) {
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("run_id", runId);
         header.put("strategy", strategy.name());
@@ -344,7 +333,54 @@ public final class SearchRun {
         if (retention != null) {
             header.set(Normalization.HEADER, Normalization.toJson(retention));
         }
+        ObjectNode sources = header.putObject(SOURCE_SCORES);
+        sourceScores.forEach((name, scores) -> {
+            ObjectNode x = sources.putObject(name);
+            scores.forEach(x::put);
+        });
         return header;
+    }
+
+    /** Each source (and the base) alone on the search slice, in {@code references}' order. */
+    private static Map<String, Map<String, Double>> scoreSources(RuntimeEvaluator.Shared shared,
+                                                                 Progress.Factory progress, CandidateMerger merger,
+                                                                 Map<String, Path> references, PrintWriter log) {
+        Map<String, Map<String, Double>> sourceScores = new LinkedHashMap<>();
+        try (RuntimeEvaluator ev = new RuntimeEvaluator(shared, progress)) {
+            for (var ref : references.entrySet()) {
+                int layers = merger.checkpoint(ref.getValue()).numHiddenLayers();
+                Candidate c = new Candidate(null, LayerPath.identity(layers), List.of(ref.getValue().toString()));
+                if (log != null) {
+                    log.println("evomerge: scoring source " + ref.getKey() + " on the search slice");
+                    log.flush();
+                }
+                Map<String, Double> scores = ev.evaluate(c, Double.NEGATIVE_INFINITY).scores();
+                sourceScores.put(ref.getKey(), scores);
+                if (log != null) {
+                    log.println("evomerge: source " + ref.getKey() + " search-slice scores " + scores);
+                    log.flush();
+                }
+            }
+        }
+        return sourceScores;
+    }
+
+    /** Journal header field: each source's search-slice scores, in the order the run scored them. */
+    static final String SOURCE_SCORES = "source_search_scores";
+
+    /** The source scores a run journaled at its start, or null for a journal from before they were kept. */
+    private static Map<String, Map<String, Double>> journaledSourceScores(JsonNode header) {
+        JsonNode n = header.get(SOURCE_SCORES);
+        if (n == null || !n.isObject()) {
+            return null;
+        }
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(source -> {
+            Map<String, Double> scores = new LinkedHashMap<>();
+            source.getValue().fields().forEachRemaining(t -> scores.put(t.getKey(), t.getValue().asDouble()));
+            out.put(source.getKey(), scores);
+        });
+        return out;
     }
 
     private static CandidateMerger.L2Ceiling ceiling(RunOptions o, GateFile gates) {

@@ -110,6 +110,7 @@ class RunManagementTest {
         CommandRun r = CommandRun.main("search", "--resume", grown.toString(), "--budget", "4");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.err().contains("budget raised from 2 to 4"), r.err());
+        assertFalse(r.err().contains("scoring source"), "the journaled source scores are read back: " + r.err());
         assertTrue(r.out().contains("(2 evaluated now, 2 from the journal)"), r.out());
         assertEquals(4, Journal.read(grown.resolve(Journal.FILE)).entries().size());
         JsonNode runJson = new ObjectMapper().readTree(grown.resolve("run.json").toFile());
