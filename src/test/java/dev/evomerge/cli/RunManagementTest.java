@@ -33,15 +33,31 @@ class RunManagementTest {
     static Path dir;
     static Path results;
 
+    /** The recipe the run starts from (plain values the space can express: lambda is one of its values). */
+    static Path startFrom;
+
+    /** One small gated GA run, started from a recipe with a time limit it does not reach: the run every test reads. */
     @BeforeAll
     static void search() throws IOException {
         TinySearchFiles.write(dir);
         TinySearchFiles.writeGates(dir);
         results = dir.resolve("results");
+        startFrom = Files.writeString(dir.resolve("start.yaml"), """
+                merge_method: task_arithmetic
+                base_model: models/base
+                parameters:
+                  lambda: 0.5
+                models:
+                  - model: models/a
+                    parameters: {weight: 0.3}
+                  - model: models/b
+                    parameters: {weight: 0.6}
+                dtype: float32
+                """);
         CommandRun r = CommandRun.main("search", dir.resolve("space.yaml").toString(), "--suite",
                 TinySearchFiles.SUITE.toString(), "--gates", dir.resolve("gates.yaml").toString(), "--strategy",
-                "random", "--budget", "2", "--population", "2", "--threads", "2", "--top", "1", "--out",
-                results.toString(), "--run-id", "done");
+                "ga", "--budget", "2", "--population", "2", "--threads", "2", "--top", "1", "--start-from",
+                startFrom.toString(), "--time-limit", "1h30m", "--out", results.toString(), "--run-id", "done");
         assertEquals(0, r.exit(), r.err() + r.out());
     }
 
@@ -124,30 +140,13 @@ class RunManagementTest {
     }
 
     @Test
-    void startFromSeedsTheSearchWithARecipeAndTheTimeLimitIsRecorded() throws IOException {
-        Path recipe = Files.writeString(dir.resolve("start.yaml"), """
-                merge_method: task_arithmetic
-                base_model: models/base
-                parameters:
-                  lambda: 0.5
-                models:
-                  - model: models/a
-                    parameters: {weight: 0.3}
-                  - model: models/b
-                    parameters: {weight: 0.6}
-                dtype: float32
-                """);
-        CommandRun r = CommandRun.main("search", dir.resolve("space.yaml").toString(), "--suite",
-                TinySearchFiles.SUITE.toString(), "--strategy", "ga", "--population", "2", "--budget", "2",
-                "--threads", "2", "--start-from", recipe.toString(), "--time-limit", "1h30m", "--out",
-                results.toString(), "--run-id", "seeded");
-        assertEquals(0, r.exit(), r.err() + r.out());
-        Journal.Contents j = Journal.read(results.resolve("seeded").resolve(Journal.FILE));
-        Genome start = SearchSpaces.load(dir.resolve("space.yaml")).encode(LoadedRecipe.load(recipe).recipe());
+    void startFromSeedsTheSearchWithTheRecipeAndTheTimeLimitIsRecorded() {
+        Journal.Contents j = Journal.read(results.resolve("done").resolve(Journal.FILE));
+        Genome start = SearchSpaces.load(dir.resolve("space.yaml")).encode(LoadedRecipe.load(startFrom).recipe());
         assertTrue(j.entries().stream().anyMatch(e -> e.genome().equals(start)),
                 "generation 0 holds the recipe's genome " + start + ": " + j.entries());
         assertEquals(5400, j.header().get("run").get("time_limit_seconds").asInt());
-        assertEquals(recipe.toAbsolutePath().toString(), j.header().get("run").get("start_from").asText());
+        assertEquals(startFrom.toAbsolutePath().toString(), j.header().get("run").get("start_from").asText());
     }
 
     @Test
