@@ -171,6 +171,25 @@ class RunManagementTest {
         assertTrue(errors.getFirst().contains("start-from recipe " + recipe) && errors.getFirst().contains(
                 "lambda = 0.7 is not one of the space's values"), r.err());
         assertFalse(Files.exists(results.resolve("off")), "refused before the run directory is made");
+
+        // A value the space has no gene for is not dropped silently: the search would start from another model.
+        Path unsearched = Files.writeString(dir.resolve("unsearched.yaml"), """
+                merge_method: task_arithmetic
+                base_model: models/base
+                parameters:
+                  lambda: 0.5
+                models:
+                  - model: models/a
+                    parameters: {weight: 0.3, density: 0.5}
+                  - model: models/b
+                    parameters: {weight: 0.6}
+                """);
+        CommandRun u = CommandRun.main("search", dir.resolve("space.yaml").toString(), "--suite",
+                TinySearchFiles.SUITE.toString(), "--start-from", unsearched.toString(), "--out", results.toString(),
+                "--run-id", "unsearched");
+        assertEquals(3, u.exit(), u.err());
+        assertTrue(u.err().contains("models[0].parameters.density = 0.5: the space neither searches density nor fixes"
+                + " it at that value (its candidates use 1.0)"), u.err());
     }
 
     @Test
