@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "evomerge", mixinStandardHelpOptions = true, version = "evomerge 0.1.0",
         description = "Finds and ships good LLM merge recipes.",
         subcommands = {MergeCommand.class, EvalCommand.class, GateCommand.class, SearchCommand.class,
-                SweepCommand.class, ExportCommand.class, DemoCommand.class, BenchCommand.class, ZooCommand.class,
+                SweepCommand.class, RunsCommand.class, ExportCommand.class, DemoCommand.class, BenchCommand.class, ZooCommand.class,
                 WorkerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -67,6 +67,43 @@ final class OptionValues {
         return out.resolve(value);
     }
 
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(?:\\d+[dhms])+");
+    private static final java.util.regex.Pattern DURATION_PART = java.util.regex.Pattern.compile("(\\d+)([dhms])");
+
+    /**
+     * A wall-clock duration as people write one, in whole seconds: numbers with units d, h, m, s, e.g. {@code 30m},
+     * {@code 2h}, {@code 1h30m}, {@code 90s}; null (not given) is 0. A bare number is refused: minutes or seconds?
+     */
+    static long seconds(CommandSpec spec, String option, String value) {
+        if (value == null) {
+            return 0;
+        }
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!DURATION.matcher(v).matches()) {
+            throw bad(spec, option, value, "a duration such as 90s, 30m, 2h or 1h30m");
+        }
+        long total = 0;
+        java.util.regex.Matcher m = DURATION_PART.matcher(v);
+        try {
+            while (m.find()) {
+                long unit = switch (m.group(2)) {
+                    case "d" -> 86_400;
+                    case "h" -> 3_600;
+                    case "m" -> 60;
+                    default -> 1;
+                };
+                total = Math.addExact(total, Math.multiplyExact(Long.parseLong(m.group(1)), unit));
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw bad(spec, option, value, "a duration of at most " + Long.MAX_VALUE / 1_000_000_000L + " s");
+        }
+        if (total == 0 || total > Long.MAX_VALUE / 1_000_000_000L) {
+            throw bad(spec, option, value, total == 0 ? "longer than 0 s"
+                    : "a duration of at most " + Long.MAX_VALUE / 1_000_000_000L + " s");
+        }
+        return total;
+    }
+
     private static CommandLine.ParameterException bad(CommandSpec spec, String option, Object value, String rule) {
         return new CommandLine.ParameterException(spec.commandLine(), option + " must be " + rule + ", but was '"
                 + typed(spec, option, value) + "'");

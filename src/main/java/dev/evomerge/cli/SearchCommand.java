@@ -39,6 +39,12 @@ public final class SearchCommand implements Callable<Integer> {
                     + "or kill: nothing journaled is evaluated again. Refused if its space, suite, gates or options changed; --budget may grow.")
     String resume;
 
+    @Option(names = "--start-from", paramLabel = "RECIPE.yaml",
+            description = "Start the search from this recipe's values (e.g. a hand-tuned mergekit recipe over the "
+                    + "space's models) instead of the space's start point; refused, naming the field, if the space "
+                    + "cannot express it.")
+    Path startFrom;
+
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
@@ -52,11 +58,12 @@ public final class SearchCommand implements Callable<Integer> {
             runId = runDir.getFileName().toString();
             o = opts.resumed(SearchRun.resumeOptions(runDir, 0), space, strategy,
                     spec.commandLine().getParseResult());
+            o = startFrom != null ? o.withStartFrom(startFrom) : o;
         } else {
             if (space == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give SPACE.yaml (or --resume RUN)");
             }
-            o = opts.options(space, strategy, 5, Map.of());
+            o = opts.options(space, strategy, 5, Map.of()).withStartFrom(startFrom);
             runId = opts.runId != null ? opts.runId : SearchRun.newRunId(strategy);
         }
         SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, resume != null, err, opts);

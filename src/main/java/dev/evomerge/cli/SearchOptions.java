@@ -63,6 +63,12 @@ final class SearchOptions {
             description = "Merged tensors kept for reuse across candidates (default: ${DEFAULT-VALUE} MB; 0: off).")
     long tensorCacheMb;
 
+    @Option(names = "--time-limit", paramLabel = "DURATION",
+            description = "Wall-clock budget, e.g. 30m, 2h or 1h30m: once it has passed no new generation is started"
+                    + " (the one being evaluated completes), and the finish still runs; --resume continues the run"
+                    + " with the time again. Default: none (the budget alone ends the search).")
+    String timeLimit;
+
     @Option(names = "--out", defaultValue = "results", description = "Runs directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -96,7 +102,11 @@ final class SearchOptions {
         OptionValues.atLeast(spec, "--tensor-cache-mb", tensorCacheMb, 0);
         OptionValues.runId(spec, "--run-id", runId);
         OptionValues.atLeast(spec, "--cluster-timeout", clusterTimeout, 1);
+        timeLimitSeconds = OptionValues.seconds(spec, "--time-limit", timeLimit);
     }
+
+    /** {@code --time-limit} in seconds (0: none), set by {@link #check}. */
+    private long timeLimitSeconds;
 
     /**
      * The options of a resumed run: those recorded in its journal, with the ones given on this command line in their
@@ -118,6 +128,7 @@ final class SearchOptions {
         o = g.test("--max-l2") ? o.withMaxL2(maxL2, o.maxL2Relative()) : o;
         o = g.test("--relative-l2") ? o.withMaxL2(o.maxL2(), relativeL2) : o;
         o = g.test("--tensor-cache-mb") ? o.withTensorCacheMb(tensorCacheMb) : o;
+        o = g.test("--time-limit") ? o.withTimeLimitSeconds(timeLimitSeconds) : o;
         return g.test("--threads") ? o.withThreads(threadsOption.given()) : o;
     }
 
@@ -128,6 +139,6 @@ final class SearchOptions {
         return RunOptions.defaults(space, suite).withGates(gates).withStrategy(strategy).withBudget(budget)
                 .withWorkers(workers).withSeed(seed).withPopulation(population).withSigma(sigma).withTopK(top)
                 .withStageFraction(stage).withMaxL2(maxL2, relativeL2).withTensorCacheMb(tensorCacheMb)
-                .withGrid(gridSteps, grid).withThreads(threadsOption.given());
+                .withGrid(gridSteps, grid).withThreads(threadsOption.given()).withTimeLimitSeconds(timeLimitSeconds);
     }
 }

@@ -186,7 +186,7 @@ public final class MergePlanner {
      * are indexed by layer the same way (SmolLM3's {@code no_rope_layers}, Gemma 3n's
      * {@code activation_sparsity_pattern}).
      */
-    static final List<String> PER_LAYER_KEYS = List.of("layer_types", "no_rope_layers", "activation_sparsity_pattern");
+    public static final List<String> PER_LAYER_KEYS = List.of("layer_types", "no_rope_layers", "activation_sparsity_pattern");
 
     /**
      * Rebuilds each per-layer list for the output's layers: output layer i takes the entry of the layer it was made

@@ -128,7 +128,8 @@ public final class CandidateMerger implements AutoCloseable {
         return c;
     }
 
-    private Checkpoint checkpoint(ModelRef ref, Path directory) {
+    /** The checkpoint a recipe's model reference names (base+adapter folded), relative to {@code directory}. */
+    Checkpoint checkpoint(ModelRef ref, Path directory) {
         return checkpoint(ref.resolve(directory), ref.resolveAdapter(directory).orElse(null));
     }
 

@@ -1,6 +1,12 @@
 package dev.evomerge.search;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
+import dev.evomerge.io.AtomicFiles;
+import dev.evomerge.io.Json;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.gate.GateFile;
@@ -9,7 +15,9 @@ import dev.evomerge.gate.GateRunner;
 import dev.evomerge.io.Trees;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
+import dev.evomerge.merge.MergePlanner;
 import dev.evomerge.merge.recipe.ModelRef;
+import dev.evomerge.model.LayerPath;
 import dev.evomerge.model.ModelConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -133,7 +141,9 @@ public final class Finisher {
         }
         try (CandidateMerger.Merged m = merger.materializeAsWritten(c, name)) {
             ModelConfig config = m.config();
+            ObjectNode configJson = pathConfig(merger, c, name);
             m.path().exportAsCheckpoint(config, m.sources(), dir, true);
+            AtomicFiles.write(dir.resolve(Checkpoint.CONFIG_FILE), Json.pretty(configJson));
             Path tokenizerFrom = tokenizerDirectory(merger, c);
             for (String f : Checkpoint.TOKENIZER_FILES) {
                 Path src = tokenizerFrom.resolve(f);
@@ -149,6 +159,49 @@ public final class Finisher {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The config.json of a layer path's checkpoint: its first source's (every key kept: dtype, rope and window
+     * settings the runtime does not read) with {@code num_hidden_layers} the path's length and each per-layer list
+     * ({@link MergePlanner#PER_LAYER_KEYS}) rebuilt so that output layer i has the entry of the source layer step i
+     * copies; transformers refuses a {@code layer_types} of another length. A source whose list does not have one
+     * entry per layer is refused, naming its config file and the key.
+     */
+    static ObjectNode pathConfig(CandidateMerger merger, Candidate c, String name) {
+        List<JsonNode> configs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (String ref : c.pathSources()) {
+            if (Candidate.MERGED.equals(ref)) {
+                configs.add(merger.plan(c.recipe(), name).config());
+                files.add(Path.of(name + " (its merged model's config)"));
+            } else {
+                Checkpoint from = merger.checkpoint(new ModelRef(ref), merger.recipeDirectory());
+                configs.add(from.config());
+                files.add(from.dir().resolve(Checkpoint.CONFIG_FILE));
+            }
+        }
+        ObjectNode out = configs.getFirst().deepCopy();
+        List<LayerPath.Step> steps = c.layerPath().steps();
+        out.put("num_hidden_layers", steps.size());
+        for (String key : MergePlanner.PER_LAYER_KEYS) {
+            if (!out.has(key)) {
+                continue;
+            }
+            ArrayNode list = out.putArray(key);
+            for (LayerPath.Step st : steps) {
+                JsonNode source = configs.get(st.source());
+                JsonNode entries = source.get(key);
+                int layers = source.path("num_hidden_layers").asInt();
+                if (entries == null || !entries.isArray() || entries.size() != layers) {
+                    throw new UserError(files.get(st.source()) + ": " + key + " must list one entry per layer ("
+                            + layers + "), but " + (entries == null ? "is absent"
+                            : "has " + (entries.isArray() ? entries.size() : 1)));
+                }
+                list.add(entries.get(st.layer()));
+            }
+        }
+        return out;
     }
 
     private static Path tokenizerDirectory(CandidateMerger merger, Candidate c) {

@@ -81,6 +81,40 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Who holds {@code runDir}'s lock, if anyone: this process (without touching the file, whose closing would drop
+     * the lock), or another one, found by a shared probe lock that is released at once and never waits. Empty for a
+     * directory without a lock file, or one whose writer has ended (the OS released its lock).
+     */
+    public static java.util.Optional<String> holder(Path runDir) {
+        Path file;
+        try {
+            file = runDir.toRealPath().resolve(FILE);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+        String here = HELD_HERE.get(file);
+        if (here != null) {
+            return java.util.Optional.of(here);
+        }
+        if (!Files.isRegularFile(file)) {
+            return java.util.Optional.empty();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            FileLock probe = ch.tryLock(0, Long.MAX_VALUE, true);
+            if (probe != null) {
+                probe.release();
+                return java.util.Optional.empty();
+            }
+            String line = read(ch);
+            return java.util.Optional.of(line.isBlank() ? "another process" : line);
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return java.util.Optional.of(holder());
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private static UserError busy(Path runDir, String holder) {
         return new UserError("run " + runDir + " is in use by " + holder + "; one process at a time may write a run,"
                 + " so wait for it to end (or stop it) and resume then");

@@ -47,12 +47,16 @@ import java.util.Objects;
  * @param gridSteps      grid: points per continuous parameter without explicit values
  * @param grid           sweep axes by parameter name, in parameter units (empty: a search, or the space's own values)
  * @param threads        CPU threads in all, split among the workers; 0 for every processor
+ * @param timeLimitSeconds wall-clock budget of one search process in seconds: no new generation is asked for once it
+ *                       has passed (the finish still runs, and a resume gets the time again); 0 for none
+ * @param startFrom      a recipe whose values replace the space's start point, or null for the space's own
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunOptions(Path space, Path suite, Path gates, String strategy, int budget, int workers, long seed,
                          int population, double sigma, int topK, double stageFraction,
                          @JsonInclude(JsonInclude.Include.NON_NULL) Double maxL2, boolean maxL2Relative,
-                         long tensorCacheMb, int gridSteps, Map<String, List<Double>> grid, int threads) {
+                         long tensorCacheMb, int gridSteps, Map<String, List<Double>> grid, int threads,
+                         long timeLimitSeconds, @JsonInclude(JsonInclude.Include.NON_NULL) Path startFrom) {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new SimpleModule().addSerializer(Path.class, new PathSerializer())
                     .addDeserializer(Path.class, new PathDeserializer()))
@@ -73,6 +77,7 @@ public record RunOptions(Path space, Path suite, Path gates, String strategy, in
         atLeast("tensorCacheMb", tensorCacheMb, 0);
         atLeast("gridSteps", gridSteps, 0);
         atLeast("threads", threads, 0);
+        atLeast("timeLimitSeconds", timeLimitSeconds, 0);
         if (!(sigma >= 0) || Double.isInfinite(sigma)) {
             throw new UserError("sigma must be finite and at least 0, but was " + sigma);
         }
@@ -90,7 +95,16 @@ public record RunOptions(Path space, Path suite, Path gates, String strategy, in
      */
     public static RunOptions defaults(Path space, Path suite) {
         return new RunOptions(space, suite, null, "random", 64, 1, 1, 0, 0, 3, 0.25, null, false, 1024, 5, Map.of(),
-                0);
+                0, 0, null);
+    }
+
+    /** The options before {@code timeLimitSeconds} and {@code startFrom}: no time limit, the space's start point. */
+    public RunOptions(Path space, Path suite, Path gates, String strategy, int budget, int workers, long seed,
+                      int population, double sigma, int topK, double stageFraction, Double maxL2,
+                      boolean maxL2Relative, long tensorCacheMb, int gridSteps, Map<String, List<Double>> grid,
+                      int threads) {
+        this(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK, stageFraction, maxL2,
+                maxL2Relative, tensorCacheMb, gridSteps, grid, threads, 0, null);
     }
 
     private static void atLeast(String field, long value, long min) {
@@ -101,79 +115,102 @@ public record RunOptions(Path space, Path suite, Path gates, String strategy, in
 
     public RunOptions withSpace(Path v) {
         return new RunOptions(v, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withSuite(Path v) {
         return new RunOptions(space, v, gates, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withGates(Path v) {
         return new RunOptions(space, suite, v, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withStrategy(String v) {
         return new RunOptions(space, suite, gates, v, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withBudget(int v) {
         return new RunOptions(space, suite, gates, strategy, v, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withWorkers(int v) {
         return new RunOptions(space, suite, gates, strategy, budget, v, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withSeed(long v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, v, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withPopulation(int v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, v, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withSigma(double v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, v, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withTopK(int v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, v,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withStageFraction(double v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK, v,
-                maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads);
+                maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     /** The L2 ceiling ({@code null}: none) and whether it is relative to ||base||. */
     public RunOptions withMaxL2(Double v, boolean relative) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, v, relative, tensorCacheMb, gridSteps, grid, threads);
+                stageFraction, v, relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     public RunOptions withTensorCacheMb(long v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, v, gridSteps, grid, threads);
+                stageFraction, maxL2, maxL2Relative, v, gridSteps, grid, threads, timeLimitSeconds,
+                startFrom);
     }
 
     /** Grid points per continuous parameter, and explicit axes by parameter name. */
     public RunOptions withGrid(int steps, Map<String, List<Double>> axes) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, steps, axes, threads);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, steps, axes, threads, timeLimitSeconds, startFrom);
     }
 
     public RunOptions withThreads(int v) {
         return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
-                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, v);
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, v, timeLimitSeconds, startFrom);
+    }
+
+    public RunOptions withTimeLimitSeconds(long v) {
+        return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, v, startFrom);
+    }
+
+    public RunOptions withStartFrom(Path v) {
+        return new RunOptions(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK,
+                stageFraction, maxL2, maxL2Relative, tensorCacheMb, gridSteps, grid, threads, timeLimitSeconds, v);
     }
 
     /** The journal header's form: snake-case fields, paths absolute and normalized. */

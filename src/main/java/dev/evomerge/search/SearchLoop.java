@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The candidate loop: ask the strategy, hand the new genomes of each generation to an {@link EvaluationBackend} (worker
@@ -33,9 +35,18 @@ public final class SearchLoop {
      * @param budget  most candidates evaluated in the run (journal lines), resumed ones included
      * @param workers parallel evaluators of the local backend
      * @param topK    the k of "k-th best" for pruning (and the number of candidates the finish re-scores)
+     * @param timeLimit wall-clock budget of this process's loop: once it has passed, no further generation is asked
+     *                for (the one being evaluated completes); null for none
      */
-    public record Settings(int budget, int workers, int topK) {
+    public record Settings(int budget, int workers, int topK, Duration timeLimit) {
+        public Settings(int budget, int workers, int topK) {
+            this(budget, workers, topK, null);
+        }
+
         public Settings {
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("time limit must be positive, but was " + timeLimit);
+            }
             if (budget < 1) {
                 throw new IllegalArgumentException("budget must be at least 1, but was " + budget);
             }
@@ -48,8 +59,12 @@ public final class SearchLoop {
         }
     }
 
-    /** The journal after the run, what this process evaluated, and how many entries it found journaled. */
-    public record LoopResult(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds) {
+    /**
+     * The journal after the run, what this process evaluated, how many entries it found journaled, and whether the
+     * time limit stopped it (rather than the budget or the strategy).
+     */
+    public record LoopResult(List<JournalEntry> entries, int evaluatedNow, int replayed, double seconds,
+                             boolean timedOut) {
         public LoopResult {
             entries = List.copyOf(entries);
         }
@@ -61,6 +76,8 @@ public final class SearchLoop {
     private final boolean ownsBackend;
     private final Settings settings;
     private final PrintWriter log;
+    private LongSupplier clock = System::nanoTime;
+    private Consumer<List<JournalEntry>> afterGeneration = entries -> { };
 
     /** A loop on the {@link LocalBackend}: {@code settings.workers()} threads with evaluators from {@code evaluators}. */
     public SearchLoop(SearchSpace space, Strategy strategy, CandidateEvaluator.Factory evaluators, Settings settings,
@@ -84,6 +101,21 @@ public final class SearchLoop {
         this.log = log;
     }
 
+    /**
+     * Calls {@code listener} with the journal so far after each generation has been journaled and told, e.g. to
+     * rewrite the leaderboard while the run goes on; it runs on the loop's thread, between generations.
+     */
+    public SearchLoop afterEachGeneration(Consumer<List<JournalEntry>> listener) {
+        this.afterGeneration = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** The clock the time limit is measured on, in nanoseconds (tests advance their own). */
+    SearchLoop clock(LongSupplier nanos) {
+        this.clock = Objects.requireNonNull(nanos, "nanos");
+        return this;
+    }
+
     /** Starts a new run in {@code runDir} with {@code config} in the journal header. */
     public LoopResult start(Path runDir, ObjectNode config) {
         try (Journal journal = Journal.create(runDir.resolve(Journal.FILE), config)) {
@@ -103,6 +135,8 @@ public final class SearchLoop {
 
     private LoopResult run(Journal journal, List<JournalEntry> previous) {
         long t0 = System.nanoTime();
+        long started = clock.getAsLong();
+        boolean timedOut = false;
         List<JournalEntry> entries = new ArrayList<>(previous);
         Map<Genome, JournalEntry> known = new HashMap<>();
         for (JournalEntry e : previous) {
@@ -117,6 +151,10 @@ public final class SearchLoop {
         try {
             int generation = 0;
             while (!strategy.finished()) {
+                if (settings.timeLimit() != null && clock.getAsLong() - started >= settings.timeLimit().toNanos()) {
+                    timedOut = true;
+                    break;
+                }
                 List<Genome> asked = strategy.ask();
                 if (asked.isEmpty()) {
                     break;
@@ -146,6 +184,9 @@ public final class SearchLoop {
                 }
                 strategy.tell(asked, results);
                 generation++;
+                if (!fresh.isEmpty()) {
+                    afterGeneration.accept(List.copyOf(entries));
+                }
                 if (entries.size() >= settings.budget()) {
                     break;
                 }
@@ -159,9 +200,13 @@ public final class SearchLoop {
         if (log != null) {
             log.println(progressLine(progress, entries) + " (" + evaluatedNow + " evaluated now, " + replayed
                     + " replayed from the journal)");
+            if (timedOut) {
+                log.println("evomerge: the time limit of " + settings.timeLimit().toSeconds() + " s has passed: no"
+                        + " more candidates this time (--resume continues the run)");
+            }
             log.flush();
         }
-        return new LoopResult(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9);
+        return new LoopResult(entries, evaluatedNow, replayed, (System.nanoTime() - t0) / 1e9, timedOut);
     }
 
     private int evaluate(EvaluationBackend.Batch batch, Journal journal, List<JournalEntry> entries,

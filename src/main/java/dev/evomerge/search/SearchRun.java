@@ -119,14 +119,15 @@ public final class SearchRun {
         MergeSpace space = SearchSpaces.load(o.space());
         Suite suite = Suite.load(o.suite());
         GateFile gates = o.gates() == null ? null : GateFile.load(o.gates());
+        Genome start = o.startFrom() == null ? space.start() : startFrom(space, o.startFrom());
         try (RunLock lock = RunLock.acquire(runDir)) {
-            return locked(o, runDir, resume, log, cluster, runtime, with, space, suite, gates);
+            return locked(o, runDir, resume, log, cluster, runtime, with, space, suite, gates, start);
         }
     }
 
     private static RunOutcome locked(RunOptions o, Path runDir, boolean resume, PrintWriter log,
                                   Function<RunContext, EvaluationBackend> cluster, RuntimeOptions runtime,
-                                  Collaborators with, MergeSpace space, Suite suite, GateFile gates) {
+                                  Collaborators with, MergeSpace space, Suite suite, GateFile gates, Genome start) {
         ObjectNode inputs = inputs(o, suite, gates);
         Journal.Contents resumed = resume ? resumable(runDir, o, inputs, log) : null;
 
@@ -137,7 +138,7 @@ public final class SearchRun {
         if (o.sigma() > 0) {
             config = config.withSigma(o.sigma());
         }
-        config = config.withInitial(space.start());
+        config = config.withInitial(start);
         if (o.strategy().equals("greedy-soup")) {
             config = config.withSoups(new GreedySoupStrategy.Soups(
                     List.copyOf(space.sources().keySet()), space::soup));
@@ -162,26 +163,14 @@ public final class SearchRun {
             SearchSlice slice = wiring.slice();
             Map<String, Path> references = wiring.references();
 
-            Map<String, Map<String, Double>> sourceScores = new LinkedHashMap<>();
             // Scoring the sources and the finish's held-out re-scoring take minutes on real-size models: show progress.
             Progress.Factory progress = log == null ? Progress.Factory.NONE
                     : Progress.Factory.to(log, System.console() != null);
-            try (RuntimeEvaluator ev = new RuntimeEvaluator(shared, progress)) {
-                for (var ref : references.entrySet()) {
-                    int layers = merger.checkpoint(ref.getValue()).numHiddenLayers();
-                    Candidate c = new Candidate(null, LayerPath.identity(layers),
-                            List.of(ref.getValue().toString()));
-                    if (log != null) {
-                        log.println("evomerge: scoring source " + ref.getKey() + " on the search slice");
-                        log.flush();
-                    }
-                    Map<String, Double> scores = ev.evaluate(c, Double.NEGATIVE_INFINITY).scores();
-                    sourceScores.put(ref.getKey(), scores);
-                    if (log != null) {
-                        log.println("evomerge: source " + ref.getKey() + " search-slice scores " + scores);
-                        log.flush();
-                    }
-                }
+            // The sources' search-slice scores are constant for a run (its inputs cannot change): journaled at the
+            // start, a resume reads them back instead of scoring every source again.
+            Map<String, Map<String, Double>> sourceScores = resume ? journaledSourceScores(resumed.header()) : null;
+            if (sourceScores == null) {
+                sourceScores = scoreSources(shared, progress, merger, references, log);
             }
 
             // A resumed run keeps the constants it journaled: its candidates were scored by them.
@@ -197,18 +186,22 @@ public final class SearchRun {
             EvaluationBackend backend = cluster == null
                     ? new LocalBackend(space, RuntimeEvaluator.factory(shared), o.workers())
                     : cluster.apply(wiring.context(o.space(), o.suite()));
+            String runId = runDir.getFileName().toString();
+            // The leaderboard and best recipes follow the journal generation by generation, so a long run can be
+            // read (or a killed one judged) before its end; every file is replaced atomically.
             SearchLoop loop = new SearchLoop(space, Normalization.told(strategy, objective), backend,
-                    new SearchLoop.Settings(o.budget(), o.workers(), o.topK()), log);
+                    new SearchLoop.Settings(o.budget(), o.workers(), o.topK(), o.timeLimitSeconds() > 0
+                            ? java.time.Duration.ofSeconds(o.timeLimitSeconds()) : null), log)
+                    .afterEachGeneration(entries -> RunOutputs.write(runDir, runId, entries, o.topK(), spaceDir));
             if (log != null) {
                 log.println("evomerge: candidates are evaluated on " + backend.describe());
                 log.flush();
             }
             long t0 = System.nanoTime();
             SearchLoop.LoopResult result;
-            String runId = runDir.getFileName().toString();
             try (backend) {
                 result = resume ? loop.resume(runDir, resumed)
-                        : loop.start(runDir, header(runId, strategy, o, space, inputs, retention));
+                        : loop.start(runDir, header(runId, strategy, o, space, inputs, retention, sourceScores));
             }
             double searchSeconds = (System.nanoTime() - t0) / 1e9;
             RunOutputs.write(runDir, runId, result.entries(), o.topK(), spaceDir);
@@ -238,7 +231,7 @@ public final class SearchRun {
     }
 
     /** RunOptions a resume may change: more candidates, and how the work is spread, which changes no score. */
-    private static final List<String> RESUMABLE = List.of("budget", "workers", "threads");
+    private static final List<String> RESUMABLE = List.of("budget", "workers", "threads", "time_limit_seconds");
 
     /**
      * What a run's results depend on besides its options: SHA-256 of the search space file, the suite's hash (its
@@ -249,7 +242,27 @@ public final class SearchRun {
         in.put("space", Sha256.ofFile(o.space()));
         in.put("suite", suite.hash());
         in.put("gates", gates == null ? null : Sha256.ofFile(o.gates()) + " " + gates.suite().hash());
+        if (o.startFrom() != null) {
+            in.put("start_from", Sha256.ofFile(o.startFrom()));
+        }
         return in;
+    }
+
+    /**
+     * The genome of {@code recipe} in {@code space}: the point a search starts from in place of the space's own
+     * {@link MergeSpace#start()}. A recipe the space cannot express is refused, naming the recipe and what does not
+     * fit (a method, a source, a parameter outside its range or varying inside one gene).
+     */
+    static Genome startFrom(MergeSpace space, Path recipe) {
+        if (!Files.isRegularFile(recipe)) {
+            throw new UserError("start-from recipe " + recipe + " not found");
+        }
+        var loaded = dev.evomerge.merge.recipe.LoadedRecipe.load(recipe);
+        try {
+            return space.encode(new Candidate(loaded.recipe(), null, null), loaded.baseDirectory());
+        } catch (UserError e) {
+            throw new UserError("start-from recipe " + recipe + " does not fit: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -264,10 +277,11 @@ public final class SearchRun {
         }
         Journal.Contents c = Journal.read(file);
         JsonNode then = c.header().path("inputs");
-        for (String k : List.of("space", "suite", "gates")) {
+        for (String k : List.of("space", "suite", "gates", "start_from")) {
             if (!String.valueOf(then.get(k)).equals(String.valueOf(inputs.get(k)))) {
                 String what = switch (k) {
                     case "space" -> "the search space " + o.space();
+                    case "start_from" -> "the start-from recipe " + o.startFrom();
                     case "suite" -> "the suite " + o.suite() + " (or one of its data files)";
                     default -> "the gates file " + o.gates() + " (or its suite)";
                 };
@@ -305,7 +319,8 @@ public final class SearchRun {
     }
 
     private static ObjectNode header(String runId, Strategy strategy, RunOptions o, MergeSpace space,
-                                     ObjectNode inputs, Objective.Retention retention) {
+                                     ObjectNode inputs, Objective.Retention retention,
+                                     Map<String, Map<String, Double>> sourceScores) {
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("run_id", runId);
         header.put("strategy", strategy.name());
@@ -318,7 +333,54 @@ public final class SearchRun {
         if (retention != null) {
             header.set(Normalization.HEADER, Normalization.toJson(retention));
         }
+        ObjectNode sources = header.putObject(SOURCE_SCORES);
+        sourceScores.forEach((name, scores) -> {
+            ObjectNode x = sources.putObject(name);
+            scores.forEach(x::put);
+        });
         return header;
+    }
+
+    /** Each source (and the base) alone on the search slice, in {@code references}' order. */
+    private static Map<String, Map<String, Double>> scoreSources(RuntimeEvaluator.Shared shared,
+                                                                 Progress.Factory progress, CandidateMerger merger,
+                                                                 Map<String, Path> references, PrintWriter log) {
+        Map<String, Map<String, Double>> sourceScores = new LinkedHashMap<>();
+        try (RuntimeEvaluator ev = new RuntimeEvaluator(shared, progress)) {
+            for (var ref : references.entrySet()) {
+                int layers = merger.checkpoint(ref.getValue()).numHiddenLayers();
+                Candidate c = new Candidate(null, LayerPath.identity(layers), List.of(ref.getValue().toString()));
+                if (log != null) {
+                    log.println("evomerge: scoring source " + ref.getKey() + " on the search slice");
+                    log.flush();
+                }
+                Map<String, Double> scores = ev.evaluate(c, Double.NEGATIVE_INFINITY).scores();
+                sourceScores.put(ref.getKey(), scores);
+                if (log != null) {
+                    log.println("evomerge: source " + ref.getKey() + " search-slice scores " + scores);
+                    log.flush();
+                }
+            }
+        }
+        return sourceScores;
+    }
+
+    /** Journal header field: each source's search-slice scores, in the order the run scored them. */
+    static final String SOURCE_SCORES = "source_search_scores";
+
+    /** The source scores a run journaled at its start, or null for a journal from before they were kept. */
+    private static Map<String, Map<String, Double>> journaledSourceScores(JsonNode header) {
+        JsonNode n = header.get(SOURCE_SCORES);
+        if (n == null || !n.isObject()) {
+            return null;
+        }
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(source -> {
+            Map<String, Double> scores = new LinkedHashMap<>();
+            source.getValue().fields().forEachRemaining(t -> scores.put(t.getKey(), t.getValue().asDouble()));
+            out.put(source.getKey(), scores);
+        });
+        return out;
     }
 
     private static CandidateMerger.L2Ceiling ceiling(RunOptions o, GateFile gates) {
@@ -380,6 +442,8 @@ public final class SearchRun {
         r.put("evaluations", o.entries().size());
         r.put("evaluated_this_process", o.evaluatedNow());
         r.put("replayed_from_journal", o.replayed());
+        r.put("stopped_by", result.timedOut() ? "time_limit"
+                : o.entries().size() >= o.options().budget() ? "budget" : "strategy");
         ObjectNode counts = r.putObject("status_counts");
         SearchLoop.counts(o.entries()).forEach((s, n) -> counts.put(s.toString(), n));
         JournalEntry best = SearchLoop.best(o.entries());

@@ -520,6 +520,7 @@ public final class MergeSpace implements SearchSpace {
                 defaults.put(p.name(), Scalar.of(p.defaultValue()));
             }
         }
+        checkUnsearched(recipe, defaults, where);
         ParameterResolver resolver = ParameterResolver.of(plan, defaults);
         List<ModelRef> recipeModels = plan.layers().getFirst().models();
         List<ModelRef> models = new ArrayList<>();
@@ -552,6 +553,53 @@ public final class MergeSpace implements SearchSpace {
                 }
             }
         }
+    }
+
+    /**
+     * Refuses a recipe value that no gene carries and that differs from what every candidate of the space uses (the
+     * space's fixed value, else the method's default): encoding would drop it silently, and the genome would decode
+     * to another model than the recipe.
+     */
+    private void checkUnsearched(Recipe recipe, Map<String, Scalar> defaults, String where) {
+        Set<String> searched = new java.util.HashSet<>();
+        params.forEach(p -> searched.add(p.name()));
+        Map<String, ParameterValue> values = new LinkedHashMap<>();
+        for (int i = 0; i < recipe.models().size(); i++) {
+            int m = i;
+            recipe.models().get(i).parameters().forEach((k, v) -> values.put("models[" + m + "].parameters." + k, v));
+        }
+        for (int i = 0; i < recipe.slices().size(); i++) {
+            var slice = recipe.slices().get(i);
+            for (int j = 0; j < slice.sources().size(); j++) {
+                String at = "slices[" + i + "].sources[" + j + "].parameters.";
+                slice.sources().get(j).parameters().forEach((k, v) -> values.put(at + k, v));
+            }
+            String at = "slices[" + i + "].parameters.";
+            slice.parameters().forEach((k, v) -> values.put(at + k, v));
+        }
+        recipe.parameters().forEach((k, v) -> values.put("parameters." + k, v));
+        values.forEach((path, v) -> {
+            String name = path.substring(path.lastIndexOf('.') + 1);
+            if (searched.contains(name)) {
+                return;
+            }
+            Scalar used = fixedParams.containsKey(name) ? fixedParams.get(name) : defaults.get(name);
+            if (used == null || !(v instanceof Scalar s) || !same(s, used)) {
+                throw new UserError(where + path + " = " + shown(v) + ": the space neither searches " + name
+                        + " nor fixes it at that value (its candidates use " + (used == null ? "none" : shown(used))
+                        + ")");
+            }
+        });
+    }
+
+    /** Text compares as text; numbers and flags (a flag is 1.0 or 0.0) as numbers. */
+    private static boolean same(Scalar a, Scalar b) {
+        return a instanceof Scalar.Text || b instanceof Scalar.Text ? a.equals(b) : a.asDouble() == b.asDouble();
+    }
+
+    private static String shown(ParameterValue v) {
+        return v instanceof Scalar.Text t ? t.value() : v instanceof Scalar s ? Double.toString(s.asDouble())
+                : v.toString();
     }
 
     /** The one value {@code p} takes over a layer group, filter classes and models, or a UserError if it varies. */
