@@ -98,15 +98,6 @@ public record RunOptions(Path space, Path suite, Path gates, String strategy, in
                 0, 0, null);
     }
 
-    /** The options before {@code timeLimitSeconds} and {@code startFrom}: no time limit, the space's start point. */
-    public RunOptions(Path space, Path suite, Path gates, String strategy, int budget, int workers, long seed,
-                      int population, double sigma, int topK, double stageFraction, Double maxL2,
-                      boolean maxL2Relative, long tensorCacheMb, int gridSteps, Map<String, List<Double>> grid,
-                      int threads) {
-        this(space, suite, gates, strategy, budget, workers, seed, population, sigma, topK, stageFraction, maxL2,
-                maxL2Relative, tensorCacheMb, gridSteps, grid, threads, 0, null);
-    }
-
     private static void atLeast(String field, long value, long min) {
         if (value < min) {
             throw new UserError(field + " must be at least " + min + ", but was " + value);

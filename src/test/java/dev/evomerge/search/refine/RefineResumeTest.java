@@ -14,15 +14,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RefineResumeTest {
 
     private static RunOptions options(Path space, int budget) {
-        return new RunOptions(space, TinySearchFiles.SUITE, null, "refine", budget, 1, 3, 0, 0, 2, 1.0, null,
-                false, 64, 5, Map.of(), 1);
+        return RunOptions.defaults(space, TinySearchFiles.SUITE).withStrategy("refine").withBudget(budget)
+                .withSeed(3).withTopK(2).withStageFraction(1.0).withTensorCacheMb(64).withThreads(1);
     }
 
     /**
