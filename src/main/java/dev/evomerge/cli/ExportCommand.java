@@ -1,6 +1,8 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
 import dev.evomerge.search.CandidateExport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -45,6 +47,9 @@ final class ExportCommand implements Callable<Integer> {
         OptionValues.threads(spec, "--threads", threads);
         OptionValues.atLeast(spec, "--candidate", candidate, 0);
         Path runDir = OptionValues.runDirectory(spec, "RUN", run, runs);
+        if (!overwrite && Files.exists(out)) {
+            throw new UserError(out + " already exists; pass --overwrite to replace it");
+        }
         CandidateExport.Exported e = CandidateExport.export(runDir, candidate, out, overwrite, threads);
         spec.commandLine().getOut().printf("wrote candidate %d of %s (%s, fitness %s) to %s%n", e.entry().index(),
                 runDir.getFileName(), e.entry().status(), e.entry().fitness(), e.checkpoint());

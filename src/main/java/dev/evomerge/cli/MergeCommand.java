@@ -63,7 +63,7 @@ final class MergeCommand implements Callable<Integer> {
                 MergeEngine engine = new MergeEngine(threadsOption.given(), allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             if (dryRun) {
-                spec.commandLine().getOut().print(DryRun.render(plan, out, maxShard));
+                spec.commandLine().getOut().print(DryRun.render(plan, out, maxShard, "the merge needs --overwrite"));
                 spec.commandLine().getOut().flush();
                 return 0;
             }

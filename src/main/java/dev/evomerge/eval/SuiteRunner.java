@@ -50,7 +50,7 @@ public final class SuiteRunner {
     public SuiteResult evaluate(LanguageModel model, String modelHash, Suite suite, String slice, int limit,
             SampleLog log) {
         if (limit < 0) {
-            throw new UserError("--limit must be positive, but was " + limit);
+            throw new UserError("the example limit must not be negative, but was " + limit);
         }
         suite.requireSlice(slice);
         long total = 0;

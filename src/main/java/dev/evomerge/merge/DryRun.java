@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code merge --dry-run}: what a merge would do, from its plan, without merging or writing: every output tensor
+ * A dry run of a merge: what a merge would do, from its plan, without merging or writing: every output tensor
  * with its method, dtype, shape and inputs; the bytes read from the sources and written; an estimated time.
  */
 public final class DryRun {
@@ -39,8 +39,8 @@ public final class DryRun {
         return s + plan.outputBytes() / WRITE_RATE;
     }
 
-    /** The plan as text: a summary, then one line per output tensor. */
-    public static String render(MergePlan plan, Path out, long maxShardBytes) {
+    /** The plan as text: a summary, then one line per output tensor; {@code outExists} is said when OUT exists. */
+    public static String render(MergePlan plan, Path out, long maxShardBytes, String outExists) {
         StringBuilder b = new StringBuilder();
         Map<String, Integer> byMethod = new TreeMap<>();
         int width = 6;
@@ -55,7 +55,7 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "dry run: %s (%s) -> %s: nothing is merged or written%n",
                 plan.recipe().sourceName(), plan.recipe().recipe().mergeMethod(), out));
         if (Files.exists(out)) {
-            b.append("  ").append(out).append(" exists: the merge needs --overwrite\n");
+            b.append("  ").append(out).append(" exists: ").append(outExists).append('\n');
         }
         b.append(String.format(Locale.ROOT, "  %d tensors, %d layers: %s%n", plan.tasks().size(),
                 plan.config().path("num_hidden_layers").asInt(), byMethod.toString().replaceAll("[{}]", "")));
