@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.evomerge.Resources;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Progress;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LanguageModel.Continuation;
 import dev.evomerge.model.LanguageModel.Generation;

@@ -1,6 +1,7 @@
 package dev.evomerge.merge;
 
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.io.Units;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -60,8 +61,8 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "  %d tensors, %d layers: %s%n", plan.tasks().size(),
                 plan.config().path("num_hidden_layers").asInt(), byMethod.toString().replaceAll("[{}]", "")));
         b.append(String.format(Locale.ROOT, "  read %s from %d sources; write %s (%s) in shards of at most %s%n",
-                bytes(plan.sourceBytes()), plan.sources().all().size(), bytes(plan.outputBytes()),
-                dtypes.keySet().stream().reduce((x, y) -> x + ", " + y).orElse("-"), bytes(maxShardBytes)));
+                Units.bytes(plan.sourceBytes()), plan.sources().all().size(), Units.bytes(plan.outputBytes()),
+                dtypes.keySet().stream().reduce((x, y) -> x + ", " + y).orElse("-"), Units.bytes(maxShardBytes)));
         b.append(String.format(Locale.ROOT, "  estimated time %.1f s (bench merge's rates on 2 cores, see README; "
                 + "./evomerge bench merge measures this machine)%n", estimatedSeconds(plan)));
         plan.warnings().forEach(w -> b.append("  warning: ").append(w).append('\n'));
@@ -85,18 +86,4 @@ public final class DryRun {
         return b.toString();
     }
 
-    /** Decimal units, as the bench and merge outputs print sizes. */
-    static String bytes(long n) {
-        if (n < 1000) {
-            return n + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB", "PB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.2f %s", v, units[u]);
-    }
 }
