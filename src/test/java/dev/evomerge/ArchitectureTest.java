@@ -36,6 +36,22 @@ class ArchitectureTest {
         assertEquals(List.of(), found);
     }
 
+    /** Tooling ({@code bench}, {@code zoo}) sits apart from the product path: only the CLI imports it. */
+    @Test
+    void onlyTheCliImportsTheTooling() throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(CLI)).sorted().toList()) {
+                String pkg = MAIN.relativize(f).getName(0).toString();
+                Files.readString(f).lines()
+                        .filter(l -> l.startsWith("import dev.evomerge.bench.") || l.startsWith("import dev.evomerge.zoo."))
+                        .filter(l -> !l.startsWith("import dev.evomerge." + pkg + "."))
+                        .forEach(l -> found.add(MAIN.relativize(f) + ": " + l));
+            }
+        }
+        assertEquals(List.of(), found);
+    }
+
     @Test
     void theScanFindsFlagsInStringsOnly() {
         assertEquals(List.of("use --resume", "a\\\"b", "--x", "--y\n"), stringLiterals(
