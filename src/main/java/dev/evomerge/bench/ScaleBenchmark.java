@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -40,8 +41,22 @@ public final class ScaleBenchmark {
     private static final int CHOICE_WORDS = 3;
     private static final int SAMPLE_MILLIS = 100;
 
-    public record Options(Path dir, List<Integer> layers, int budget, int threads) {
+    /**
+     * The command lines the children run, from the CLI that knows its flags: {@code mainClass} and its arguments
+     * for an {@code eval} of the search slice without the score cache, and for a {@code search} with the random
+     * strategy whose run directory is {@code out/runId}.
+     */
+    public interface Commands {
+        String mainClass();
+
+        List<String> eval(Path model, Path suite);
+
+        List<String> search(Path space, Path suite, Path gates, int budget, Path out, String runId, int threads);
+    }
+
+    public record Options(Path dir, List<Integer> layers, int budget, int threads, Commands commands) {
         public Options {
+            Objects.requireNonNull(commands, "commands");
             layers = List.copyOf(layers);
             if (layers.isEmpty()) {
                 throw new IllegalArgumentException("at least one model depth is needed");
@@ -98,18 +113,17 @@ public final class ScaleBenchmark {
             long params = SyntheticCheckpoints.plan(dims, DType.BF16).stream()
                     .mapToLong(t -> t.numel()).sum();
             log.accept(String.format(Locale.ROOT, "%d layers, %.2fB parameters: eval ...", layers, params / 1e9));
-            Memory eval = child(dir, null, log, "eval", dir.resolve("base").toString(), "--suite",
-                    dir.resolve("suite/suite.yaml").toString(), "--slice", "search", "--no-cache");
+            Path suite = dir.resolve("suite/suite.yaml");
+            Memory eval = child(dir, o.commands().mainClass(), null, log,
+                    o.commands().eval(dir.resolve("base"), suite));
             log.accept(String.format(Locale.ROOT, "  eval peak RSS %.2f GB (%.2f B/param)", eval.peakRss() / 1e9,
                     (double) eval.peakRss() / params));
             String runId = "bench-" + System.currentTimeMillis();
             Path runs = dir.resolve("runs");
             log.accept("  search (" + o.budget() + " candidates, then the finish) ...");
-            Memory search = child(dir, runs.resolve(runId).resolve("journal.jsonl"), log, "search",
-                    dir.resolve("space.yaml").toString(), "--suite", dir.resolve("suite/suite.yaml").toString(),
-                    "--gates", dir.resolve("gates.yaml").toString(), "--strategy", "random", "--budget",
-                    String.valueOf(o.budget()), "--out", runs.toString(), "--run-id", runId,
-                    "--threads", String.valueOf(o.threads()));
+            Memory search = child(dir, o.commands().mainClass(), runs.resolve(runId).resolve("journal.jsonl"), log,
+                    o.commands().search(dir.resolve("space.yaml"), suite, dir.resolve("gates.yaml"), o.budget(), runs,
+                            runId, o.threads()));
             log.accept(String.format(Locale.ROOT, "  search peak RSS %.2f GB (%.2f B/param)", search.peakRss() / 1e9,
                     (double) search.peakRss() / params));
             Trees.delete(runs.resolve(runId));
@@ -130,16 +144,19 @@ public final class ScaleBenchmark {
         return all == 1 ? List.of(1) : List.of(1, all);
     }
 
-    /** Runs the CLI in a child JVM with this one's flags, sampling its resident set until it exits. */
-    private static Memory child(Path dir, Path journal, Consumer<String> log, String... args) {
+    /**
+     * Runs {@code mainClass} with {@code args} (a command, then its arguments) in a child JVM with this one's JVM
+     * options, sampling its resident set until it exits.
+     */
+    private static Memory child(Path dir, String mainClass, Path journal, Consumer<String> log, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.evomerge.cli.Main");
-        cmd.addAll(List.of(args));
-        Path logFile = dir.resolve(args[0] + ".log");
+        cmd.add(mainClass);
+        cmd.addAll(args);
+        Path logFile = dir.resolve(args.getFirst() + ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
             long t0 = System.nanoTime();

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks (ratios against a baseline measured in the same run).",
         subcommands = {BenchMergeCommand.class, BenchModelCommand.class, BenchClusterCommand.class,
-            BenchScaleCommand.class, BenchDeviceCommand.class})
+            BenchScaleCommand.class, BenchDeviceCommand.class, BenchLoraCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,18 +1,9 @@
 package dev.evomerge.cli;
 
-import dev.evomerge.checkpoint.DType;
-import dev.evomerge.checkpoint.SyntheticCheckpoints;
-import dev.evomerge.bench.MergeBenchmark;
-import dev.evomerge.model.ComputeDevice;
-import dev.evomerge.model.LlamaModel;
+import dev.evomerge.bench.DeviceBenchmark;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,8 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code evomerge bench device MODEL_DIR --device cuda}: the same checkpoint scored on the CPU in float32 and on the
- * chosen device and precision: tokens/s of each, and how far the device's logits are from the CPU's.
+ * {@code evomerge bench device MODEL_DIR --device cuda}: parses the options of a {@link DeviceBenchmark} and prints
+ * its report.
  */
 @Command(name = "device", mixinStandardHelpOptions = true,
         description = {"Scores random token sequences with one checkpoint on the CPU (float32, the reference) and on "
@@ -32,9 +23,6 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"0:logits within the bound", "1:logits differ by more than the bound", "2:usage error",
                 "3:bad input (no such model, no usable GPU, ...)", "4:internal error"})
 final class BenchDeviceCommand implements Callable<Integer> {
-    /** Largest |device - CPU| logit allowed, as a fraction of the largest |CPU logit| (float16's error, measured). */
-    static final double BOUND = 1e-2;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -84,75 +72,14 @@ final class BenchDeviceCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RuntimeOptions onDevice = device.runtime(RuntimeOptions.defaults(), err)
                 .withBatching(batch, batch * (seqLen + 1)).withIntraOpThreads(threadsOption.resolved());
-        Path dir = model != null ? model : synthetic(err);
-        RuntimeOptions onCpu = onDevice.withDevice(ComputeDevice.CPU);
-        Run cpu = run(dir, onCpu);
-        Run dev = run(dir, onDevice);
-        out.printf(Locale.ROOT, "bench device: %s, batch %d x %d tokens, %d iterations%n", dir, batch, seqLen,
-                iterations);
-        out.printf(Locale.ROOT, "%-16s %12.0f tokens/s%n", cpu.name, cpu.tokensPerSecond);
-        out.printf(Locale.ROOT, "%-16s %12.0f tokens/s  (%.2fx the CPU)%n", dev.name, dev.tokensPerSecond,
-                dev.tokensPerSecond / cpu.tokensPerSecond);
-        double worst = 0;
-        double scale = 0;
-        long agree = 0;
-        long rows = 0;
-        for (int i = 0; i < cpu.logits.length; i++) {
-            for (int t = 0; t < cpu.logits[i].length; t++) {
-                float[] a = cpu.logits[i][t];
-                float[] b = dev.logits[i][t];
-                int argA = 0;
-                int argB = 0;
-                for (int v = 0; v < a.length; v++) {
-                    worst = Math.max(worst, Math.abs(a[v] - b[v]));
-                    scale = Math.max(scale, Math.abs(a[v]));
-                    argA = a[v] > a[argA] ? v : argA;
-                    argB = b[v] > b[argB] ? v : argB;
-                }
-                agree += argA == argB ? 1 : 0;
-                rows++;
-            }
-        }
-        double relative = scale == 0 ? worst : worst / scale;
-        boolean pass = relative <= BOUND;
-        out.printf(Locale.ROOT, "logits of %d positions: max |(%s) - (%s)| %.3g, max |logit| %.3g: %.3g of it "
-                        + "(bound %.2g); argmax agrees at %.1f%%: %s%n", rows, dev.name, cpu.name, worst, scale,
-                relative, BOUND, 100.0 * agree / rows, pass ? "PASS" : "FAIL");
-        out.flush();
-        return pass ? 0 : 1;
-    }
-
-    /** Where and in what it ran, logits of the first two sequences, and scoring tokens/s. */
-    private record Run(String name, float[][][] logits, double tokensPerSecond) {}
-
-    private Run run(Path dir, RuntimeOptions options) {
-        try (LlamaModel m = LlamaModel.load(dir, options)) {
-            SplittableRandom rnd = new SplittableRandom(seed);
-            List<int[]> seqs = new ArrayList<>();
-            for (int i = 0; i < batch; i++) {
-                seqs.add(rnd.ints(seqLen + 1, 0, m.config().vocabSize()).toArray());
-            }
-            float[][][] logits = m.logits(seqs.subList(0, Math.min(2, batch)));
-            m.scoreTokens(seqs);
-            long t0 = System.nanoTime();
-            for (int i = 0; i < iterations; i++) {
-                m.scoreTokens(seqs);
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            return new Run(options.device() + " " + m.precision(), logits,
-                    (double) batch * seqLen * iterations / seconds);
-        }
-    }
-
-    /** The synthetic base model of {@code bench merge}'s shape, generated under --dir unless already there. */
-    private Path synthetic(PrintWriter err) {
-        Path m = dir.resolve("device-l" + synthetic);
-        if (!Files.isRegularFile(m.resolve("config.json"))) {
-            err.println("evomerge: generating " + m + " ...");
+        Path dir = model != null ? model : DeviceBenchmark.synthetic(this.dir, synthetic, line -> {
+            err.println("evomerge: " + line);
             err.flush();
-            SyntheticCheckpoints.Model.base(MergeBenchmark.dims(synthetic), DType.BF16, 2024)
-                    .write(m, Long.MAX_VALUE, Runtime.getRuntime().availableProcessors());
-        }
-        return m;
+        });
+        DeviceBenchmark.Report r = DeviceBenchmark.run(dir, onDevice,
+                new DeviceBenchmark.Settings(batch, seqLen, iterations, seed));
+        r.lines().forEach(out::println);
+        out.flush();
+        return r.pass() ? 0 : 1;
     }
 }

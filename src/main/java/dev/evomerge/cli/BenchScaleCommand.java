@@ -33,6 +33,27 @@ final class BenchScaleCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ThreadsOption threadsOption;
 
+    /** The benchmark's children: this CLI's eval and search. */
+    private static final ScaleBenchmark.Commands CHILDREN = new ScaleBenchmark.Commands() {
+        @Override
+        public String mainClass() {
+            return Main.class.getName();
+        }
+
+        @Override
+        public List<String> eval(Path model, Path suite) {
+            return List.of("eval", model.toString(), "--suite", suite.toString(), "--slice", "search", "--no-cache");
+        }
+
+        @Override
+        public List<String> search(Path space, Path suite, Path gates, int budget, Path out, String runId,
+                                   int threads) {
+            return List.of("search", space.toString(), "--suite", suite.toString(), "--gates", gates.toString(),
+                    "--strategy", "random", "--budget", String.valueOf(budget), "--out", out.toString(), "--run-id",
+                    runId, "--threads", String.valueOf(threads));
+        }
+    };
+
     @Override
     public Integer call() throws Exception {
         threadsOption.check(spec);
@@ -43,7 +64,7 @@ final class BenchScaleCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ScaleBenchmark.Report report = ScaleBenchmark.run(new ScaleBenchmark.Options(dir, layers, budget, threadsOption.given()),
+        ScaleBenchmark.Report report = ScaleBenchmark.run(new ScaleBenchmark.Options(dir, layers, budget, threadsOption.given(), CHILDREN),
                 line -> {
                     err.println(line);
                     err.flush();

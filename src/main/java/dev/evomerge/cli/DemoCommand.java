@@ -31,16 +31,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--root", defaultValue = ".", description = "The evomerge checkout (default: current directory).")
     Path root;
 
-    @Option(names = "--budget", defaultValue = "17",
-            description = "Candidates to evaluate: the start point and one per refinement step "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int budget;
-
-    @Option(names = "--workers", defaultValue = "1", description = "Parallel evaluators (default: ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--out", defaultValue = "results", description = "Runs directory (default: ${DEFAULT-VALUE}).")
-    Path out;
+    /** The demo's budget: the start point and one candidate per refinement step. */
+    @CommandLine.Mixin
+    RunSizeOptions size = new RunSizeOptions(17);
 
     static final String SPACE = "search-spaces/zoo-task-arithmetic-per-layer.yaml";
     static final String STRATEGY = "refine";
@@ -49,8 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OptionValues.atLeast(spec, "--budget", budget, 1);
-        OptionValues.atLeast(spec, "--workers", workers, 1);
+        size.check(spec);
         for (String f : List.of(SPACE, SUITE, GATES, "models/zoo/base/config.json")) {
             if (!Files.exists(root.resolve(f))) {
                 throw new UserError("the demo needs " + root.resolve(f) + ", which is missing; train the zoo first "
@@ -59,9 +51,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         // One intra-op thread per worker: the zoo's models are tiny, and PyTorch's threads only spin on them.
         RunOptions o = RunOptions.defaults(root.resolve(SPACE), root.resolve(SUITE)).withGates(root.resolve(GATES))
-                .withStrategy(STRATEGY).withBudget(budget).withWorkers(workers).withTensorCacheMb(512).withThreads(1);
+                .withStrategy(STRATEGY).withBudget(size.budget).withWorkers(size.workers).withTensorCacheMb(512).withThreads(1);
         String runId = SearchRun.newRunId("demo");
-        SearchRun.RunOutcome r = SearchCommands.run(o, out, runId, false, spec.commandLine().getErr());
+        SearchRun.RunOutcome r = SearchCommands.run(o, size.out, runId, false, spec.commandLine().getErr());
         SearchReport.write(r, null);
         var pw = spec.commandLine().getOut();
         pw.println();

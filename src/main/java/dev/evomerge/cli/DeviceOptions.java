@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
 import dev.evomerge.model.ComputeDevice;
 import dev.evomerge.model.Precision;
 import dev.evomerge.model.RuntimeOptions;
@@ -42,7 +43,7 @@ final class DeviceOptions {
                     + gpus.stream().map(String::valueOf).collect(Collectors.joining(",")) + " already runs one slot "
                     + "on each of those CUDA GPUs");
         }
-        gpus.forEach(id -> ComputeDevice.gpu(id).requireAvailable());
+        gpus.forEach(id -> requireAvailable(ComputeDevice.gpu(id)));
         return on(ComputeDevice.gpu(gpus.get(0)), base, err);
     }
 
@@ -54,8 +55,17 @@ final class DeviceOptions {
         if (precision != null) {
             r = r.withPrecision(precision);
         }
-        r.device().requireAvailable();
+        requireAvailable(r.device());
         return r;
+    }
+
+    /** The library's refusal names the device; the user gave it as {@code --device}. */
+    private static void requireAvailable(ComputeDevice d) {
+        try {
+            d.requireAvailable();
+        } catch (UserError e) {
+            throw new UserError("--device " + e.getMessage(), e);
+        }
     }
 
     static final class DeviceConverter implements CommandLine.ITypeConverter<ComputeDevice> {

@@ -1,6 +1,8 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.UserError;
 import dev.evomerge.search.CandidateExport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -37,15 +39,18 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace OUT if it exists.")
     boolean overwrite;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Merge threads (default: all cores).")
-    int threads;
+    @CommandLine.Mixin
+    ThreadsOption threadsOption;
 
     @Override
     public Integer call() {
-        OptionValues.threads(spec, "--threads", threads);
+        threadsOption.check(spec);
         OptionValues.atLeast(spec, "--candidate", candidate, 0);
         Path runDir = OptionValues.runDirectory(spec, "RUN", run, runs);
-        CandidateExport.Exported e = CandidateExport.export(runDir, candidate, out, overwrite, threads);
+        if (!overwrite && Files.exists(out)) {
+            throw new UserError(out + " already exists; pass --overwrite to replace it");
+        }
+        CandidateExport.Exported e = CandidateExport.export(runDir, candidate, out, overwrite, threadsOption.given());
         spec.commandLine().getOut().printf("wrote candidate %d of %s (%s, fitness %s) to %s%n", e.entry().index(),
                 runDir.getFileName(), e.entry().status(), e.entry().fitness(), e.checkpoint());
         spec.commandLine().getOut().flush();

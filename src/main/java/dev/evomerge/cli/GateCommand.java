@@ -78,6 +78,9 @@ public final class GateCommand implements Callable<Integer> {
         GateReport r = new GateRunner(scorer, distance).run(file, candidate, scoring.limitOrAll(), evaluateAll,
                 err);
         r.lines().forEach(out::println);
+        if (r.results().stream().anyMatch(g -> GateRunner.NOT_EVALUATED.equals(g.note()))) {
+            out.println("(--evaluate-all scores the skipped gates anyway)");
+        }
         out.println(r.summary());
         Path target = report != null ? report
                 : Path.of("results", "gates", candidate.toAbsolutePath().normalize().getFileName()

@@ -1,6 +1,8 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.UserError;
+import dev.evomerge.io.Progress;
+import dev.evomerge.io.Units;
 import dev.evomerge.merge.DryRun;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
@@ -63,21 +65,22 @@ final class MergeCommand implements Callable<Integer> {
                 MergeEngine engine = new MergeEngine(threadsOption.given(), allowNonFinite ? w -> err.println("warning: " + w) : null)) {
             MergePlan plan = MergePlanner.plan(loaded, sources);
             if (dryRun) {
-                spec.commandLine().getOut().print(DryRun.render(plan, out, maxShard));
+                spec.commandLine().getOut().print(DryRun.render(plan, out, maxShard, "the merge needs --overwrite"));
                 spec.commandLine().getOut().flush();
                 return 0;
             }
             plan.warnings().forEach(w -> err.println("warning: " + w));
-            ProgressLine progress = new ProgressLine(err, "merging", quiet);
+            Progress progress = Progress.bytes("merging", plan.sourceBytes(), quiet ? null : err,
+                    System.console() != null);
             long start = System.nanoTime();
             Path written = engine.write(plan, out, maxShard, overwrite,
-                    (done, total, n, count) -> progress.update(done, total, n + "/" + count + " tensors"));
-            progress.finish();
+                    (done, total, n, count) -> progress.advanceTo(done));
+            progress.close();
             err.flush();
             double seconds = (System.nanoTime() - start) / 1e9;
             spec.commandLine().getOut().printf("merged %d tensors (%s, %s layers) into %s in %.1f s (%s of source bytes)%n",
                     plan.tasks().size(), plan.recipe().recipe().mergeMethod(), plan.layersText(), written, seconds,
-                    Sizes.rate(plan.sourceBytes() / seconds));
+                    Units.rate(plan.sourceBytes() / seconds));
             return 0;
         } catch (NonFinite.Error e) {
             throw new UserError(e.getMessage() + "; nothing was written (--allow-nonfinite writes it anyway)", e);

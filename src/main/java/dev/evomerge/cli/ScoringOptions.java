@@ -2,7 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
 import java.io.PrintWriter;

@@ -51,9 +51,9 @@ public final class SearchCommand implements Callable<Integer> {
         opts.check(spec);
         RunOptions o;
         String runId;
-        Path out = opts.out;
+        Path out = opts.size.out;
         if (resume != null) {
-            Path runDir = OptionValues.runDirectory(spec, "--resume", resume, opts.out);
+            Path runDir = OptionValues.runDirectory(spec, "--resume", resume, opts.size.out);
             out = runDir.getParent();
             runId = runDir.getFileName().toString();
             o = opts.resumed(SearchRun.resumeOptions(runDir, 0), space, strategy,

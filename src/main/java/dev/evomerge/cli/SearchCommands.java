@@ -3,6 +3,7 @@ package dev.evomerge.cli;
 import dev.evomerge.UserError;
 import dev.evomerge.report.RunReport;
 import dev.evomerge.search.Finisher;
+import dev.evomerge.search.Journal;
 import dev.evomerge.search.JournalEntry;
 import dev.evomerge.search.RunOptions;
 import dev.evomerge.search.SearchLoop;
@@ -11,6 +12,7 @@ import dev.evomerge.search.space.Objective;
 import dev.evomerge.search.space.SearchSpaces;
 import dev.evomerge.model.RuntimeOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +39,10 @@ final class SearchCommands {
         RuntimeOptions runtime = cluster == null ? RuntimeOptions.defaults()
                 : cluster.device.runtime(RuntimeOptions.defaults(), err);
         Path runDir = out.resolve(runId);
+        if (!resume && Files.exists(runDir.resolve(Journal.FILE))) {
+            throw new UserError(runDir.resolve(Journal.FILE) + " already exists; use --resume to continue that run or "
+                    + "choose another run id");
+        }
         err.println("evomerge: run " + runDir + (resume ? " (resuming)" : ""));
         err.flush();
         if (cluster != null && cluster.cluster != null) {

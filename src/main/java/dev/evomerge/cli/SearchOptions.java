@@ -21,13 +21,8 @@ final class SearchOptions {
             description = "Release gates for the finish (top-k re-scored on the gates' slice, normally 'heldout').")
     Path gates;
 
-    @Option(names = "--budget", defaultValue = "64",
-            description = "Most candidates to evaluate (default: ${DEFAULT-VALUE}).")
-    int budget;
-
-    @Option(names = "--workers", defaultValue = "1",
-            description = "Parallel evaluators, each with its own runtime model (default: ${DEFAULT-VALUE}).")
-    int workers;
+    @CommandLine.Mixin
+    RunSizeOptions size;
 
     @CommandLine.Mixin
     ThreadsOption threadsOption;
@@ -69,9 +64,6 @@ final class SearchOptions {
                     + " with the time again. Default: none (the budget alone ends the search).")
     String timeLimit;
 
-    @Option(names = "--out", defaultValue = "results", description = "Runs directory (default: ${DEFAULT-VALUE}).")
-    Path out;
-
     @Option(names = "--run-id", description = "Name of the run directory (default: date-time-strategy).")
     String runId;
 
@@ -91,8 +83,7 @@ final class SearchOptions {
 
     /** Checks every value given (usage errors, exit 2), before any file is read. */
     void check(CommandLine.Model.CommandSpec spec) {
-        OptionValues.atLeast(spec, "--budget", budget, 1);
-        OptionValues.atLeast(spec, "--workers", workers, 1);
+        size.check(spec);
         threadsOption.check(spec);
         OptionValues.atLeast(spec, "--population", population, 0);
         OptionValues.finiteAtLeast(spec, "--sigma", sigma, 0);
@@ -118,8 +109,8 @@ final class SearchOptions {
         o = g.test("--suite") ? o.withSuite(suite) : o;
         o = g.test("--gates") ? o.withGates(gates) : o;
         o = g.test("--strategy") ? o.withStrategy(strategy) : o;
-        o = g.test("--budget") ? o.withBudget(budget) : o;
-        o = g.test("--workers") ? o.withWorkers(workers) : o;
+        o = g.test("--budget") ? o.withBudget(size.budget) : o;
+        o = g.test("--workers") ? o.withWorkers(size.workers) : o;
         o = g.test("--seed") ? o.withSeed(seed) : o;
         o = g.test("--population") ? o.withPopulation(population) : o;
         o = g.test("--sigma") ? o.withSigma(sigma) : o;
@@ -136,8 +127,8 @@ final class SearchOptions {
         if (suite == null) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--suite is required");
         }
-        return RunOptions.defaults(space, suite).withGates(gates).withStrategy(strategy).withBudget(budget)
-                .withWorkers(workers).withSeed(seed).withPopulation(population).withSigma(sigma).withTopK(top)
+        return RunOptions.defaults(space, suite).withGates(gates).withStrategy(strategy).withBudget(size.budget)
+                .withWorkers(size.workers).withSeed(seed).withPopulation(population).withSigma(sigma).withTopK(top)
                 .withStageFraction(stage).withMaxL2(maxL2, relativeL2).withTensorCacheMb(tensorCacheMb)
                 .withGrid(gridSteps, grid).withThreads(threadsOption.given()).withTimeLimitSeconds(timeLimitSeconds);
     }

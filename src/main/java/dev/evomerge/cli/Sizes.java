@@ -12,12 +12,6 @@ final class Sizes {
     private Sizes() {
     }
 
-    /** A throughput in bytes per second, in the largest decimal unit under which it is at least 1 (MB/s floor). */
-    static String rate(double bytesPerSecond) {
-        return bytesPerSecond >= 1e9 ? String.format(Locale.ROOT, "%.2f GB/s", bytesPerSecond / 1e9)
-                : String.format(Locale.ROOT, "%.1f MB/s", bytesPerSecond / 1e6);
-    }
-
     static long parse(String option, String text) {
         Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {

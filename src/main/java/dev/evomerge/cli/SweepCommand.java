@@ -50,7 +50,7 @@ public final class SweepCommand implements Callable<Integer> {
             o = o.withBudget(UNBOUNDED);  // a sweep evaluates its whole grid unless told otherwise
         }
         String runId = opts.runId != null ? opts.runId : SearchRun.newRunId("sweep");
-        SearchRun.RunOutcome r = SearchCommands.run(o, opts.out, runId, false, spec.commandLine().getErr(),
+        SearchRun.RunOutcome r = SearchCommands.run(o, opts.size.out, runId, false, spec.commandLine().getErr(),
                 opts);
         SearchReport.write(r, SearchReport.sweep(r));
         SearchCommands.summary(r, spec.commandLine().getOut());

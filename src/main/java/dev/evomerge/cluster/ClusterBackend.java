@@ -124,7 +124,7 @@ public final class ClusterBackend implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new UserError("no evomerge cluster '" + s.clusterName() + "' answered at " + String.join(",",
                     s.addresses()) + " within " + s.timeout().toSeconds() + " s (start workers with "
-                    + "'evomerge worker', and check --cluster and --cluster-name)");
+                    + "'evomerge worker', and check the cluster's addresses and name)");
         }
         ClusterBackend b = new ClusterBackend(s, client, log);
         long deadline = System.nanoTime() + s.timeout().toNanos();

@@ -52,7 +52,7 @@ final class SourceLocator {
                 throw new UserError("worker " + worker + " cannot find source '" + s.name() + "' (" + path
                         + ", content hash " + s.contentHash().substring(0, 12) + "): "
                         + (here == null ? "no checkpoint at that path" : "the checkpoint at that path has other weights")
-                        + (roots.isEmpty() ? " and the worker has no --models directory to search"
+                        + (roots.isEmpty() ? " and the worker has no models directory to search"
                         : " and none with that content hash under " + roots));
             }
             found.put(path, match);

@@ -1,16 +1,7 @@
 package dev.evomerge.eval;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.evomerge.UserError;
-import dev.evomerge.YamlErrors;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -39,35 +30,6 @@ public final class Fields {
                     + (node == null || node.isMissingNode() ? "empty" : describe(node)));
         }
         return new Fields(node, where);
-    }
-
-    /** Parses a YAML file (JSON is YAML too) with duplicate keys refused. */
-    public static JsonNode readYaml(Path file) {
-        return readYaml(file, null);
-    }
-
-    /** Parses {@code content} (or, when null, the file's bytes) as YAML; {@code file} names it in errors. */
-    public static JsonNode readYaml(Path file, byte[] content) {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        try {
-            JsonNode root = yaml.readTree(content != null ? content : Files.readAllBytes(file));
-            if (root == null || root.isMissingNode() || root.isNull()) {
-                throw new UserError(file + " is empty");
-            }
-            return root;
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + " does not exist");
-        } catch (JsonProcessingException e) {
-            String why = YamlErrors.reason(e);
-            String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
-            if (why.startsWith("value '")) {
-                throw new UserError(file + line + ": " + why);
-            }
-            throw new UserError(file + " is not valid YAML: " + why + line);
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 
     public String where() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.io.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -87,15 +88,15 @@ public final class ResultsJson {
             ArrayNode metricList = cfg.putArray("metric_list");
             for (Map.Entry<String, MetricValue> m : t.metrics().entrySet()) {
                 MetricValue v = m.getValue();
-                number(res, m.getKey() + FILTER, v.value());
+                Json.putNumber(res, m.getKey() + FILTER, v.value());
                 if (Double.isNaN(v.stderr())) {
                     res.put(m.getKey() + "_stderr" + FILTER, NOT_AVAILABLE);
                 } else {
-                    number(res, m.getKey() + "_stderr" + FILTER, v.stderr());
+                    Json.putNumber(res, m.getKey() + "_stderr" + FILTER, v.stderr());
                 }
                 ObjectNode ci = iv.putObject(m.getKey());
-                number(ci, "low", v.low());
-                number(ci, "high", v.high());
+                Json.putNumber(ci, "low", v.low());
+                Json.putNumber(ci, "high", v.high());
                 ci.put("level", 0.95);
                 ci.put("method", v.interval());
                 hb.put(m.getKey(), v.higherIsBetter());
@@ -154,7 +155,7 @@ public final class ResultsJson {
         evo.put("model_hash", r.modelHash());
         evo.put("slice", r.slice());
         evo.put("limit", r.limit());
-        number(evo, "weighted_score", r.weightedScore());
+        Json.putNumber(evo, "weighted_score", r.weightedScore());
         evo.set("tasks", evoTasks);
         evo.set("intervals", intervals);
         root.set("evomerge", evo);
@@ -201,16 +202,6 @@ public final class ResultsJson {
             throw new IllegalArgumentException("missing '" + key + "'");
         }
         return v;
-    }
-
-    static void number(ObjectNode node, String key, double v) {
-        if (Double.isNaN(v)) {
-            node.putNull(key);
-        } else if (Double.isInfinite(v)) {
-            node.put(key, v > 0 ? "Infinity" : "-Infinity");
-        } else {
-            node.put(key, v);
-        }
     }
 
     static double number(JsonNode v) {

@@ -3,6 +3,7 @@ package dev.evomerge.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.UserError;
 import dev.evomerge.io.Sha256;
+import dev.evomerge.io.StrictYaml;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,7 @@ public record Suite(Path file, String name, List<String> sliceNames, List<Task> 
     }
 
     public static Suite load(Path file) {
-        Fields root = Fields.of(Fields.readYaml(file), "suite " + file);
+        Fields root = Fields.of(StrictYaml.read(file), "suite " + file);
         root.requireFormat(FORMAT, VERSION);
         String name = root.string("name");
         requireName(name, root, "name");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.evomerge.Resources;
 import dev.evomerge.UserError;
+import dev.evomerge.io.Progress;
 import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LanguageModel.Continuation;
 import dev.evomerge.model.LanguageModel.Generation;
@@ -50,7 +51,7 @@ public final class SuiteRunner {
     public SuiteResult evaluate(LanguageModel model, String modelHash, Suite suite, String slice, int limit,
             SampleLog log) {
         if (limit < 0) {
-            throw new UserError("--limit must be positive, but was " + limit);
+            throw new UserError("the example limit must not be negative, but was " + limit);
         }
         suite.requireSlice(slice);
         long total = 0;

@@ -6,6 +6,7 @@ import dev.evomerge.eval.Fields;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.Task;
 import dev.evomerge.eval.TaskType;
+import dev.evomerge.io.StrictYaml;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,7 +40,7 @@ public record GateFile(Path file, Suite suite, String slice, Path base, Map<Stri
     }
 
     public static GateFile load(Path file) {
-        Fields root = Fields.of(Fields.readYaml(file), "gates " + file);
+        Fields root = Fields.of(StrictYaml.read(file), "gates " + file);
         root.requireFormat(FORMAT, VERSION);
         Path dir = file.toAbsolutePath().getParent();
         Suite suite = Suite.load(dir.resolve(root.string("suite")));

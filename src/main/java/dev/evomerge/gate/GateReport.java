@@ -7,6 +7,7 @@ import dev.evomerge.eval.MetricValue;
 import dev.evomerge.eval.ResultTable;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.eval.TaskResult;
+import dev.evomerge.io.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -89,8 +90,8 @@ public record GateReport(GateFile file, Path candidate, WeightDistance.Measureme
         root.put("slice", file.slice());
         if (distance != null) {
             ObjectNode d = root.putObject("l2_distance");
-            number(d, "distance", distance.distance());
-            number(d, "base_norm", distance.baseNorm());
+            Json.putNumber(d, "distance", distance.distance());
+            Json.putNumber(d, "base_norm", distance.baseNorm());
         }
         ArrayNode gates = root.putArray("gates");
         for (GateResult r : results) {
@@ -116,10 +117,10 @@ public record GateReport(GateFile file, Path candidate, WeightDistance.Measureme
                     g.put("value", d.max());
                 }
             }
-            number(g, "measured", r.measured());
-            number(g, "point", r.point());
-            number(g, "threshold", r.threshold());
-            number(g, "margin", r.margin());
+            Json.putNumber(g, "measured", r.measured());
+            Json.putNumber(g, "point", r.point());
+            Json.putNumber(g, "threshold", r.threshold());
+            Json.putNumber(g, "margin", r.margin());
             g.put("note", r.note());
         }
         ObjectNode sc = root.putObject("scores");
@@ -131,23 +132,14 @@ public record GateReport(GateFile file, Path candidate, WeightDistance.Measureme
                 task.put("n", t.evaluated());
                 for (Map.Entry<String, MetricValue> m : t.metrics().entrySet()) {
                     ObjectNode mv = task.putObject(m.getKey());
-                    number(mv, "value", m.getValue().value());
-                    number(mv, "stderr", m.getValue().stderr());
-                    number(mv, "low", m.getValue().low());
-                    number(mv, "high", m.getValue().high());
+                    Json.putNumber(mv, "value", m.getValue().value());
+                    Json.putNumber(mv, "stderr", m.getValue().stderr());
+                    Json.putNumber(mv, "low", m.getValue().low());
+                    Json.putNumber(mv, "high", m.getValue().high());
                 }
             }
         }
         return root;
     }
 
-    private static void number(ObjectNode node, String key, double v) {
-        if (Double.isNaN(v)) {
-            node.putNull(key);
-        } else if (Double.isInfinite(v)) {
-            node.put(key, v > 0 ? "Infinity" : "-Infinity");
-        } else {
-            node.put(key, v);
-        }
-    }
 }

@@ -21,6 +21,9 @@ import java.util.Set;
  * stands in for a task.
  */
 public final class GateRunner {
+    /** Why a metric gate is skipped when {@code evaluateAll} is off and a tensor gate already rejected. */
+    public static final String NOT_EVALUATED = "not evaluated: a tensor gate already rejected the candidate";
+
     private final Scorer scorer;
     private final WeightDistance distance;
 
@@ -66,8 +69,7 @@ public final class GateRunner {
             }
         } else {
             for (Gate.Metric g : metricGates) {
-                decided.put(g.index(), Decisions.skipped(g, "not evaluated: a tensor gate already rejected the "
-                        + "candidate (use --evaluate-all to score it anyway)"));
+                decided.put(g.index(), Decisions.skipped(g, NOT_EVALUATED));
             }
         }
         List<GateResult> ordered = new ArrayList<>();

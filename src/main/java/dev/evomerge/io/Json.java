@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -28,5 +29,16 @@ public final class Json {
     /** UTF-8 bytes of the indented text of {@code node} with a trailing newline: the file form. */
     public static byte[] pretty(JsonNode node) {
         return (prettyText(node) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Puts {@code v} as lm-eval writes floats: NaN as null, infinities as the strings "Infinity" and "-Infinity". */
+    public static void putNumber(ObjectNode node, String key, double v) {
+        if (Double.isNaN(v)) {
+            node.putNull(key);
+        } else if (Double.isInfinite(v)) {
+            node.put(key, v > 0 ? "Infinity" : "-Infinity");
+        } else {
+            node.put(key, v);
+        }
     }
 }

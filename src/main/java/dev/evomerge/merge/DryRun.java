@@ -1,6 +1,7 @@
 package dev.evomerge.merge;
 
 import dev.evomerge.checkpoint.TensorInfo;
+import dev.evomerge.io.Units;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code merge --dry-run}: what a merge would do, from its plan, without merging or writing: every output tensor
+ * A dry run of a merge: what a merge would do, from its plan, without merging or writing: every output tensor
  * with its method, dtype, shape and inputs; the bytes read from the sources and written; an estimated time.
  */
 public final class DryRun {
@@ -39,8 +40,8 @@ public final class DryRun {
         return s + plan.outputBytes() / WRITE_RATE;
     }
 
-    /** The plan as text: a summary, then one line per output tensor. */
-    public static String render(MergePlan plan, Path out, long maxShardBytes) {
+    /** The plan as text: a summary, then one line per output tensor; {@code outExists} is said when OUT exists. */
+    public static String render(MergePlan plan, Path out, long maxShardBytes, String outExists) {
         StringBuilder b = new StringBuilder();
         Map<String, Integer> byMethod = new TreeMap<>();
         int width = 6;
@@ -55,13 +56,13 @@ public final class DryRun {
         b.append(String.format(Locale.ROOT, "dry run: %s (%s) -> %s: nothing is merged or written%n",
                 plan.recipe().sourceName(), plan.recipe().recipe().mergeMethod(), out));
         if (Files.exists(out)) {
-            b.append("  ").append(out).append(" exists: the merge needs --overwrite\n");
+            b.append("  ").append(out).append(" exists: ").append(outExists).append('\n');
         }
         b.append(String.format(Locale.ROOT, "  %d tensors, %s layers: %s%n", plan.tasks().size(),
                 plan.layersText(), byMethod.toString().replaceAll("[{}]", "")));
         b.append(String.format(Locale.ROOT, "  read %s from %d sources; write %s (%s) in shards of at most %s%n",
-                bytes(plan.sourceBytes()), plan.sources().all().size(), bytes(plan.outputBytes()),
-                dtypes.keySet().stream().reduce((x, y) -> x + ", " + y).orElse("-"), bytes(maxShardBytes)));
+                Units.bytes(plan.sourceBytes()), plan.sources().all().size(), Units.bytes(plan.outputBytes()),
+                dtypes.keySet().stream().reduce((x, y) -> x + ", " + y).orElse("-"), Units.bytes(maxShardBytes)));
         b.append(String.format(Locale.ROOT, "  estimated time %.1f s (bench merge's rates on 2 cores, see README; "
                 + "./evomerge bench merge measures this machine)%n", estimatedSeconds(plan)));
         plan.warnings().forEach(w -> b.append("  warning: ").append(w).append('\n'));
@@ -85,18 +86,4 @@ public final class DryRun {
         return b.toString();
     }
 
-    /** Decimal units, as the bench and merge outputs print sizes. */
-    static String bytes(long n) {
-        if (n < 1000) {
-            return n + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB", "PB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.2f %s", v, units[u]);
-    }
 }

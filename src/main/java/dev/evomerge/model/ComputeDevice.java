@@ -53,30 +53,31 @@ public record ComputeDevice(boolean cuda, int index) {
     /**
      * Refuses, as a {@link UserError}, a device this process cannot use: for a GPU, no CUDA runtime or GPU visible,
      * an index past the last GPU, or a PyTorch build without CUDA; for the CPU, the GPU build on a machine without a
-     * GPU. The GPU count is read from the CUDA runtime before PyTorch is loaded: DJL does not load a CUDA build of
-     * PyTorch on a machine without a GPU at all (it tries to download a CPU one). Nothing is created on the device.
+     * GPU. The message starts with the device ({@code cuda:1: ...}). The GPU count is read from the CUDA runtime
+     * before PyTorch is loaded: DJL does not load a CUDA build of PyTorch on a machine without a GPU at all (it tries
+     * to download a CPU one). Nothing is created on the device.
      */
     public void requireAvailable() {
         if (!cuda) {
             String flavor = bundledFlavor();
             if (flavor.startsWith("cu") && CudaUtils.getGpuCount() == 0) {
-                throw new UserError("--device cpu: this is the GPU build (PyTorch " + flavor + "), which DJL loads only "
+                throw new UserError("cpu: this is the GPU build (PyTorch " + flavor + "), which DJL loads only "
                         + "on a machine with a CUDA GPU; use the CPU build (./evomerge without EVOMERGE_CUDA)");
             }
             return;
         }
         int gpus = CudaUtils.getGpuCount();
         if (gpus == 0) {
-            throw new UserError("--device " + this + ": no CUDA GPU is visible on this machine (no libcudart or no "
+            throw new UserError(this + ": no CUDA GPU is visible on this machine (no libcudart or no "
                     + "device; see README, Runtime / GPU)");
         }
         if (index >= gpus) {
-            throw new UserError("--device " + this + ": this machine has " + gpus + " CUDA GPU(s), numbered 0 to "
+            throw new UserError(this + ": this machine has " + gpus + " CUDA GPU(s), numbered 0 to "
                     + (gpus - 1));
         }
         Engine engine = Engine.getEngine("PyTorch");
         if (!engine.hasCapability("CUDA")) {
-            throw new UserError("--device " + this + ": this build's PyTorch " + engine.getVersion() + " has no CUDA; "
+            throw new UserError(this + ": this build's PyTorch " + engine.getVersion() + " has no CUDA; "
                     + "build the GPU variant (EVOMERGE_CUDA=1 ./evomerge, or mvn -Pcuda; see README, Runtime / GPU)");
         }
     }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code export RUN --candidate N OUT/}: any journaled candidate of a run, written as a checkpoint through the same
+ * {@code export}: any journaled candidate of a run, written as a checkpoint through the same
  * path as the finish ({@link Finisher#write}), so its weights, config, tokenizer and recipe are the bytes the finish
  * would write for it (the finish adds only its scores and gate report to the ones it accepts).
  */
@@ -25,7 +25,7 @@ public final class CandidateExport {
             throw new UserError("no run at " + runDir + " (" + Journal.FILE + " not found)");
         }
         if (!overwrite && Files.exists(out)) {
-            throw new UserError(out + " already exists; pass --overwrite to replace it");
+            throw new UserError(out + " already exists and is not to be overwritten");
         }
         Journal.Contents contents = Journal.read(journal);
         List<JournalEntry> entries = contents.entries();

@@ -63,7 +63,7 @@ public final class Journal implements AutoCloseable {
     /** Creates a new journal with its header; refuses to overwrite an existing one. */
     public static Journal create(Path file, ObjectNode config) {
         if (Files.exists(file)) {
-            throw new UserError(file + " already exists; use --resume to continue that run or choose another run id");
+            throw new UserError(file + " already exists; resume that run or choose another run id");
         }
         ObjectNode header = JsonNodeFactory.instance.objectNode();
         header.put("format", FORMAT);

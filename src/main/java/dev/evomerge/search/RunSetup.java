@@ -178,7 +178,7 @@ public final class RunSetup implements AutoCloseable {
         return RuntimeEvaluator.factory(shared);
     }
 
-    /** Worker i's evaluator on {@code devices.get(i)} (a cluster worker's {@code --gpus}); empty: all on one. */
+    /** Worker i's evaluator on {@code devices.get(i)} (a cluster worker's GPUs); empty: all on one. */
     public CandidateEvaluator.Factory factory(List<ComputeDevice> devices) {
         return RuntimeEvaluator.factory(shared, devices);
     }

@@ -1,6 +1,6 @@
 package dev.evomerge.search;
 
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.eval.SuiteRunner;

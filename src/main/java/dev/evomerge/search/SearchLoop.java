@@ -2,7 +2,7 @@ package dev.evomerge.search;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.eval.ModelProvider;
 import dev.evomerge.eval.SuiteRunner;
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import dev.evomerge.eval.ResultCache;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.eval.Suite;

@@ -19,6 +19,7 @@ import dev.evomerge.model.LanguageModel;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.model.TrainableLlama;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -86,6 +86,17 @@ class ExportCommandTest {
                 taken.err());
     }
 
+    /** The library's refusal names no flag; the CLI says which one continues the run. */
+    @Test
+    void searchingIntoAnExistingRunNamesResume() {
+        CommandRun again = CommandRun.main("search", dir.resolve("space.yaml").toString(), "--suite",
+                TinySearchFiles.SUITE.toString(), "--gates", dir.resolve("gates.yaml").toString(), "--out",
+                dir.resolve("results").toString(), "--run-id", "r1");
+        assertEquals(3, again.exit(), again.err());
+        assertEquals("evomerge: " + run.resolve("journal.jsonl") + " already exists; use --resume to continue that run"
+                + " or choose another run id\n", again.err());
+    }
+
     @Test
     void resumeTakesTheRunDirectoryAsTheReadmeWritesIt() {
         CommandRun again = CommandRun.main("search", "--resume", run.toString());

@@ -17,11 +17,4 @@ class SizesTest {
         assertTrue(e.getMessage().startsWith("--max-shard-size: unknown size unit 'parsecs'"), e.getMessage());
     }
 
-    @Test
-    void ratesOfSmallModelsAreNotRoundedToZero() {
-        assertEquals("0.5 MB/s", Sizes.rate(5e5));
-        assertEquals("540.0 MB/s", Sizes.rate(5.4e8));
-        assertEquals("1.00 GB/s", Sizes.rate(1e9));
-        assertEquals("12.35 GB/s", Sizes.rate(12.345e9));
-    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.UserError;
+import dev.evomerge.io.Progress;
 import dev.evomerge.model.LanguageModel.Continuation;
 import dev.evomerge.model.LanguageModel.Generation;
 import dev.evomerge.model.LanguageModel.LogLikelihood;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
+import dev.evomerge.io.Units;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +52,8 @@ class MergeDryRunTest {
                 tensorBytes += a.info(n).byteSize();
             }
         }
-        assertTrue(r.out().contains("read " + DryRun.bytes(2 * tensorBytes) + " from 2 sources; write "
-                + DryRun.bytes(2 * tensorBytes) + " (float32)"), "bf16 in from two models, float32 out: " + r.out());
+        assertTrue(r.out().contains("read " + Units.bytes(2 * tensorBytes) + " from 2 sources; write "
+                + Units.bytes(2 * tensorBytes) + " (float32)"), "bf16 in from two models, float32 out: " + r.out());
         assertTrue(r.out().contains(names.size() + " tensors, 2 layers: linear=" + names.size()), r.out());
         for (String n : names) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(n + " ") && l.contains(" linear ")

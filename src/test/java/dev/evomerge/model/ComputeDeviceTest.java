@@ -77,13 +77,13 @@ class ComputeDeviceTest {
     @Test
     void cudaWithoutAGpuIsOneUserErrorLine() {
         UserError e = assertThrows(UserError.class, () -> ComputeDevice.gpu(0).requireAvailable());
-        assertTrue(e.getMessage().startsWith("--device cuda:0: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cuda:0: "), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         ModelConfig c = ModelConfig.fromJson(TinyModels.qwen2Json());
         try (InMemoryTensors w = TinyModels.random(c, 1, DType.F32)) {
             UserError model = assertThrows(UserError.class, () -> LlamaModel.fromTensors(c, w, null,
                     RuntimeOptions.defaults().withDevice(ComputeDevice.gpu(1))));
-            assertTrue(model.getMessage().startsWith("--device cuda:1: "), model.getMessage());
+            assertTrue(model.getMessage().startsWith("cuda:1: "), model.getMessage());
         }
     }
 }

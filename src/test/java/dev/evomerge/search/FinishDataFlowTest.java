@@ -8,7 +8,7 @@ import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
 import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.ModelProvider;
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import dev.evomerge.eval.Scorer;
 import dev.evomerge.gate.GateFile;
 import dev.evomerge.gate.GateRunner;

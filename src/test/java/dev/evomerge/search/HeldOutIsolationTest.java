@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.evomerge.UserError;
 import dev.evomerge.eval.SuiteRunner;
 import dev.evomerge.eval.FakeModel;
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.Task;
 import dev.evomerge.gate.GateFile;

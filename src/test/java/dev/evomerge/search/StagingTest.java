@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.eval.SuiteRunner;
-import dev.evomerge.eval.Progress;
+import dev.evomerge.io.Progress;
 import dev.evomerge.eval.Suite;
 import dev.evomerge.eval.SuiteResult;
 import dev.evomerge.eval.Task;

@@ -11,6 +11,7 @@ import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.model.LlamaModel;
 import dev.evomerge.model.ModelConfig;
 import dev.evomerge.model.RuntimeOptions;
+import dev.evomerge.model.TrainableLlama;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.evomerge.UserError;
-import dev.evomerge.YamlErrors;
+import dev.evomerge.io.StrictYaml;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +71,7 @@ public final class RecipeParser {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String why = YamlErrors.reason(e);
+            String why = StrictYaml.reason(e);
             if (why.startsWith("value '")) {
                 throw new UserError(sourceName + where + ": " + why, e);
             }

@@ -1,14 +1,13 @@
 package dev.evomerge.merge.recipe;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.evomerge.UserError;
+import dev.evomerge.io.StrictYaml;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -72,9 +71,7 @@ final class YamlTree {
      * @throws UserError          for an alias without an anchor, a bad merge key, or a second document
      */
     static JsonNode read(String yaml, String sourceName) throws IOException {
-        YAMLFactory factory = new YAMLFactory();
-        factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        try (YAMLParser p = (YAMLParser) factory.createParser(yaml)) {
+        try (YAMLParser p = (YAMLParser) StrictYaml.factory().createParser(yaml)) {
             YamlTree tree = new YamlTree(p, sourceName, scalarAnchors(yaml));
             JsonToken first = p.nextToken();
             if (first == null) {

@@ -51,12 +51,12 @@ public final class Refinement {
         String innerName = m.group(1);
         int steps = Integer.parseInt(m.group(2));
         if (Refinement.refines(innerName) || innerName.equals("grid")) {
-            throw new UserError("--strategy " + name + ": refinement follows cmaes, ga, nsga2 or random, not "
+            throw new UserError("strategy " + name + ": refinement follows cmaes, ga, nsga2 or random, not "
                     + innerName);
         }
         if (config.budget() - steps < 1) {
-            throw new UserError("--strategy " + name + " takes " + steps + " refinement steps out of the budget, but"
-                    + " the budget is " + config.budget() + ": raise --budget above " + steps);
+            throw new UserError("strategy " + name + " takes " + steps + " refinement steps out of the budget, but"
+                    + " the budget is " + config.budget() + ": raise the budget above " + steps);
         }
         Strategy inner = Strategies.create(innerName, config.withBudget(config.budget() - steps), dimension, seed);
         return new RefineStrategy(name, inner, start, steps, RefineStrategy.LEARNING_RATE, oracle);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.eval.Fields;
+import dev.evomerge.io.StrictYaml;
 import dev.evomerge.merge.methods.MergeMethod;
 import dev.evomerge.merge.methods.MergeMethods;
 import dev.evomerge.merge.recipe.ModelRef;
@@ -60,7 +61,7 @@ public final class SearchSpaces {
     }
 
     public static MergeSpace load(Path file) {
-        return load(file, Fields.readYaml(file));
+        return load(file, StrictYaml.read(file));
     }
 
     /**
@@ -68,7 +69,7 @@ public final class SearchSpaces {
      * the file's directory even where the file itself is absent (a cluster worker decoding a coordinator's genomes).
      */
     public static MergeSpace load(Path file, String content) {
-        return load(file, Fields.readYaml(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return load(file, StrictYaml.read(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static MergeSpace load(Path file, com.fasterxml.jackson.databind.JsonNode yaml) {

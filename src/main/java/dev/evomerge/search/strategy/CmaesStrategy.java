@@ -74,7 +74,7 @@ public final class CmaesStrategy implements Strategy {
         }
         // commons-math keeps about five dimension x dimension double matrices (C, B, BD and temporaries).
         Resources.requireHeap("CMA-ES over " + dimension + " genes (its covariance matrices; a smaller search space or"
-                + " --strategy ga needs far less)", Resources.product(5, dimension, dimension, Double.BYTES));
+                + " the ga strategy needs far less)", Resources.product(5, dimension, dimension, Double.BYTES));
         if (initial != null && initial.size() != dimension) {
             throw new IllegalArgumentException("initial genome has " + initial.size() + " genes, the space " + dimension);
         }

@@ -75,6 +75,6 @@ class RefineStrategyTest {
         Executable e = () -> Refinement.create("cmaes+refine20", StrategyConfig.defaults().withBudget(20), 2, 1,
                 RefineStrategyTest::quadratic);
         UserError err = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, e);
-        assertTrue(err.getMessage().contains("raise --budget above 20"), err.getMessage());
+        assertTrue(err.getMessage().contains("raise the budget above 20"), err.getMessage());
     }
 }

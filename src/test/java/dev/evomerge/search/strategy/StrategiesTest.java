@@ -238,7 +238,7 @@ class StrategiesTest {
     @Test
     void cmaesTooLargeForTheHeapIsRefusedBeforeAllocating() {
         UserError e = assertThrows(UserError.class, () -> new CmaesStrategy(2_000_000, 10, 0.3, 10, null, 1));
-        assertTrue(e.getMessage().startsWith("CMA-ES over 2000000 genes") && e.getMessage().contains("--strategy ga"),
+        assertTrue(e.getMessage().startsWith("CMA-ES over 2000000 genes") && e.getMessage().contains("the ga strategy"),
                 e.getMessage());
     }
 }

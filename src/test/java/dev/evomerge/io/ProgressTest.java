@@ -1,7 +1,8 @@
-package dev.evomerge.eval;
+package dev.evomerge.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -50,9 +51,22 @@ class ProgressTest {
     }
 
     @Test
+    void aJobInBytesPrintsSizesAndAByteRate() {
+        StringWriter sink = new StringWriter();
+        Progress p = Progress.bytes("merging", 4_000_000_000L, new PrintWriter(sink), false);
+        assertEquals("merging 0 B/4.00 GB 0% ETA --", p.line(System.nanoTime()));
+        p.advanceTo(1_000_000_000L);
+        p.advanceTo(500);
+        assertEquals(1_000_000_000L, p.done(), "never fewer than before");
+        assertTrue(p.line(System.nanoTime()).startsWith("merging 1.00 GB/4.00 GB 25% "), p.line(System.nanoTime()));
+        assertTrue(p.line(System.nanoTime()).contains(" GB/s ETA ") || p.line(System.nanoTime()).contains(" MB/s ETA "),
+                p.line(System.nanoTime()));
+    }
+
+    @Test
     void clockFormat() {
-        assertEquals("0:00:00", Progress.clock(Duration.ZERO));
-        assertEquals("27:46:40", Progress.clock(Duration.ofSeconds(100_000)));
+        assertEquals("0:00:00", Units.clock(Duration.ZERO));
+        assertEquals("27:46:40", Units.clock(Duration.ofSeconds(100_000)));
         assertThrows(IllegalArgumentException.class, () -> new Progress("x", -1, null, () -> 0, Duration.ZERO, false));
     }
 }

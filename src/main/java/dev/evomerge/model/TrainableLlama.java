@@ -1,4 +1,4 @@
-package dev.evomerge.zoo;
+package dev.evomerge.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
-import dev.evomerge.model.ModelConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,7 @@ import java.util.Random;
 /**
  * A Llama decoder whose weights are trainable NDArrays (Hugging Face names and shapes, {@code [out, in]} for linear
  * layers), with a full-sequence forward pass that PyTorch's autograd differentiates. The math is the runtime's
- * ({@code dev.evomerge.model.LlamaModel}): RMSNorm, rotate-half rotary embeddings, grouped-query attention, SwiGLU;
+ * ({@link LlamaModel}): RMSNorm, rotate-half rotary embeddings, grouped-query attention, SwiGLU;
  * a test checks that both give the same logits on the same weights.
  *
  * <p>Shape letters: B batch, T tokens, H hidden, NH query heads, KV key/value heads, G = NH / KV, D head dim,
@@ -82,7 +81,7 @@ public final class TrainableLlama implements AutoCloseable {
      * GPT-2-style initialization: N(0, 0.02) for every matrix, with the residual projections (o_proj, down_proj)
      * scaled by 1/sqrt(2 x layers) (Radford et al. 2019, section 2.3); norms start at 1.
      */
-    static Map<String, float[]> initialValues(ModelConfig c, long seed) {
+    public static Map<String, float[]> initialValues(ModelConfig c, long seed) {
         Random rnd = new Random(seed);
         Map<String, float[]> out = new LinkedHashMap<>();
         double residualStd = 0.02 / Math.sqrt(2.0 * c.numLayers());
@@ -103,7 +102,7 @@ public final class TrainableLlama implements AutoCloseable {
     }
 
     /** A model over copies of {@code values} (every tensor of {@link #shapes}), all requiring gradients. */
-    static TrainableLlama of(NDManager parent, ModelConfig config, Map<String, float[]> values) {
+    public static TrainableLlama of(NDManager parent, ModelConfig config, Map<String, float[]> values) {
         NDManager m = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
@@ -124,7 +123,7 @@ public final class TrainableLlama implements AutoCloseable {
      * update (alpha / r) B A with A [r, in] ~ N(0, 1/in) and B [out, r] = 0, so training starts at the base. Only
      * the adapters are {@link #parameters()}; {@link #values()} folds them into the weights.
      */
-    static TrainableLlama lora(NDManager parent, ModelConfig config, Map<String, float[]> values, int rank,
+    public static TrainableLlama lora(NDManager parent, ModelConfig config, Map<String, float[]> values, int rank,
                                double alpha, long seed) {
         if (rank < 1) {
             throw new IllegalArgumentException("LoRA rank must be positive, but was " + rank);
@@ -177,7 +176,7 @@ public final class TrainableLlama implements AutoCloseable {
     }
 
     /** The trainable arrays by name (live: the optimizer updates them in place): the adapters of a LoRA model. */
-    Map<String, NDArray> parameters() {
+    public Map<String, NDArray> parameters() {
         if (adapters.isEmpty()) {
             return params;
         }
@@ -190,7 +189,7 @@ public final class TrainableLlama implements AutoCloseable {
     }
 
     /** Current weights (adapters folded in), copied to the heap. */
-    Map<String, float[]> values() {
+    public Map<String, float[]> values() {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (NDManager tmp = manager.newSubManager()) {
             params.forEach((k, v) -> {
@@ -209,7 +208,7 @@ public final class TrainableLlama implements AutoCloseable {
         return out;
     }
 
-    static long numel(long[] shape) {
+    public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;
@@ -217,7 +216,7 @@ public final class TrainableLlama implements AutoCloseable {
         return n;
     }
 
-    long parameterCount() {
+    public long parameterCount() {
         return shapes(config).values().stream().mapToLong(TrainableLlama::numel).sum();
     }
 
@@ -225,7 +224,7 @@ public final class TrainableLlama implements AutoCloseable {
      * Logits [B, T, V] of token rows {@code ids} (B x T, row-major) with causal attention from position 0. Right
      * padding needs no key mask: a real token never attends to a later position.
      */
-    NDArray logits(NDManager fm, long[] ids, int b, int t) {
+    public NDArray logits(NDManager fm, long[] ids, int b, int t) {
         int nh = config.numHeads();
         int kvh = config.numKvHeads();
         int g = config.groupSize();
