@@ -158,10 +158,26 @@ public final class MergeBenchmark {
                     .append(tuned.getFirst()).append("\n");
             case "nuslerp" -> y.append("base_model: base\nmodels:\n").append(tuned.subList(0, 2).stream()
                     .map(m -> "  - model: " + m + "\n    parameters: {weight: 0.5}\n").reduce("", String::concat));
-            case "model_stock" -> {
+            case "model_stock", "ram", "ramplus_tl" -> {
                 y.append("base_model: base\nmodels:\n");
                 tuned.forEach(m -> y.append("  - model: ").append(m).append("\n"));
             }
+            case "sce" -> {
+                y.append("base_model: base\nparameters: {select_topk: 0.5}\nmodels:\n");
+                tuned.forEach(m -> y.append("  - model: ").append(m).append("\n"));
+            }
+            case "multislerp" -> {
+                y.append("base_model: base\nmodels:\n");
+                tuned.forEach(m -> y.append("  - model: ").append(m).append("\n    parameters: {weight: 1.0}\n"));
+            }
+            case "karcher" -> {
+                y.append("models:\n");
+                tuned.forEach(m -> y.append("  - model: ").append(m).append("\n"));
+            }
+            case "nearswap" -> y.append("base_model: base\nparameters: {t: 0.001}\nmodels:\n  - model: base\n"
+                    + "  - model: ").append(tuned.getFirst()).append("\n");
+            case "arcee_fusion" -> y.append("base_model: base\nmodels:\n  - model: base\n  - model: ")
+                    .append(tuned.getFirst()).append("\n");
             default -> {
                 String density = method.equals("task_arithmetic") ? "" : ", density: 0.5";
                 y.append("base_model: base\nseed: 1\nmodels:\n");

@@ -1,6 +1,7 @@
 package dev.evomerge.cli;
 
 import dev.evomerge.bench.MergeBenchmark;
+import dev.evomerge.merge.methods.MergeMethods;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,7 @@ final class BenchMergeCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "2", description = "in-memory runs per method (best is kept)")
     int repeats;
 
-    @Option(names = "--methods", split = ",", defaultValue = "linear,task_arithmetic,ties,dare_ties,dare_linear,"
-            + "breadcrumbs_ties,della,slerp,nuslerp,model_stock,passthrough", description = "methods to run")
+    @Option(names = "--methods", split = ",", description = "methods to run (default: every merge method)")
     List<String> methods;
 
     @Override
@@ -50,7 +50,8 @@ final class BenchMergeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         int n = threadsOption.resolved();
         MergeBenchmark.Report report = MergeBenchmark.run(
-                new MergeBenchmark.Options(dir, layers, fineTunes, n, methods, repeats), line -> {
+                new MergeBenchmark.Options(dir, layers, fineTunes, n,
+                        methods == null ? MergeMethods.names() : methods, repeats), line -> {
                     err.println(line);
                     err.flush();
                 });

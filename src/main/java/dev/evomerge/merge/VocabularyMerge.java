@@ -319,7 +319,12 @@ final class VocabularyMerge {
         throw new UserError(where + ": model '" + model + "' is not an input of tensor '" + task.output().name() + "'");
     }
 
-    /** One embedding tensor of every donor, permuted onto the output vocabulary when first read. */
+    /**
+     * One embedding tensor of every donor, permuted onto the output vocabulary as it is read: each read decodes the
+     * rows it covers from the donors (a default row is made from its donor rows on the fly and rounded to the
+     * donor's dtype, as writing it into a tensor of that dtype would), so no permuted tensor is ever held; the heap
+     * holds the id maps and one padding row per donor.
+     */
     private static final class Rows {
         private final String name;
         private final List<TensorTask.Input> donors;
@@ -329,7 +334,7 @@ final class VocabularyMerge {
         private final int size;
         private final int padded;
         private final int hidden;
-        private Map<Integer, float[]> defaults;
+        private final float[][] padding;
 
         Rows(String name, List<TensorTask.Input> donors, List<int[]> perms, Map<Integer, int[]> rules,
              boolean[] forced, int size, int padded, int hidden) {
@@ -341,6 +346,7 @@ final class VocabularyMerge {
             this.size = size;
             this.padded = padded;
             this.hidden = hidden;
+            this.padding = new float[donors.size()][];
         }
 
         TensorTask.Input input(int donor) {
@@ -348,84 +354,125 @@ final class VocabularyMerge {
             return new TensorTask.Input(in.label(), new Permuted(this, donor), in.name());
         }
 
-        private float[] row(int donor, int row) {
-            float[] f = new float[hidden];
-            TensorTask.Input in = donors.get(donor);
-            in.source().readFloats(in.name(), (long) row * hidden, f, 0, hidden);
-            return f;
+        DType dtype(int donor) {
+            return donors.get(donor).info().dtype();
         }
 
-        /** Default rows, computed once for all donors in float (mergekit averages in the tensor's dtype). */
-        synchronized Map<Integer, float[]> defaults() {
-            if (defaults == null) {
-                Map<Integer, float[]> d = new HashMap<>();
-                rules.forEach((id, rule) -> {
-                    if (rule[1] < 0) {
-                        d.put(id, new float[hidden]);
-                    } else if (rule[0] >= 0) {
-                        d.put(id, row(rule[0], rule[1]));
-                    } else {
-                        float[] sum = new float[hidden];
-                        int count = 0;
-                        for (int i = 0; i < donors.size(); i++) {
-                            int own = perms.get(i)[id];
-                            if (own >= 0) {
-                                float[] r = row(i, own);
-                                for (int j = 0; j < hidden; j++) {
-                                    sum[j] += r[j];
-                                }
-                                count++;
-                            }
-                        }
-                        for (int j = 0; j < hidden; j++) {
-                            sum[j] /= count;
-                        }
-                        d.put(id, sum);
-                    }
-                });
-                defaults = d;
+        /** Elements {@code [from, from + len)} of donor's permuted tensor into {@code dst[off, off + len)}. */
+        void read(int donor, long from, float[] dst, int off, int len) {
+            while (len > 0) {
+                int id = (int) (from / hidden);
+                int col = (int) (from % hidden);
+                int m = Math.min(len, hidden - col);
+                row(donor, id, col, dst, off, m);
+                from += m;
+                off += m;
+                len -= m;
             }
-            return defaults;
         }
 
-        MemorySegment build(int donor) {
-            TensorTask.Input in = donors.get(donor);
-            DType dt = in.info().dtype();
-            long rowBytes = (long) hidden * dt.byteSize();
-            MemorySegment src = in.source().bytes(in.name());
-            long bytes = rowBytes * padded;
-            // On the heap where one array holds it (freed by the next GC once released), else native.
-            MemorySegment out = bytes <= Integer.MAX_VALUE - 8 ? MemorySegment.ofArray(new byte[(int) bytes])
-                    : java.lang.foreign.Arena.ofAuto().allocate(bytes, 64);
-            int[] p = perms.get(donor);
-            Map<Integer, float[]> d = defaults();
-            double[] mean = new double[hidden];
-            float[] buf = new float[hidden];
-            for (int id = 0; id < size; id++) {
-                if (p[id] >= 0 && !forced[id]) {
-                    MemorySegment.copy(src, p[id] * rowBytes, out, id * rowBytes, rowBytes);
-                } else if (d.containsKey(id)) {
-                    FloatCodec.encode(dt, d.get(id), 0, out, id * rowBytes, hidden);
+        /** Columns {@code [col, col + m)} of row {@code id} of donor's permuted tensor. */
+        private void row(int donor, int id, int col, float[] dst, int off, int m) {
+            if (id >= size) {
+                System.arraycopy(padding(donor), col, dst, off, m);
+                return;
+            }
+            int own = perms.get(donor)[id];
+            if (own >= 0 && !forced[id]) {
+                source(donor, own, col, dst, off, m);
+                return;
+            }
+            int[] rule = rules.get(id);
+            java.util.Arrays.fill(dst, off, off + m, 0f);
+            if (rule == null || rule[1] < 0) {
+                return; // no row anywhere, or the zero rule
+            }
+            if (rule[0] >= 0) {
+                source(rule[0], rule[1], col, dst, off, m);
+            } else {
+                // the average of the donors that have the token, in float in donor order (mergekit averages in the
+                // tensor's dtype)
+                float[] r = new float[m];
+                int count = 0;
+                for (int i = 0; i < donors.size(); i++) {
+                    int at = perms.get(i)[id];
+                    if (at >= 0) {
+                        source(i, at, col, r, 0, m);
+                        for (int j = 0; j < m; j++) {
+                            dst[off + j] += r[j];
+                        }
+                        count++;
+                    }
                 }
-                if (padded > size) {
-                    FloatCodec.decode(dt, out, id * rowBytes, buf, 0, hidden);
+                for (int j = 0; j < m; j++) {
+                    dst[off + j] /= count;
+                }
+            }
+            round(dtype(donor), dst, off, m);
+        }
+
+        /** Columns {@code [col, col + m)} of row {@code row} of donor i's own tensor. */
+        private void source(int i, int row, int col, float[] dst, int off, int m) {
+            TensorTask.Input in = donors.get(i);
+            in.source().readFloats(in.name(), (long) row * hidden + col, dst, off, m);
+        }
+
+        /**
+         * The rows past the vocabulary ({@code pad_to_multiple_of}): the mean of the donor's permuted rows, in
+         * double, rounded to its dtype; one pass over the rows on first use.
+         */
+        private synchronized float[] padding(int donor) {
+            if (padding[donor] == null) {
+                double[] mean = new double[hidden];
+                float[] buf = new float[hidden];
+                for (int id = 0; id < size; id++) {
+                    row(donor, id, 0, buf, 0, hidden);
                     for (int j = 0; j < hidden; j++) {
                         mean[j] += buf[j];
                     }
                 }
+                float[] p = new float[hidden];
+                for (int j = 0; j < hidden; j++) {
+                    p[j] = (float) (mean[j] / size);
+                }
+                round(dtype(donor), p, 0, hidden);
+                padding[donor] = p;
             }
-            for (int j = 0; j < hidden; j++) {
-                buf[j] = (float) (mean[j] / size);
+            return padding[donor];
+        }
+
+        /** {@code v[off, off + m)} as stored in {@code dt} and read back. */
+        private static void round(DType dt, float[] v, int off, int m) {
+            if (dt == DType.F32) {
+                return;
             }
-            for (int id = size; id < padded; id++) {
-                FloatCodec.encode(dt, buf, 0, out, id * rowBytes, hidden);
+            MemorySegment tmp = MemorySegment.ofArray(new byte[m * (int) dt.byteSize()]);
+            FloatCodec.encode(dt, v, off, tmp, 0, m);
+            FloatCodec.decode(dt, tmp, 0, v, off, m);
+        }
+
+        /**
+         * Donor's whole permuted tensor in its dtype, in native memory: only for a consumer that needs the bytes (a
+         * tensor copied unchanged); merges read rows through {@link Permuted#readFloats}.
+         */
+        MemorySegment build(int donor) {
+            DType dt = dtype(donor);
+            long numel = (long) padded * hidden;
+            MemorySegment out = java.lang.foreign.Arena.ofAuto().allocate(numel * dt.byteSize(), 64);
+            float[] buf = new float[hidden];
+            for (int id = 0; id < padded; id++) {
+                row(donor, id, 0, buf, 0, hidden);
+                FloatCodec.encode(dt, buf, 0, out, (long) id * hidden * dt.byteSize(), hidden);
             }
             return out.asReadOnly();
         }
     }
 
-    /** One donor's permuted tensor as a source of that one tensor. */
-    private static final class Permuted implements TensorSource {
+    /**
+     * One donor's permuted tensor as a source of that one tensor: {@link #readFloats} decodes rows from the donors
+     * as they are read (the merge engine reads it so, chunk by chunk); {@link #bytes} builds the whole tensor.
+     */
+    static final class Permuted implements TensorSource {
         private final Rows rows;
         private final int donor;
         private MemorySegment bytes;
@@ -447,12 +494,23 @@ final class VocabularyMerge {
         @Override
         public TensorInfo info(String name) {
             require(name);
-            return new TensorInfo(name, rows.donors.get(donor).info().dtype(), new long[] {rows.padded, rows.hidden});
+            return new TensorInfo(name, rows.dtype(donor), new long[] {rows.padded, rows.hidden});
         }
 
         @Override
         public boolean contains(String name) {
             return name.equals(name());
+        }
+
+        @Override
+        public void readFloats(String name, long fromElem, float[] dst, int dstOff, int len) {
+            require(name);
+            long numel = (long) rows.padded * rows.hidden;
+            if (fromElem < 0 || len < 0 || fromElem > numel - len) {
+                throw new IndexOutOfBoundsException("elements [" + fromElem + ", " + (fromElem + len)
+                        + ") of tensor " + name + " with " + numel + " elements");
+            }
+            rows.read(donor, fromElem, dst, dstOff, len);
         }
 
         @Override

@@ -67,6 +67,7 @@ public final class HeapCeilingMain {
                     + "  - model: ft1\n    parameters: {weight: 0.5}\n";
             case "sce" -> "merge_method: sce\nbase_model: base\nparameters: {select_topk: 0.5}\nmodels:\n"
                     + "  - model: ft1\n  - model: ft2\n";
+            case "arcee_fusion" -> "merge_method: arcee_fusion\nbase_model: base\nmodels:\n  - model: ft1\n";
             case "model_stock" -> "merge_method: model_stock\nbase_model: base\nmodels:\n"
                     + "  - model: ft1\n  - model: ft2\n";
             default -> "merge_method: " + method + "\nbase_model: base\nseed: 1\nmodels:\n"

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "evomerge.heavy", matches = "true")
 class HeapCeilingTest {
     static final List<String> METHODS = List.of("linear", "slerp", "nuslerp", "model_stock", "della", "sce",
-            "ties", "dare_ties");
+            "ties", "dare_ties", "arcee_fusion");
 
     @Test
     void streamedMethodsStayWithin512MegabytesOfHeap() throws IOException, InterruptedException {

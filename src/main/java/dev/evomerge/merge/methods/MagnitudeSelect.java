@@ -145,19 +145,28 @@ final class MagnitudeSelect {
         int s = Math.min(n, SAMPLE);
         int[][] bandLow = new int[models][];
         int[][] bandHigh = new int[models][];
-        float[] sampledBase = new float[s];
-        for (int q = 0; q < s; q++) {
-            sampledBase[q] = in.get(ChunkReader.BASE, (int) ((long) q * n / s));
+        // The strided sample, read in parallel over index ranges (each range reads the base and every model at the
+        // same indices); every key lands at its own index, so the sample does not depend on the split.
+        int[][] samples = new int[models][];
+        for (int j = 0; j < models; j++) {
+            samples[j] = ranks[j] == null ? null : new int[s];
         }
+        Blocks.forEach(ex, s, Math.max(1, s / (4 * Math.max(1, ex.pool().getParallelism()))), (t, from, to) -> {
+            for (int q = from; q < to; q++) {
+                int i = (int) ((long) q * n / s);
+                float b = in.get(ChunkReader.BASE, i);
+                for (int j = 0; j < models; j++) {
+                    if (samples[j] != null) {
+                        samples[j][q] = Kernels.magnitudeKey(in.get(j, i) - b);
+                    }
+                }
+            }
+        });
         for (int j = 0; j < models; j++) {
             if (ranks[j] == null) {
                 continue;
             }
-            int[] sample = new int[s];
-            for (int q = 0; q < s; q++) {
-                int i = (int) ((long) q * n / s);
-                sample[q] = Kernels.magnitudeKey(in.get(j, i) - sampledBase[q]);
-            }
+            int[] sample = samples[j];
             java.util.Arrays.sort(sample);
             bandLow[j] = new int[ranks[j].length];
             bandHigh[j] = new int[ranks[j].length];

@@ -128,7 +128,6 @@ final class SceMerge extends BlockMethod {
     private record Selection(boolean all, long threshold, long ties, long[] tiesBefore) {
         static final Selection ALL = new Selection(true, 0, 0, null);
         static final Selection NONE = new Selection(false, Long.MAX_VALUE, 0, null);
-        private static final int DIGIT = 16;
 
         void keep(Inputs.Chunk ch, Scratch sc) {
             if (all) {
@@ -150,13 +149,12 @@ final class SceMerge extends BlockMethod {
         }
 
         /**
-         * The k-th largest variance, {@code k = int(nonzero * density)}, found digit by digit (four 16-bit digits
-         * of the non-negative double's bits, most significant first; each pass re-reads the inputs and histograms
-         * the next digit of the elements that match the digits found so far).
+         * The k-th largest variance, {@code k = int(nonzero * density)}, selected by {@link RadixSelect} over the
+         * non-negative doubles' bits (the variances recomputed from the inputs on each of its passes).
          */
         static Selection find(Execution ex, Inputs in, double density) {
             int n = in.n();
-            long nonzero = sum(Blocks.mapParts(ex, n, (lo, hi) -> {
+            long nonzero = RadixSelect.sum(Blocks.mapParts(ex, n, (lo, hi) -> {
                 long c = 0;
                 double[] var = new double[Blocks.CHUNK];
                 Inputs.Chunk ch = in.chunk();
@@ -176,39 +174,17 @@ final class SceMerge extends BlockMethod {
             if (k <= 0) {
                 return NONE;
             }
-            long rank = n - k; // ascending rank of the k-th largest
-            long prefix = 0;
-            long below = 0;
-            long equal = 0;
-            for (int shift = 64 - DIGIT; shift >= 0; shift -= DIGIT) {
-                long mask = shift + DIGIT >= 64 ? 0 : -1L << (shift + DIGIT);
-                long want = prefix;
-                int sh = shift;
-                long[] hist = sum(Blocks.mapParts(ex, n, (lo, hi) -> {
-                    long[] h = new long[1 << DIGIT];
-                    double[] var = new double[Blocks.CHUNK];
-                    Inputs.Chunk ch = in.chunk();
-                    for (int i = lo; i < hi; i += Blocks.CHUNK) {
-                        ch.load(i, Math.min(Blocks.CHUNK, hi - i));
-                        variances(ch, var);
-                        for (int q = 0; q < ch.len; q++) {
-                            long key = Double.doubleToRawLongBits(var[q]);
-                            if ((key & mask) == want) {
-                                h[(int) (key >>> sh) & ((1 << DIGIT) - 1)]++;
-                            }
-                        }
-                    }
-                    return h;
-                }));
-                int digit = 0;
-                while (below + hist[digit] <= rank) {
-                    below += hist[digit];
-                    digit++;
+            ThreadLocal<double[]> buffers = ThreadLocal.withInitial(() -> new double[Blocks.CHUNK]);
+            RadixSelect.Rank kth = RadixSelect.select(ex, in, new long[] {n - k}, (ch, keys) -> {
+                double[] v = buffers.get();
+                variances(ch, v);
+                for (int q = 0; q < ch.len; q++) {
+                    keys[q] = Double.doubleToRawLongBits(v[q]);
                 }
-                equal = hist[digit];
-                prefix |= (long) digit << shift;
-            }
-            long threshold = prefix;
+            })[0];
+            long threshold = kth.key();
+            long below = kth.below();
+            long equal = kth.equal();
             long above = n - below - equal;
             long ties = k - above;
             if (ties >= equal) {
@@ -236,16 +212,6 @@ final class SceMerge extends BlockMethod {
                 perChunk[c + 1] += perChunk[c];
             }
             return new Selection(false, threshold, ties, perChunk);
-        }
-
-        private static long[] sum(java.util.List<long[]> parts) {
-            long[] total = parts.getFirst().clone();
-            for (int p = 1; p < parts.size(); p++) {
-                for (int q = 0; q < total.length; q++) {
-                    total[q] += parts.get(p)[q];
-                }
-            }
-            return total;
         }
     }
 }
