@@ -65,8 +65,8 @@ public record RunSummary(String runId, Path dir, Status status, String holder, L
     /** The runs directly under {@code runsDir}, by run id; an unreadable journal is listed as such, not thrown. */
     public static List<RunSummary> list(Path runsDir) {
         if (!Files.isDirectory(runsDir)) {
-            throw new UserError("no runs directory " + runsDir + " (searches write their runs under results/, or "
-                    + "--out DIR)");
+            throw new UserError("no runs directory " + runsDir + " (searches write their runs under results/ unless "
+                    + "told another runs directory)");
         }
         List<RunSummary> out = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(runsDir)) {

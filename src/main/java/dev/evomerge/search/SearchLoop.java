@@ -202,7 +202,7 @@ public final class SearchLoop {
                     + " replayed from the journal)");
             if (timedOut) {
                 log.println("evomerge: the time limit of " + settings.timeLimit().toSeconds() + " s has passed: no"
-                        + " more candidates this time (--resume continues the run)");
+                        + " more candidates this time (resuming the run continues it)");
             }
             log.flush();
         }
