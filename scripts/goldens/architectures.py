@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Independent reference forward passes for the runtime's newer families (Qwen3, Gemma 2, Gemma 3 text, Phi-3), written
+"""Independent reference forward passes for the runtime's newer families (Qwen3, Gemma 2, Gemma 3 text, Phi-3) and for
+Llama with attention_bias (biases on q, k, v and o_proj, as transformers' LlamaAttention has them), written
 from the architectures' definitions (transformers' modeling files read for semantics; no code shared with evomerge or
 transformers), on small random checkpoints this script also writes:
   /usr/bin/python3 scripts/goldens/architectures.py src/test/resources/dev/evomerge/model/arch
@@ -49,8 +50,13 @@ FAMILIES = {
                  hidden_act="silu", rms_norm_eps=1e-5, rope_theta=10000.0, rope_scaling=None,
                  max_position_embeddings=64, original_max_position_embeddings=64, sliding_window=5,
                  tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, torch_dtype="bfloat16"),
+    "llama_bias": dict(model_type="llama", architectures=["LlamaForCausalLM"], vocab_size=64, hidden_size=32,
+                       intermediate_size=40, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                       hidden_act="silu", rms_norm_eps=1e-5, rope_theta=10000.0, max_position_embeddings=64,
+                       attention_bias=True, mlp_bias=False, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2,
+                       torch_dtype="bfloat16"),
 }
-SEEDS = {"qwen3": 3, "gemma2": 2, "gemma3_text": 33, "phi3": 4}
+SEEDS = {"qwen3": 3, "gemma2": 2, "gemma3_text": 33, "phi3": 4, "llama_bias": 5}
 
 
 def head_dim(c):
@@ -74,6 +80,9 @@ def tensor_shapes(c):
             out[p + "self_attn.q_proj.weight"] = (q, h)
             out[p + "self_attn.k_proj.weight"] = (kv, h)
             out[p + "self_attn.v_proj.weight"] = (kv, h)
+        if c.get("attention_bias"):
+            for proj, n in (("q", q), ("k", kv), ("v", kv), ("o", h)):
+                out[p + f"self_attn.{proj}_proj.bias"] = (n,)
         if t in ("qwen3", "gemma3_text"):
             out[p + "self_attn.q_norm.weight"] = (d,)
             out[p + "self_attn.k_norm.weight"] = (d,)
@@ -190,6 +199,10 @@ def forward(c, w, tokens):
             q = a_in @ W[p + "self_attn.q_proj.weight"].T
             k = a_in @ W[p + "self_attn.k_proj.weight"].T
             v = a_in @ W[p + "self_attn.v_proj.weight"].T
+        if c.get("attention_bias"):
+            q = q + W[p + "self_attn.q_proj.bias"]
+            k = k + W[p + "self_attn.k_proj.bias"]
+            v = v + W[p + "self_attn.v_proj.bias"]
         q, k, v = q.reshape(n, nh, d), k.reshape(n, nkv, d), v.reshape(n, nkv, d)
         if t in ("qwen3", "gemma3_text"):
             q = rms_norm(q, W[p + "self_attn.q_norm.weight"], eps, gemma)
@@ -219,6 +232,8 @@ def forward(c, w, tokens):
                 for j, s in scores:
                     out[i, head] += math.exp(s - m) / z * v[j, g]
         a = out.reshape(n, nh * d) @ W[p + "self_attn.o_proj.weight"].T
+        if c.get("attention_bias"):
+            a = a + W[p + "self_attn.o_proj.bias"]
         if gemma:
             a = rms_norm(a, W[p + "post_attention_layernorm.weight"], eps, True)
         x = x + a

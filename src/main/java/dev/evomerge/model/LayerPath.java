@@ -66,9 +66,9 @@ public record LayerPath(List<Step> steps) {
 
     /**
      * The path as a standard checkpoint's tensors: step i becomes {@code model.layers.i}, and its residual scale is
-     * folded into the last tensor before each residual add. That is {@code o_proj} and {@code down_proj} (both
-     * outputs enter the residual stream linearly and have no bias, so {@code s * W x = (s W) x}), except in Gemma,
-     * whose sublayer outputs pass a norm first: there the post-attention and post-feedforward norms' (1 + w) becomes
+     * folded into the last tensor before each residual add. That is {@code o_proj} (and its bias, if any) and
+     * {@code down_proj} (both outputs enter the residual stream linearly: {@code s (W x + b) = (s W) x + s b}),
+     * except in Gemma, whose sublayer outputs pass a norm first: there the post-attention and post-feedforward norms' (1 + w) becomes
      * s (1 + w), stored as w' = s w + (s - 1). Folded tensors are written as F32; every other tensor keeps its bytes
      * and dtype. Embeddings, final norm and LM head come from source 0.
      */
@@ -95,7 +95,8 @@ public record LayerPath(List<Step> steps) {
                     boolean folded = gemma
                             ? suffix.equals("post_attention_layernorm.weight")
                                     || suffix.equals("post_feedforward_layernorm.weight")
-                            : suffix.equals("self_attn.o_proj.weight") || suffix.equals("mlp.down_proj.weight");
+                            : suffix.equals("self_attn.o_proj.weight") || suffix.equals("self_attn.o_proj.bias")
+                                    || suffix.equals("mlp.down_proj.weight");
                     double s = folded ? st.scale() : 1.0;
                     copy(src, from + suffix, to + suffix, s, gemma ? s - 1 : 0, out);
                 }
@@ -141,6 +142,9 @@ public record LayerPath(List<Step> steps) {
         }
         if (c.attentionBias()) {
             out.addAll(List.of("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias"));
+            if (arch == ModelConfig.Architecture.LLAMA) {
+                out.add("self_attn.o_proj.bias");
+            }
         }
         if (arch.qkNorm()) {
             out.addAll(List.of("self_attn.q_norm.weight", "self_attn.k_norm.weight"));

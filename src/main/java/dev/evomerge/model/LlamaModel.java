@@ -568,7 +568,7 @@ public final class LlamaModel implements LanguageModel {
                 config.variant().attnLogitSoftcap()).reshape(b, kvh, g, t, s).add(biasNd);
         NDArray attn = compute(scores.softmax(-1)).reshape(b, kvh, g * t, s).matMul(v)   // [B, KV, G*T, D]
                 .reshape(b, nh, t, d).transpose(0, 2, 1, 3).reshape(b, t, nh * d);
-        NDArray attnOut = attn.matMul(w.oT());
+        NDArray attnOut = linear(attn, w.oT(), w.oBias());
         if (w.attnOutNorm() != null) {
             attnOut = rmsNorm(attnOut, w.attnOutNorm());
         }

@@ -40,13 +40,14 @@ final class Weights implements AutoCloseable {
 
     /**
      * One decoder layer; the *T arrays are [in, out] views. Null unless the architecture has them: the q/k/v
-     * biases, qNorm/kNorm ([D], per head) and Gemma's attnOutNorm/mlpOutNorm (applied to each sublayer's output
-     * before the residual add). mlpNorm is the norm before the MLP (post_attention_layernorm in Llama's naming,
-     * pre_feedforward_layernorm in Gemma's).
+     * biases, the o bias (Llama's attention_bias puts one on o_proj too; Qwen2's biases stop at v), qNorm/kNorm
+     * ([D], per head) and Gemma's attnOutNorm/mlpOutNorm (applied to each sublayer's output before the residual
+     * add). mlpNorm is the norm before the MLP (post_attention_layernorm in Llama's naming, pre_feedforward_layernorm
+     * in Gemma's).
      */
     record Layer(NDArray inputNorm, NDArray qT, NDArray kT, NDArray vT, NDArray qBias, NDArray kBias, NDArray vBias,
-                 NDArray qNorm, NDArray kNorm, NDArray oT, NDArray attnOutNorm, NDArray mlpNorm, NDArray gateT,
-                 NDArray upT, NDArray downT, NDArray mlpOutNorm, float scale) {}
+                 NDArray qNorm, NDArray kNorm, NDArray oT, NDArray oBias, NDArray attnOutNorm, NDArray mlpNorm,
+                 NDArray gateT, NDArray upT, NDArray downT, NDArray mlpOutNorm, float scale) {}
 
     private Weights(NDManager manager, Arena arena, NDArray embed, NDArray finalNorm, NDArray lmHeadT,
                     List<Layer> layers) {
@@ -132,6 +133,8 @@ final class Weights implements AutoCloseable {
                         arch.qkNorm() ? loader.get(s, p + "self_attn.q_norm.weight", d) : null,
                         arch.qkNorm() ? loader.get(s, p + "self_attn.k_norm.weight", d) : null,
                         loader.getT(s, p + "self_attn.o_proj.weight", h, q),
+                        bias && arch == ModelConfig.Architecture.LLAMA
+                                ? loader.get(s, p + "self_attn.o_proj.bias", h) : null,
                         gemma ? loader.get(s, p + "post_attention_layernorm.weight", h) : null,
                         loader.get(s, p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"),
                                 h),

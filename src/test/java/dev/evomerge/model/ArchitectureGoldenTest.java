@@ -14,9 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Qwen3, Gemma 2, Gemma 3 (text) and Phi-3 checkpoints against the independent PyTorch reference of
- * scripts/goldens/architectures.py (float64, one sequence at a time, naive attention): every next-token log-probability
- * within 1e-4 of the reference's, batched and one sequence at a time, and the same greedy tokens with and without
+ * Qwen3, Gemma 2, Gemma 3 (text), Phi-3 and Llama-with-attention_bias checkpoints against the independent PyTorch
+ * reference of scripts/goldens/architectures.py (float64, one sequence at a time, naive attention): every next-token
+ * log-probability within 1e-4 of the reference's, batched and one sequence at a time, and the same greedy tokens with and without
  * the KV cache. The checkpoints are random BF16 ones the script wrote beside its goldens.
  */
 class ArchitectureGoldenTest {
@@ -47,14 +47,14 @@ class ArchitectureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "gemma2", "gemma3_text", "phi3"})
+    @ValueSource(strings = {"qwen3", "gemma2", "gemma3_text", "phi3", "llama_bias"})
     void logProbabilitiesMatchTheReference(String family) throws IOException {
         JsonNode g = golden(family);
         List<int[]> seqs = ids(g.get("sequences"));
         for (int batch : new int[] {1, 8}) {
             RuntimeOptions options = LlamaModelTest.opts().withBatching(batch, 4096);
             try (LlamaModel m = LlamaModel.load(checkpoint(family), options)) {
-                assertEquals(family, m.config().architecture().modelType());
+                assertEquals(family.replace("_bias", ""), m.config().architecture().modelType());
                 List<LlamaModel.TokenScores> got = m.scoreTokens(seqs);
                 double worst = 0;
                 for (int i = 0; i < seqs.size(); i++) {
@@ -73,7 +73,7 @@ class ArchitectureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "gemma2", "gemma3_text", "phi3"})
+    @ValueSource(strings = {"qwen3", "gemma2", "gemma3_text", "phi3", "llama_bias"})
     void greedyTokensMatchTheReference(String family) throws IOException {
         JsonNode g = golden(family);
         List<int[]> prompts = ids(g.get("prompts"));

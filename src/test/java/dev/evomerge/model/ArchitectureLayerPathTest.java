@@ -11,9 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Layer paths through the newer families' golden checkpoints: a path run in the runtime and its exported checkpoint
- * (scales folded, config.json with the resized layer types) give the same logits, and the export holds exactly the
- * family's tensors.
+ * Layer paths through the newer families' golden checkpoints (and Llama with attention biases): a path run in the
+ * runtime and its exported checkpoint (scales folded, config.json with the resized layer types) give the same logits,
+ * and the export holds exactly the family's tensors.
  */
 class ArchitectureLayerPathTest {
     static final LayerPath PATH = new LayerPath(List.of(
@@ -24,7 +24,7 @@ class ArchitectureLayerPathTest {
             new LayerPath.Step(0, 1, 1.0)));
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "gemma2", "gemma3_text", "phi3"})
+    @ValueSource(strings = {"qwen3", "gemma2", "gemma3_text", "phi3", "llama_bias"})
     void exportedPathReloadsToTheSameLogits(String family) {
         try (Checkpoint a = Checkpoint.open(ArchitectureGoldenTest.checkpoint(family));
              Checkpoint b = Checkpoint.open(ArchitectureGoldenTest.checkpoint(family))) {

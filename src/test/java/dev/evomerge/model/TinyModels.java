@@ -93,6 +93,9 @@ public final class TinyModels {
                 m.put(p + "self_attn.q_proj.bias", new long[] {q});
                 m.put(p + "self_attn.k_proj.bias", new long[] {kv});
                 m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+                if (c.architecture() == ModelConfig.Architecture.LLAMA) {
+                    m.put(p + "self_attn.o_proj.bias", new long[] {h});
+                }
             }
             m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
             m.put(p + "post_attention_layernorm.weight", new long[] {h});
