@@ -12,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -65,9 +66,11 @@ public record LayerPath(List<Step> steps) {
 
     /**
      * The path as a standard checkpoint's tensors: step i becomes {@code model.layers.i}, and its residual scale is
-     * folded into {@code o_proj} and {@code down_proj} (both outputs enter the residual stream linearly and have no
-     * bias, so {@code s * W x = (s W) x}). Folded tensors are written as F32; every other tensor keeps its bytes and
-     * dtype. Embeddings, final norm and LM head come from source 0.
+     * folded into the last tensor before each residual add. That is {@code o_proj} (and its bias, if any) and
+     * {@code down_proj} (both outputs enter the residual stream linearly: {@code s (W x + b) = (s W) x + s b}),
+     * except in Gemma, whose sublayer outputs pass a norm first: there the post-attention and post-feedforward norms' (1 + w) becomes
+     * s (1 + w), stored as w' = s w + (s - 1). Folded tensors are written as F32; every other tensor keeps its bytes
+     * and dtype. Embeddings, final norm and LM head come from source 0.
      */
     public InMemoryTensors export(ModelConfig sourceConfig, List<? extends TensorSource> sources) {
         if (sourceCount() > sources.size()) {
@@ -77,7 +80,7 @@ public record LayerPath(List<Step> steps) {
         InMemoryTensors out = new InMemoryTensors();
         try {
             TensorSource base = sources.get(0);
-            copy(base, "model.embed_tokens.weight", "model.embed_tokens.weight", 1.0, out);
+            copy(base, "model.embed_tokens.weight", "model.embed_tokens.weight", 1.0, 0, out);
             for (int i = 0; i < steps.size(); i++) {
                 Step st = steps.get(i);
                 if (st.layer() >= sourceConfig.numLayers()) {
@@ -87,17 +90,20 @@ public record LayerPath(List<Step> steps) {
                 String from = "model.layers." + st.layer() + ".";
                 String to = "model.layers." + i + ".";
                 TensorSource src = sources.get(st.source());
-                for (String suffix : LAYER_TENSORS) {
-                    if (suffix.endsWith(".bias") && !sourceConfig.attentionBias()) {
-                        continue;
-                    }
-                    boolean folded = suffix.equals("self_attn.o_proj.weight") || suffix.equals("mlp.down_proj.weight");
-                    copy(src, from + suffix, to + suffix, folded ? st.scale() : 1.0, out);
+                boolean gemma = sourceConfig.architecture().gemma();
+                for (String suffix : layerTensors(sourceConfig)) {
+                    boolean folded = gemma
+                            ? suffix.equals("post_attention_layernorm.weight")
+                                    || suffix.equals("post_feedforward_layernorm.weight")
+                            : suffix.equals("self_attn.o_proj.weight") || suffix.equals("self_attn.o_proj.bias")
+                                    || suffix.equals("mlp.down_proj.weight");
+                    double s = folded ? st.scale() : 1.0;
+                    copy(src, from + suffix, to + suffix, s, gemma ? s - 1 : 0, out);
                 }
             }
-            copy(base, "model.norm.weight", "model.norm.weight", 1.0, out);
+            copy(base, "model.norm.weight", "model.norm.weight", 1.0, 0, out);
             if (!sourceConfig.tieWordEmbeddings()) {
-                copy(base, "lm_head.weight", "lm_head.weight", 1.0, out);
+                copy(base, "lm_head.weight", "lm_head.weight", 1.0, 0, out);
             }
             return out;
         } catch (RuntimeException e) {
@@ -125,26 +131,55 @@ public record LayerPath(List<Step> steps) {
         }
     }
 
-    private static final List<String> LAYER_TENSORS = List.of(
-            "input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.q_proj.bias", "self_attn.k_proj.weight",
-            "self_attn.k_proj.bias", "self_attn.v_proj.weight", "self_attn.v_proj.bias", "self_attn.o_proj.weight",
-            "post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight");
+    /** The tensors of one decoder layer of {@code c}'s family, as suffixes of {@code model.layers.N.}. */
+    static List<String> layerTensors(ModelConfig c) {
+        ModelConfig.Architecture arch = c.architecture();
+        List<String> out = new ArrayList<>(List.of("input_layernorm.weight"));
+        if (arch.fusedProjections()) {
+            out.add("self_attn.qkv_proj.weight");
+        } else {
+            out.addAll(List.of("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight"));
+        }
+        if (c.attentionBias()) {
+            out.addAll(List.of("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias"));
+            if (arch == ModelConfig.Architecture.LLAMA) {
+                out.add("self_attn.o_proj.bias");
+            }
+        }
+        if (arch.qkNorm()) {
+            out.addAll(List.of("self_attn.q_norm.weight", "self_attn.k_norm.weight"));
+        }
+        out.addAll(List.of("self_attn.o_proj.weight", "post_attention_layernorm.weight"));
+        if (arch.gemma()) {
+            out.addAll(List.of("pre_feedforward_layernorm.weight", "post_feedforward_layernorm.weight"));
+        }
+        if (arch.fusedProjections()) {
+            out.add("mlp.gate_up_proj.weight");
+        } else {
+            out.addAll(List.of("mlp.gate_proj.weight", "mlp.up_proj.weight"));
+        }
+        out.add("mlp.down_proj.weight");
+        return out;
+    }
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static void copy(TensorSource src, String name, String as, double scale, InMemoryTensors out) {
+    /** Copies {@code name} as {@code as}; unless scale is 1 and shift 0, as F32 values v * scale + shift. */
+    private static void copy(TensorSource src, String name, String as, double scale, double shift,
+                             InMemoryTensors out) {
         if (!src.contains(name)) {
             throw new UserError("tensor '" + name + "' is missing from the checkpoint");
         }
         TensorInfo info = src.info(name);
         MemorySegment bytes = src.bytes(name);
-        if (scale == 1.0) {
+        if (scale == 1.0 && shift == 0) {
             out.allocate(new TensorInfo(as, info.dtype(), info.shape())).copyFrom(bytes);
             return;
         }
         MemorySegment dst = out.allocate(new TensorInfo(as, DType.F32, info.shape()));
         float s = (float) scale;
+        float b = (float) shift;
         for (long i = 0; i < info.numel(); i++) {
             float v = switch (info.dtype()) {
                 case F32 -> bytes.getAtIndex(F32_LE, i);
@@ -153,7 +188,7 @@ public record LayerPath(List<Step> steps) {
                 default -> throw new UserError("tensor '" + name + "' has dtype " + info.dtype()
                         + "; only F32, F16 and BF16 can be scaled");
             };
-            dst.setAtIndex(F32_LE, i, v * s);
+            dst.setAtIndex(F32_LE, i, b == 0 ? v * s : v * s + b);
         }
     }
 }

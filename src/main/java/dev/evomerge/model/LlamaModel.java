@@ -25,7 +25,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A Llama-family decoder (Llama, Mistral, Qwen2) on DJL's PyTorch engine, in float32 on the CPU, float16 on CUDA
+ * A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3's text model, Phi-3; see
+ * {@link ModelConfig} for how they differ) on DJL's PyTorch engine, in float32 on the CPU, float16 on CUDA
  * ({@link RuntimeOptions#device}, {@link RuntimeOptions#precision}).
  *
  * <p>Shape letters: B batch, T new tokens, S keys (past + new), H hidden size, NH query heads, KV key/value heads,
@@ -46,7 +47,9 @@ public final class LlamaModel implements LanguageModel {
     private final TextTokenizer tokenizer;
     private final List<AutoCloseable> owned;
     private final NDManager manager;
+    /** Rotary inverse frequencies of full-attention layers, and of sliding-window layers (Gemma 3's local base). */
     private final float[] invFreq;
+    private final float[] invFreqLocal;
     /** The weights' and matmuls' type: the options' precision until a float16 probe fails, then float32. */
     private DataType dtype;
     private Weights weights;
@@ -70,6 +73,7 @@ public final class LlamaModel implements LanguageModel {
         Device device = options.device().djl();
         this.manager = engine.newBaseManager(device);
         this.invFreq = inverseFrequencies(config);
+        this.invFreqLocal = localInverseFrequencies(config);
         this.dtype = options.precision().djl();
         try {
             this.weights = Weights.load(manager, sourceConfig, sources, path, dtype);
@@ -205,8 +209,8 @@ public final class LlamaModel implements LanguageModel {
             probe[i] = i == 0 && config.bosTokenId() >= 0 ? config.bosTokenId() : i;
         }
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
-            NDArray logits = forwardRightPadded(fm, List.of(probe), probe.length, null).matMul(weights.lmHeadT);
-            return Float.isFinite(float32(logits).abs().max().getFloat());
+            NDArray logits = head(forwardRightPadded(fm, List.of(probe), probe.length, null));
+            return Float.isFinite(logits.abs().max().getFloat());
         }
     }
 
@@ -280,7 +284,7 @@ public final class LlamaModel implements LanguageModel {
         int v = config.vocabSize();
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
             NDArray hidden = forwardRightPadded(fm, sequences, t, null);
-            float[] flat = float32(hidden.matMul(weights.lmHeadT)).toFloatArray();
+            float[] flat = head(hidden).toFloatArray();
             float[][][] out = new float[b][][];
             for (int i = 0; i < b; i++) {
                 int n = sequences.get(i).length;
@@ -334,7 +338,7 @@ public final class LlamaModel implements LanguageModel {
         for (int r0 = 0; r0 < n; r0 += chunk) {
             int r1 = Math.min(n, r0 + chunk);
             try (NDScope ignored = new NDScope()) {
-                NDArray logits = float32(picked.get(new NDIndex("{}:{}", r0, r1)).matMul(weights.lmHeadT)); // [n', V]
+                NDArray logits = head(picked.get(new NDIndex("{}:{}", r0, r1)));                      // [n', V]
                 logitRows += r1 - r0;
                 NDArray target = logits.gather(fm.create(Arrays.copyOfRange(targets, r0, r1), new Shape(r1 - r0, 1)),
                         1).squeeze(1);
@@ -353,6 +357,23 @@ public final class LlamaModel implements LanguageModel {
             }
         }
         return new TokenScores(logp, greedy);
+    }
+
+    /**
+     * Float32 logits [..., V] of final-norm hidden states [..., H]; Gemma 2 caps them as c * tanh(logits / c)
+     * (final_logit_softcapping), after the head as transformers does.
+     */
+    private NDArray head(NDArray hidden) {
+        NDArray logits = float32(hidden.matMul(weights.lmHeadT));
+        return softcap(logits, config.variant().finalLogitSoftcap());
+    }
+
+    /** c * tanh(x / c), or x when c is 0 (Gemma 2's soft-capping). */
+    private static NDArray softcap(NDArray x, double cap) {
+        if (cap == 0) {
+            return x;
+        }
+        return x.div((float) cap).tanh().mul((float) cap);
     }
 
     /** Cuts scored rows laid out sequence after sequence into one {@link TokenScores} per sequence. */
@@ -391,17 +412,35 @@ public final class LlamaModel implements LanguageModel {
                 keyPos[i][p] = p;
             }
         }
-        float[] bias = attentionBias(b, t, t, pos, keyPos, valid);
+        Masks bias = attentionBias(b, t, t, pos, keyPos, valid);
         return forward(fm, ids, pos, bias, b, t, t, null, newKv, newKv != null);
     }
 
     /**
-     * bias[b, i, j] = 0 where key j may be seen by query i (valid, not in the future, inside Mistral's sliding window),
-     * else {@link #MASKED}. Layout [B, 1, 1, T, S] flattened.
+     * Additive attention biases [B, 1, 1, T, S] (flattened) of full-attention and sliding-window layers; either is
+     * null when no layer needs it.
      */
-    private float[] attentionBias(int b, int t, int s, long[] queryPos, long[][] keyPos, boolean[][] keyValid) {
+    private record Masks(float[] full, float[] sliding) {}
+
+    private Masks attentionBias(int b, int t, int s, long[] queryPos, long[][] keyPos, boolean[][] keyValid) {
+        boolean anyFull = false;
+        boolean anySliding = false;
+        for (int l = 0; l < config.numLayers(); l++) {
+            anySliding |= config.isSliding(l);
+            anyFull |= !config.isSliding(l);
+        }
+        return new Masks(anyFull ? attentionBias(b, t, s, queryPos, keyPos, keyValid, 0) : null,
+                anySliding ? attentionBias(b, t, s, queryPos, keyPos, keyValid, config.slidingWindow()) : null);
+    }
+
+    /**
+     * bias[b, i, j] = 0 where key j may be seen by query i (valid, not in the future, inside the sliding window
+     * when {@code window} > 0: query minus key position below it, as transformers' sliding masks), else
+     * {@link #MASKED}. Layout [B, 1, 1, T, S] flattened.
+     */
+    private static float[] attentionBias(int b, int t, int s, long[] queryPos, long[][] keyPos, boolean[][] keyValid,
+                                         int window) {
         float[] bias = new float[b * t * s];
-        int window = config.slidingWindow();
         for (int i = 0; i < b; i++) {
             for (int q = 0; q < t; q++) {
                 long qp = queryPos[i * t + q];
@@ -421,7 +460,7 @@ public final class LlamaModel implements LanguageModel {
      * layer's full keys/values [B, KV, S, D] are put there (the caller owns them). Returns [B, T, H] after final norm,
      * or null with {@code keysOnly}, which stops once the last layer's keys/values are known (a shared prefix).
      */
-    private NDArray forward(NDManager fm, long[] ids, long[] positions, float[] bias, int b, int t, int s,
+    private NDArray forward(NDManager fm, long[] ids, long[] positions, Masks bias, int b, int t, int s,
                             NDArray[] pastKv, NDArray[] newKv, boolean keysOnly) {
         int d = config.headDim();
         decoderTokens += (long) b * t;
@@ -430,20 +469,25 @@ public final class LlamaModel implements LanguageModel {
         for (int i = 0; i < posF.length; i++) {
             posF[i] = positions[i];
         }
-        // Rotary embedding (Su et al. 2021) in Hugging Face's rotate-half layout: angle = pos * invFreq, duplicated.
-        NDArray angles = fm.create(posF, new Shape(b, t, 1)).mul(fm.create(invFreq, new Shape(1, 1, d / 2)));
-        NDArray emb = angles.concat(angles, -1).reshape(b, 1, t, d);
-        NDArray cos = compute(emb.cos());
-        NDArray sin = compute(emb.sin());
-        NDArray biasNd = fm.create(bias, new Shape(b, 1, 1, t, s));
+        NDArray posNd = fm.create(posF, new Shape(b, t, 1));
+        NDArray[] rot = rotary(fm, posNd, invFreq, b, t, d);
+        NDArray[] rotLocal = invFreqLocal == invFreq ? rot : rotary(fm, posNd, invFreqLocal, b, t, d);
+        NDArray fullBias = bias.full() == null ? null : fm.create(bias.full(), new Shape(b, 1, 1, t, s));
+        NDArray slidingBias = bias.sliding() == null ? null : fm.create(bias.sliding(), new Shape(b, 1, 1, t, s));
 
         NDArray x = idsNd.getNDArrayInternal().embedding(idsNd, weights.embed, SparseFormat.DENSE).singletonOrThrow();
+        if (config.architecture().gemma()) {
+            // Gemma scales embeddings by sqrt(hidden_size), rounded to the compute type as transformers does.
+            x = x.mul(compute(fm.create((float) Math.sqrt(config.hiddenSize()))));
+        }
         for (int l = 0; l < weights.layers.size(); l++) {
+            boolean sliding = config.isSliding(l);
+            NDArray[] cs = sliding ? rotLocal : rot;
             // Each layer's intermediates are freed when it ends: the caller's scope would otherwise hold every layer's
             // activations at once (about 1.6 GB for 9 layers of a 0.5B model at 1,000 tokens), not one layer's.
             NDArray next;
             try (NDScope ignored = new NDScope()) {
-                next = layer(weights.layers.get(l), x, cos, sin, biasNd, b, t, s,
+                next = layer(weights.layers.get(l), x, cs[0], cs[1], sliding ? slidingBias : fullBias, b, t, s,
                         pastKv == null ? null : pastKv[2 * l], pastKv == null ? null : pastKv[2 * l + 1],
                         newKv, 2 * l, keysOnly && l == weights.layers.size() - 1);
                 if (next != null) {
@@ -457,8 +501,8 @@ public final class LlamaModel implements LanguageModel {
             if (next == null) {
                 return null; // keysOnly: the last layer's keys and values are in newKv
             }
-            if (l > 0) {
-                x.close(); // the previous layer's output, which no scope owns
+            if (l > 0 || config.architecture().gemma()) {
+                x.close(); // the previous layer's output (or the scaled embeddings), which no scope owns
             }
             x = next;
             if (afterLayer != null) {
@@ -473,6 +517,16 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /**
+     * Rotary embedding (Su et al. 2021) in Hugging Face's rotate-half layout: angle = pos * invFreq, duplicated;
+     * returns {cos, sin} [B, 1, T, D] in the compute type.
+     */
+    private NDArray[] rotary(NDManager fm, NDArray pos, float[] inv, int b, int t, int d) {
+        NDArray angles = pos.mul(fm.create(inv, new Shape(1, 1, d / 2)));
+        NDArray emb = angles.concat(angles, -1).reshape(b, 1, t, d);
+        return new NDArray[] {compute(emb.cos()), compute(emb.sin())};
+    }
+
+    /**
      * One decoder layer on x [B, T, H]; returns the new residual stream [B, T, H], or null with {@code keysOnly} once
      * this layer's keys and values are in {@code newKv}.
      */
@@ -482,10 +536,17 @@ public final class LlamaModel implements LanguageModel {
         int kvh = config.numKvHeads();
         int g = config.groupSize();
         int d = config.headDim();
-        float qScale = (float) (1.0 / Math.sqrt(d));
+        float qScale = (float) config.attentionScale();
         NDArray h = rmsNorm(x, w.inputNorm());
-        NDArray q = linear(h, w.qT(), w.qBias()).reshape(b, t, nh, d).transpose(0, 2, 1, 3);
-        NDArray k = linear(h, w.kT(), w.kBias()).reshape(b, t, kvh, d).transpose(0, 2, 1, 3);
+        NDArray q = linear(h, w.qT(), w.qBias()).reshape(b, t, nh, d);
+        NDArray k = linear(h, w.kT(), w.kBias()).reshape(b, t, kvh, d);
+        if (w.qNorm() != null) {
+            // Qwen3 and Gemma 3: RMSNorm over each head's D features, before the rotation.
+            q = rmsNorm(q, w.qNorm());
+            k = rmsNorm(k, w.kNorm());
+        }
+        q = q.transpose(0, 2, 1, 3);
+        k = k.transpose(0, 2, 1, 3);
         NDArray v = linear(h, w.vT(), w.vBias()).reshape(b, t, kvh, d).transpose(0, 2, 1, 3);
         q = rope(q, cos, sin, d).mul(qScale);
         k = rope(k, cos, sin, d);
@@ -502,15 +563,33 @@ public final class LlamaModel implements LanguageModel {
         }
         // Grouped-query attention without repeating K/V: query head h uses kv head h / G, so the G heads of one
         // group are stacked along the query axis: [B, KV, G*T, D] x [B, KV, D, S].
-        NDArray scores = float32(q.reshape(b, kvh, g * t, d).matMul(k.transpose(0, 1, 3, 2)))
-                .reshape(b, kvh, g, t, s).add(biasNd);
+        // Gemma 2 caps the scaled scores (c * tanh(score / c)) before the mask is added.
+        NDArray scores = softcap(float32(q.reshape(b, kvh, g * t, d).matMul(k.transpose(0, 1, 3, 2))),
+                config.variant().attnLogitSoftcap()).reshape(b, kvh, g, t, s).add(biasNd);
         NDArray attn = compute(scores.softmax(-1)).reshape(b, kvh, g * t, s).matMul(v)   // [B, KV, G*T, D]
                 .reshape(b, nh, t, d).transpose(0, 2, 1, 3).reshape(b, t, nh * d);
-        x = residual(x, attn.matMul(w.oT()), w.scale());
-        h = rmsNorm(x, w.postNorm());
+        NDArray attnOut = linear(attn, w.oT(), w.oBias());
+        if (w.attnOutNorm() != null) {
+            attnOut = rmsNorm(attnOut, w.attnOutNorm());
+        }
+        x = residual(x, attnOut, w.scale());
+        h = rmsNorm(x, w.mlpNorm());
         NDArray gate = h.matMul(w.gateT());
-        NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(h.matMul(w.upT())).matMul(w.downT());
+        NDArray act = config.architecture().gemma() ? geluTanh(gate) : gate.mul(Activation.sigmoid(gate));
+        NDArray mlp = act.mul(h.matMul(w.upT())).matMul(w.downT());
+        if (w.mlpOutNorm() != null) {
+            mlp = rmsNorm(mlp, w.mlpOutNorm());
+        }
         return residual(x, mlp, w.scale());
+    }
+
+    /**
+     * GELU with the tanh approximation (Hendrycks and Gimpel 2016, eq. in section 2; PyTorch's
+     * gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+     */
+    private static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+        return x.mul(0.5f).mul(inner.tanh().add(1f));
     }
 
     private static NDArray residual(NDArray x, NDArray delta, float scale) {
@@ -523,12 +602,16 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /**
-     * RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * w. In float16 the statistics run in float32 and
-     * the normalized x is cast back before the weight, as Hugging Face's LlamaRMSNorm does (x^2 overflows at 256).
+     * RMSNorm (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + eps) * w over the last axis. In float16 the statistics
+     * run in float32 and the normalized x is cast back before the weight, as Hugging Face's LlamaRMSNorm does (x^2
+     * overflows at 256). Gemma's weights are stored as offsets: it multiplies by (1 + w), in float32, and casts last.
      */
     private NDArray rmsNorm(NDArray x, NDArray w) {
         NDArray xf = float32(x);
         NDArray rms = xf.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
+        if (config.architecture().gemma()) {
+            return compute(xf.div(rms).mul(float32(w).add(1f)));
+        }
         return compute(xf.div(rms)).mul(w);
     }
 
@@ -550,8 +633,12 @@ public final class LlamaModel implements LanguageModel {
         int half = c.headDim() / 2;
         float[] inv = new float[half];
         ModelConfig.RopeScaling rs = c.ropeScaling();
+        double linear = c.variant().ropeLinearFactor();
         for (int i = 0; i < half; i++) {
             float f = (float) (1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim()));
+            if (linear != 1) {
+                f = (float) (f / linear); // rope_scaling type "linear": positions divided by the factor
+            }
             if (rs != null) {
                 double old = rs.originalMaxPositionEmbeddings();
                 double wavelen = 2 * Math.PI / f;
@@ -563,6 +650,22 @@ public final class LlamaModel implements LanguageModel {
                 }
             }
             inv[i] = f;
+        }
+        return inv;
+    }
+
+    /**
+     * Gemma 3's sliding-window layers rotate with their own base (rope_local_base_freq) and no scaling; every other
+     * config returns {@link #invFreq}'s values for them (the same array, so one rotation is computed).
+     */
+    private float[] localInverseFrequencies(ModelConfig c) {
+        double local = c.variant().ropeLocalTheta();
+        if (local == 0) {
+            return invFreq;
+        }
+        float[] inv = new float[c.headDim() / 2];
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = (float) (1.0 / Math.pow(local, (2.0 * i) / c.headDim()));
         }
         return inv;
     }
@@ -645,13 +748,12 @@ public final class LlamaModel implements LanguageModel {
                     keyPos[i] = Arrays.copyOf(slotPos[i], filled);
                     keyValid[i] = Arrays.copyOf(slotValid[i], filled);
                 }
-                float[] bias = attentionBias(b, t, filled, pos, keyPos, keyValid);
+                Masks bias = attentionBias(b, t, filled, pos, keyPos, keyValid);
                 long[] next;
                 try (NDScope ignored = new NDScope()) {
                     NDArray[] newCache = useKvCache ? new NDArray[2 * config.numLayers()] : null;
                     NDArray hidden = forward(gm, ids, pos, bias, b, t, filled, cache, newCache, false);
-                    next = float32(hidden.get(new NDIndex(":, -1, :")).matMul(weights.lmHeadT)).argMax(-1)
-                            .toLongArray();
+                    next = head(hidden.get(new NDIndex(":, -1, :"))).argMax(-1).toLongArray();
                     if (useKvCache) {
                         NDScope.unregister(newCache);
                         if (cache != null) {
@@ -993,7 +1095,7 @@ public final class LlamaModel implements LanguageModel {
                 }
             }
         }
-        float[] bias = attentionBias(rows, t, s, pos, keyPos, keyValid);
+        Masks bias = attentionBias(rows, t, s, pos, keyPos, keyValid);
         try (NDScope ignored = new NDScope(); NDManager fm = manager.newSubManager()) {
             NDArray[] past = new NDArray[2 * config.numLayers()];
             forwardRightPadded(fm, prefixes, lp, past);

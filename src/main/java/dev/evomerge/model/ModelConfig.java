@@ -3,14 +3,22 @@ package dev.evomerge.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.evomerge.UserError;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * The parts of a Hugging Face {@code config.json} that a Llama-family decoder needs. Llama, Mistral and Qwen2 share
  * one architecture: RMSNorm, rotary embeddings, grouped-query attention and a SwiGLU MLP; Qwen2 adds q/k/v biases.
+ * The newer families differ in ways {@link Architecture} and {@link Variant} name: Qwen3 normalizes each query and
+ * key head (RMSNorm over head_dim before RoPE); Gemma 2 and 3 use GeGLU, RMSNorm with weight (1 + w), norms around
+ * both sublayers, embeddings scaled by sqrt(hidden_size), attention scaled by query_pre_attn_scalar and
+ * sliding-window layers between global ones (Gemma 2 also tanh-caps attention scores and logits; Gemma 3 normalizes
+ * q/k heads and rotates its sliding layers with their own base); Phi-3 fuses q/k/v and gate/up into one matrix each.
  *
- * @param slidingWindow Mistral's attention window in tokens, or 0 for full causal attention
+ * @param slidingWindow the attention window in tokens of the layers that have one ({@link #isSliding}), or 0
  * @param ropeScaling Llama 3's frequency-dependent rotary scaling, or null
  */
 public record ModelConfig(
@@ -30,13 +38,21 @@ public record ModelConfig(
         boolean attentionBias,
         int slidingWindow,
         int bosTokenId,
-        int eosTokenId) {
+        int eosTokenId,
+        Variant variant) {
 
-    /** The three supported families; they differ only in which tensors exist and in defaults. */
+    /** The supported families, by config.json's model_type. */
     public enum Architecture {
         LLAMA("llama", "LlamaForCausalLM"),
         MISTRAL("mistral", "MistralForCausalLM"),
-        QWEN2("qwen2", "Qwen2ForCausalLM");
+        QWEN2("qwen2", "Qwen2ForCausalLM"),
+        QWEN3("qwen3", "Qwen3ForCausalLM"),
+        GEMMA2("gemma2", "Gemma2ForCausalLM"),
+        GEMMA3_TEXT("gemma3_text", "Gemma3ForCausalLM"),
+        PHI3("phi3", "Phi3ForCausalLM");
+
+        /** The model_type values, for messages. */
+        public static final String SUPPORTED = "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3";
 
         private final String modelType;
         private final String className;
@@ -44,6 +60,24 @@ public record ModelConfig(
         Architecture(String modelType, String className) {
             this.modelType = modelType;
             this.className = className;
+        }
+
+        /**
+         * Gemma's decoder: RMSNorm scaled by (1 + w), norms before and after both sublayers, GeGLU
+         * (gelu_pytorch_tanh), embeddings times sqrt(hidden_size).
+         */
+        public boolean gemma() {
+            return this == GEMMA2 || this == GEMMA3_TEXT;
+        }
+
+        /** Queries and keys are RMS-normalized per head (q_norm, k_norm of shape [head_dim]) before RoPE. */
+        public boolean qkNorm() {
+            return this == QWEN3 || this == GEMMA3_TEXT;
+        }
+
+        /** q/k/v are one {@code qkv_proj} and gate/up one {@code gate_up_proj}, stacked along the output axis. */
+        public boolean fusedProjections() {
+            return this == PHI3;
         }
 
         public String modelType() {
@@ -60,8 +94,74 @@ public record ModelConfig(
                     return a;
                 }
             }
-            throw new UserError("config.json: model_type '" + modelType
-                    + "' is not supported (supported: llama, mistral, qwen2)");
+            String hint = modelType.equals("gemma3") ? "; for Gemma 3 the runtime scores the text model alone"
+                    + " (model_type gemma3_text, Gemma3ForCausalLM)" : "";
+            throw new UserError("config.json: model_type '" + modelType + "' is not supported (supported: "
+                    + SUPPORTED + ")" + hint);
+        }
+    }
+
+    /**
+     * What the newer families change in attention and the output head; {@link #NONE} for Llama, Mistral and Qwen2.
+     *
+     * @param queryPreAttnScalar attention scores are scaled by its -1/2 power (Gemma's query_pre_attn_scalar); 0
+     *        scales by head_dim^-1/2
+     * @param attnLogitSoftcap Gemma 2's cap c on attention scores, c * tanh(score / c); 0 for none
+     * @param finalLogitSoftcap the same cap on the output logits; 0 for none
+     * @param ropeLocalTheta Gemma 3's rotary base for sliding-window layers (rope_local_base_freq); 0: rope_theta
+     * @param ropeLinearFactor full-attention layers' rotary frequencies are divided by it (rope_scaling of type
+     *        linear); 1 for none
+     * @param slidingLayers per layer, whether it attends within the sliding window (config.json's layer_types);
+     *        empty: every layer does when a window is set (Mistral, Phi-3)
+     */
+    public record Variant(double queryPreAttnScalar, double attnLogitSoftcap, double finalLogitSoftcap,
+                          double ropeLocalTheta, double ropeLinearFactor, List<Boolean> slidingLayers) {
+        public static final Variant NONE = new Variant(0, 0, 0, 0, 1, List.of());
+
+        public Variant {
+            nonNegative("query_pre_attn_scalar", queryPreAttnScalar);
+            nonNegative("attn_logit_softcapping", attnLogitSoftcap);
+            nonNegative("final_logit_softcapping", finalLogitSoftcap);
+            nonNegative("rope_local_base_freq", ropeLocalTheta);
+            if (!(ropeLinearFactor > 0)) {
+                throw new UserError("config.json: rope_scaling.factor must be positive, but was " + ropeLinearFactor);
+            }
+            slidingLayers = List.copyOf(slidingLayers);
+        }
+
+        private static void nonNegative(String field, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new UserError("config.json: " + field + " must be a positive number or null, but was " + v);
+            }
+        }
+
+        /**
+         * The same layer types for {@code layers} layers: the shortest repeating pattern of the list, continued or
+         * cut (Gemma's "every k-th layer is global" survives a frankenmerge's new length).
+         */
+        Variant withNumLayers(int layers) {
+            if (slidingLayers.isEmpty() || slidingLayers.size() == layers) {
+                return this;
+            }
+            int period = 1;
+            while (period < slidingLayers.size() && !periodic(slidingLayers, period)) {
+                period++;
+            }
+            List<Boolean> next = new ArrayList<>();
+            for (int i = 0; i < layers; i++) {
+                next.add(slidingLayers.get(i % period));
+            }
+            return new Variant(queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, ropeLocalTheta,
+                    ropeLinearFactor, next);
+        }
+
+        private static boolean periodic(List<Boolean> list, int period) {
+            for (int i = period; i < list.size(); i++) {
+                if (!list.get(i).equals(list.get(i - period))) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -87,8 +187,19 @@ public record ModelConfig(
         }
     }
 
+    /** A Llama, Mistral or Qwen2 config (no {@link Variant}). */
+    public ModelConfig(Architecture architecture, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
+                       int numHeads, int numKvHeads, int headDim, double rmsNormEps, double ropeTheta,
+                       RopeScaling ropeScaling, int maxPositionEmbeddings, boolean tieWordEmbeddings,
+                       boolean attentionBias, int slidingWindow, int bosTokenId, int eosTokenId) {
+        this(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
+                slidingWindow, bosTokenId, eosTokenId, Variant.NONE);
+    }
+
     public ModelConfig {
         java.util.Objects.requireNonNull(architecture, "architecture");
+        java.util.Objects.requireNonNull(variant, "variant");
         positive("vocab_size", vocabSize);
         positive("hidden_size", hiddenSize);
         positive("intermediate_size", intermediateSize);
@@ -117,6 +228,21 @@ public record ModelConfig(
             throw new UserError("config.json: bos_token_id " + bosTokenId + " / eos_token_id " + eosTokenId
                     + " must be below vocab_size " + vocabSize);
         }
+        if (!variant.slidingLayers().isEmpty() && variant.slidingLayers().size() != numLayers) {
+            throw new UserError("config.json: layer_types has " + variant.slidingLayers().size()
+                    + " entries but num_hidden_layers is " + numLayers);
+        }
+    }
+
+    /** Whether layer {@code layer} attends only to the last {@link #slidingWindow} positions. */
+    public boolean isSliding(int layer) {
+        return slidingWindow > 0 && (variant.slidingLayers().isEmpty() || variant.slidingLayers().get(layer));
+    }
+
+    /** The factor on q.k: query_pre_attn_scalar^-1/2 for Gemma, head_dim^-1/2 otherwise. */
+    public double attentionScale() {
+        double s = variant.queryPreAttnScalar() > 0 ? variant.queryPreAttnScalar() : headDim;
+        return 1.0 / Math.sqrt(s);
     }
 
     private static void positive(String field, int value) {
@@ -145,56 +271,165 @@ public record ModelConfig(
         }
         String modelType = text(json, "model_type", null);
         if (modelType == null) {
-            throw new UserError("config.json: model_type is missing (supported: llama, mistral, qwen2)");
+            throw new UserError("config.json: model_type is missing (supported: " + Architecture.SUPPORTED + ")");
         }
         Architecture arch = Architecture.fromModelType(modelType);
-        String act = text(json, "hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new UserError("config.json: hidden_act '" + act + "' is not supported (only silu)");
+        boolean gemma = arch.gemma();
+        if (gemma) {
+            // Gemma's MLP reads hidden_activation (hidden_act is its older name).
+            String act = text(json, "hidden_activation", text(json, "hidden_act", "gelu_pytorch_tanh"));
+            if (!act.equals("gelu_pytorch_tanh")) {
+                throw new UserError("config.json: hidden_activation '" + act + "' is not supported for " + modelType
+                        + " (only gelu_pytorch_tanh)");
+            }
+        } else {
+            String act = text(json, "hidden_act", "silu");
+            if (!act.equals("silu")) {
+                throw new UserError("config.json: hidden_act '" + act + "' is not supported (only silu)");
+            }
         }
         int hidden = integer(json, "hidden_size", -1, true);
         int heads = integer(json, "num_attention_heads", -1, true);
         int kvHeads = integer(json, "num_key_value_heads", heads, false);
-        int headDim = json.hasNonNull("head_dim") ? integer(json, "head_dim", -1, true) : heads > 0 ? hidden / heads : -1;
-        if (!json.hasNonNull("head_dim") && heads > 0 && hidden % heads != 0) {
-            throw new UserError("config.json: hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
+        // transformers' own defaults where config.json leaves head_dim out: 128 for Qwen3, 256 for Gemma.
+        int defaultHeadDim = switch (arch) {
+            case QWEN3 -> 128;
+            case GEMMA2, GEMMA3_TEXT -> 256;
+            default -> -1;
+        };
+        int headDim;
+        if (json.hasNonNull("head_dim")) {
+            headDim = integer(json, "head_dim", -1, true);
+        } else if (defaultHeadDim > 0) {
+            headDim = defaultHeadDim;
+        } else {
+            if (heads > 0 && hidden % heads != 0) {
+                throw new UserError("config.json: hidden_size " + hidden + " is not divisible by num_attention_heads "
+                        + heads);
+            }
+            headDim = heads > 0 ? hidden / heads : -1;
         }
         boolean bias = switch (arch) {
             case QWEN2 -> true;
             case LLAMA -> bool(json, "attention_bias", false);
-            case MISTRAL -> false;
+            case MISTRAL, PHI3 -> false;
+            case QWEN3, GEMMA2, GEMMA3_TEXT -> {
+                // These put a bias on o_proj as well, which the runtime does not load.
+                if (bool(json, "attention_bias", false)) {
+                    throw new UserError("config.json: attention_bias true is not supported for " + modelType);
+                }
+                yield false;
+            }
         };
         if (arch == Architecture.LLAMA && bool(json, "mlp_bias", false)) {
             throw new UserError("config.json: mlp_bias true is not supported");
         }
-        int window = 0;
-        if (arch == Architecture.MISTRAL && json.hasNonNull("sliding_window")) {
-            window = integer(json, "sliding_window", 0, true);
+        if ((arch == Architecture.QWEN2 || arch == Architecture.QWEN3) && bool(json, "use_sliding_window", false)) {
+            throw new UserError("config.json: use_sliding_window true is not supported for " + modelType);
         }
-        if (arch == Architecture.QWEN2 && bool(json, "use_sliding_window", false)) {
-            throw new UserError("config.json: use_sliding_window true is not supported for qwen2");
+        if (arch == Architecture.GEMMA3_TEXT && bool(json, "use_bidirectional_attention", false)) {
+            throw new UserError("config.json: use_bidirectional_attention true is not supported for gemma3_text");
+        }
+        if (arch == Architecture.PHI3 && number(json, "partial_rotary_factor", 1.0) != 1.0) {
+            throw new UserError("config.json: partial_rotary_factor other than 1 is not supported for phi3");
         }
         if (json.hasNonNull("pretraining_tp") && integer(json, "pretraining_tp", 1, false) != 1) {
             throw new UserError("config.json: pretraining_tp other than 1 is not supported");
+        }
+        int layers = integer(json, "num_hidden_layers", -1, true);
+        int window = 0;
+        if ((arch == Architecture.MISTRAL || arch == Architecture.PHI3 || gemma) && json.hasNonNull("sliding_window")) {
+            window = integer(json, "sliding_window", 0, true);
+        } else if (gemma) {
+            window = 4096;
+        }
+        JsonNode scalingNode = json.get("rope_scaling");
+        double linear = 1;
+        if (scalingNode != null && scalingNode.isObject() && "linear".equals(ropeType(scalingNode))) {
+            linear = number(scalingNode, "factor", -1, "rope_scaling.factor");
+            scalingNode = null;
+        }
+        Variant variant = Variant.NONE;
+        if (gemma) {
+            boolean g3 = arch == Architecture.GEMMA3_TEXT;
+            double attnCap = softcap(json, "attn_logit_softcapping", g3 ? 0 : 50.0);
+            if (g3 && attnCap != 0) {
+                // transformers stores the field for Gemma 3 but does not apply it (its Gemma 3 checkpoints have null).
+                throw new UserError("config.json: attn_logit_softcapping must be null for gemma3_text, but was "
+                        + attnCap);
+            }
+            variant = new Variant(
+                    number(json, "query_pre_attn_scalar", 256),
+                    attnCap,
+                    softcap(json, "final_logit_softcapping", g3 ? 0 : 30.0),
+                    g3 ? number(json, "rope_local_base_freq", 10000.0) : 0,
+                    linear,
+                    layerTypes(json, layers, g3 ? integer(json, "sliding_window_pattern", 6, false) : 2));
+        } else if (linear != 1) {
+            variant = new Variant(0, 0, 0, 0, linear, List.of());
         }
         int vocab = integer(json, "vocab_size", -1, true);
         return new ModelConfig(arch,
                 vocab,
                 hidden,
                 integer(json, "intermediate_size", -1, true),
-                integer(json, "num_hidden_layers", -1, true),
+                layers,
                 heads,
                 kvHeads,
                 headDim,
                 number(json, "rms_norm_eps", 1e-6),
-                number(json, "rope_theta", 10000.0),
-                ropeScaling(json.get("rope_scaling")),
+                number(json, "rope_theta", arch == Architecture.GEMMA3_TEXT ? 1000000.0 : 10000.0),
+                ropeScaling(scalingNode),
                 integer(json, "max_position_embeddings", 2048, false),
-                bool(json, "tie_word_embeddings", false),
+                bool(json, "tie_word_embeddings", gemma),
                 bias,
                 window,
                 tokenId(json, "bos_token_id"),
-                tokenId(json, "eos_token_id"));
+                tokenId(json, "eos_token_id"),
+                variant);
+    }
+
+    /**
+     * Gemma's layer types: config.json's layer_types, else transformers' rule from the pattern (layer i is global
+     * when (i + 1) is a multiple of it, sliding otherwise).
+     */
+    private static List<Boolean> layerTypes(JsonNode json, int layers, int pattern) {
+        List<Boolean> out = new ArrayList<>();
+        JsonNode types = json.get("layer_types");
+        if (types != null && !types.isNull()) {
+            if (!types.isArray()) {
+                throw new UserError("config.json: layer_types must be a list, but was " + types);
+            }
+            for (JsonNode t : types) {
+                switch (t.asText()) {
+                    case "sliding_attention" -> out.add(true);
+                    case "full_attention" -> out.add(false);
+                    default -> throw new UserError("config.json: layer_types entry " + t
+                            + " is not supported (sliding_attention or full_attention)");
+                }
+            }
+            return out;
+        }
+        if (pattern < 1) {
+            throw new UserError("config.json: sliding_window_pattern must be positive, but was " + pattern);
+        }
+        for (int i = 0; i < Math.max(0, layers); i++) {
+            out.add((i + 1) % pattern != 0);
+        }
+        return out;
+    }
+
+    /** A soft-capping field: absent takes transformers' default, null means none (0). */
+    private static double softcap(JsonNode json, String field, double dflt) {
+        if (!json.has(field)) {
+            return dflt;
+        }
+        return json.get(field).isNull() ? 0 : number(json, field, 0);
+    }
+
+    private static String ropeType(JsonNode node) {
+        return (node.hasNonNull("rope_type") ? node.get("rope_type").asText()
+                : node.hasNonNull("type") ? node.get("type").asText() : "default").toLowerCase(Locale.ROOT);
     }
 
     private static RopeScaling ropeScaling(JsonNode node) {
@@ -204,9 +439,8 @@ public record ModelConfig(
         if (!node.isObject()) {
             throw new UserError("config.json: rope_scaling must be an object or null");
         }
-        String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText()
-                : node.hasNonNull("type") ? node.get("type").asText() : "default";
-        return switch (type.toLowerCase(Locale.ROOT)) {
+        String type = ropeType(node);
+        return switch (type) {
             case "default" -> null;
             case "llama3" -> new RopeScaling(
                     number(node, "factor", -1, "rope_scaling.factor"),
@@ -215,7 +449,7 @@ public record ModelConfig(
                     (int) number(node, "original_max_position_embeddings", -1,
                             "rope_scaling.original_max_position_embeddings"));
             default -> throw new UserError("config.json: rope_scaling.rope_type '" + type
-                    + "' is not supported (supported: default, llama3)");
+                    + "' is not supported (supported: default, linear, llama3)");
         };
     }
 
@@ -231,10 +465,19 @@ public record ModelConfig(
         n.put("num_attention_heads", numHeads);
         n.put("num_key_value_heads", numKvHeads);
         n.put("head_dim", headDim);
-        n.put("hidden_act", "silu");
+        if (architecture.gemma()) {
+            n.put("hidden_act", "gelu_pytorch_tanh");
+            n.put("hidden_activation", "gelu_pytorch_tanh");
+        } else {
+            n.put("hidden_act", "silu");
+        }
         n.put("rms_norm_eps", rmsNormEps);
         n.put("rope_theta", ropeTheta);
-        if (ropeScaling != null) {
+        if (variant.ropeLinearFactor() != 1) {
+            ObjectNode r = n.putObject("rope_scaling");
+            r.put("rope_type", "linear");
+            r.put("factor", variant.ropeLinearFactor());
+        } else if (ropeScaling != null) {
             ObjectNode r = n.putObject("rope_scaling");
             r.put("rope_type", "llama3");
             r.put("factor", ropeScaling.factor());
@@ -249,12 +492,22 @@ public record ModelConfig(
         if (architecture == Architecture.LLAMA) {
             n.put("attention_bias", attentionBias);
         }
-        if (architecture == Architecture.MISTRAL) {
+        if (architecture == Architecture.MISTRAL || architecture == Architecture.PHI3 || architecture.gemma()) {
             if (slidingWindow > 0) {
                 n.put("sliding_window", slidingWindow);
             } else {
                 n.putNull("sliding_window");
             }
+        }
+        if (architecture.gemma()) {
+            n.put("query_pre_attn_scalar", variant.queryPreAttnScalar());
+            putCap(n, "attn_logit_softcapping", variant.attnLogitSoftcap());
+            putCap(n, "final_logit_softcapping", variant.finalLogitSoftcap());
+            if (architecture == Architecture.GEMMA3_TEXT) {
+                n.put("rope_local_base_freq", variant.ropeLocalTheta());
+            }
+            ArrayNode types = n.putArray("layer_types");
+            variant.slidingLayers().forEach(sl -> types.add(sl ? "sliding_attention" : "full_attention"));
         }
         if (bosTokenId >= 0) {
             n.put("bos_token_id", bosTokenId);
@@ -266,11 +519,22 @@ public record ModelConfig(
         return n;
     }
 
-    /** The same model with a different number of layers (a layer path's export). */
+    private static void putCap(ObjectNode n, String field, double cap) {
+        if (cap > 0) {
+            n.put(field, cap);
+        } else {
+            n.putNull(field);
+        }
+    }
+
+    /**
+     * The same model with a different number of layers (a layer path's export); per-layer attention types continue
+     * their pattern ({@link Variant#withNumLayers}).
+     */
     public ModelConfig withNumLayers(int layers) {
         return new ModelConfig(architecture, vocabSize, hiddenSize, intermediateSize, layers, numHeads, numKvHeads,
                 headDim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
-                slidingWindow, bosTokenId, eosTokenId);
+                slidingWindow, bosTokenId, eosTokenId, variant.withNumLayers(layers));
     }
 
     private static String text(JsonNode json, String field, String dflt) {

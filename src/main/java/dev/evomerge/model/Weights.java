@@ -2,6 +2,7 @@ package dev.evomerge.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.evomerge.UserError;
@@ -37,9 +38,16 @@ final class Weights implements AutoCloseable {
     final NDArray lmHeadT;    // [H, V]
     final List<Layer> layers;
 
-    /** One decoder layer; the *T arrays are [in, out] views; biases are null unless the config has them. */
+    /**
+     * One decoder layer; the *T arrays are [in, out] views. Null unless the architecture has them: the q/k/v
+     * biases, the o bias (Llama's attention_bias puts one on o_proj too; Qwen2's biases stop at v), qNorm/kNorm
+     * ([D], per head) and Gemma's attnOutNorm/mlpOutNorm (applied to each sublayer's output before the residual
+     * add). mlpNorm is the norm before the MLP (post_attention_layernorm in Llama's naming, pre_feedforward_layernorm
+     * in Gemma's).
+     */
     record Layer(NDArray inputNorm, NDArray qT, NDArray kT, NDArray vT, NDArray qBias, NDArray kBias, NDArray vBias,
-                 NDArray oT, NDArray postNorm, NDArray gateT, NDArray upT, NDArray downT, float scale) {}
+                 NDArray qNorm, NDArray kNorm, NDArray oT, NDArray oBias, NDArray attnOutNorm, NDArray mlpNorm,
+                 NDArray gateT, NDArray upT, NDArray downT, NDArray mlpOutNorm, float scale) {}
 
     private Weights(NDManager manager, Arena arena, NDArray embed, NDArray finalNorm, NDArray lmHeadT,
                     List<Layer> layers) {
@@ -92,19 +100,47 @@ final class Weights implements AutoCloseable {
                 int s = step.source();
                 String p = "model.layers." + step.layer() + ".";
                 boolean bias = config.attentionBias();
+                ModelConfig.Architecture arch = config.architecture();
+                NDArray qT;
+                NDArray kT;
+                NDArray vT;
+                NDArray gateT;
+                NDArray upT;
+                if (arch.fusedProjections()) {
+                    // Phi-3: rows [0, q) of qkv_proj are q, then k, then v; gate_up_proj is gate over up.
+                    String qkv = p + "self_attn.qkv_proj.weight";
+                    qT = loader.rowsT(s, qkv, 0, q, q + 2 * kv, h);
+                    kT = loader.rowsT(s, qkv, q, q + kv, q + 2 * kv, h);
+                    vT = loader.rowsT(s, qkv, q + kv, q + 2 * kv, q + 2 * kv, h);
+                    String gateUp = p + "mlp.gate_up_proj.weight";
+                    gateT = loader.rowsT(s, gateUp, 0, f, 2 * f, h);
+                    upT = loader.rowsT(s, gateUp, f, 2 * f, 2 * f, h);
+                } else {
+                    qT = loader.getT(s, p + "self_attn.q_proj.weight", q, h);
+                    kT = loader.getT(s, p + "self_attn.k_proj.weight", kv, h);
+                    vT = loader.getT(s, p + "self_attn.v_proj.weight", kv, h);
+                    gateT = loader.getT(s, p + "mlp.gate_proj.weight", f, h);
+                    upT = loader.getT(s, p + "mlp.up_proj.weight", f, h);
+                }
+                boolean gemma = arch.gemma();
+                int d = config.headDim();
                 layers.add(new Layer(
                         loader.get(s, p + "input_layernorm.weight", h),
-                        loader.getT(s, p + "self_attn.q_proj.weight", q, h),
-                        loader.getT(s, p + "self_attn.k_proj.weight", kv, h),
-                        loader.getT(s, p + "self_attn.v_proj.weight", kv, h),
+                        qT, kT, vT,
                         bias ? loader.get(s, p + "self_attn.q_proj.bias", q) : null,
                         bias ? loader.get(s, p + "self_attn.k_proj.bias", kv) : null,
                         bias ? loader.get(s, p + "self_attn.v_proj.bias", kv) : null,
+                        arch.qkNorm() ? loader.get(s, p + "self_attn.q_norm.weight", d) : null,
+                        arch.qkNorm() ? loader.get(s, p + "self_attn.k_norm.weight", d) : null,
                         loader.getT(s, p + "self_attn.o_proj.weight", h, q),
-                        loader.get(s, p + "post_attention_layernorm.weight", h),
-                        loader.getT(s, p + "mlp.gate_proj.weight", f, h),
-                        loader.getT(s, p + "mlp.up_proj.weight", f, h),
+                        bias && arch == ModelConfig.Architecture.LLAMA
+                                ? loader.get(s, p + "self_attn.o_proj.bias", h) : null,
+                        gemma ? loader.get(s, p + "post_attention_layernorm.weight", h) : null,
+                        loader.get(s, p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"),
+                                h),
+                        gateT, upT,
                         loader.getT(s, p + "mlp.down_proj.weight", h, f),
+                        gemma ? loader.get(s, p + "post_feedforward_layernorm.weight", h) : null,
                         (float) step.scale()));
             }
             return new Weights(m, arena, embed, norm, lmHeadT, List.copyOf(layers));
@@ -134,6 +170,17 @@ final class Weights implements AutoCloseable {
             NDArray cached = loaded.get(key);
             if (cached == null) {
                 cached = get(source, name, shape).transpose();
+                loaded.put(key, cached);
+            }
+            return cached;
+        }
+
+        /** Rows [from, to) of a fused [rows, cols] weight, as an [in, out] view of that block. */
+        NDArray rowsT(int source, String name, long from, long to, long rows, long cols) {
+            String key = source + "\0T\0" + name + "\0" + from;
+            NDArray cached = loaded.get(key);
+            if (cached == null) {
+                cached = get(source, name, rows, cols).get(new NDIndex("{}:{}", from, to)).transpose();
                 loaded.put(key, cached);
             }
             return cached;

@@ -81,7 +81,8 @@ final class ReferenceForward {
                     }
                 }
             }
-            float[][] o = matvec(att, read(s, p + "self_attn.o_proj.weight"), h, null);
+            float[][] o = matvec(att, read(s, p + "self_attn.o_proj.weight"), h,
+                    optional(s, p + "self_attn.o_proj.bias"));
             add(x, o, step.scale());
             float[][] hn2 = norm(x, read(s, p + "post_attention_layernorm.weight"));
             float[][] g = matvec(hn2, read(s, p + "mlp.gate_proj.weight"), c.intermediateSize(), null);

@@ -90,6 +90,12 @@ class SharedContextTest {
             out.add(Arguments.of("qwen2", (Supplier<ObjectNode>) TinyModels::qwen2Json, bos));
             out.add(Arguments.of("mistral", (Supplier<ObjectNode>) TinyModels::mistralJson, bos));
         }
+        // The newer families once each: what they add (q/k norms, soft-capping, per-layer windows and rotary bases,
+        // fused weights) is inside the layers, which the BOS choice does not reach.
+        out.add(Arguments.of("qwen3", (Supplier<ObjectNode>) TinyModels::qwen3Json, true));
+        out.add(Arguments.of("gemma2", (Supplier<ObjectNode>) TinyModels::gemma2Json, true));
+        out.add(Arguments.of("gemma3_text", (Supplier<ObjectNode>) TinyModels::gemma3Json, true));
+        out.add(Arguments.of("phi3", (Supplier<ObjectNode>) TinyModels::phi3Json, false));
         return out.stream();
     }
 

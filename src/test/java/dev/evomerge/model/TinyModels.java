@@ -54,6 +54,46 @@ public final class TinyModels {
         return n;
     }
 
+    /** Qwen3 with head_dim 12 (not hidden / heads = 8). */
+    static ObjectNode qwen3Json() {
+        ObjectNode n = base("qwen3", 2);
+        n.put("head_dim", 12);
+        n.put("tie_word_embeddings", false);
+        return n;
+    }
+
+    /** Gemma 2 with small soft-caps, so that they matter, and a window of 5 on layers 0 and 2. */
+    static ObjectNode gemma2Json() {
+        ObjectNode n = base("gemma2", 2);
+        n.remove("hidden_act");
+        n.put("head_dim", 8);
+        n.put("query_pre_attn_scalar", 12);
+        n.put("attn_logit_softcapping", 2.0);
+        n.put("final_logit_softcapping", 3.0);
+        n.put("sliding_window", 5);
+        return n;
+    }
+
+    /** Gemma 3 (text) with a local rotary base, linear scaling on global layers and every 2nd layer global. */
+    static ObjectNode gemma3Json() {
+        ObjectNode n = base("gemma3_text", 1);
+        n.remove("hidden_act");
+        n.put("head_dim", 8);
+        n.put("query_pre_attn_scalar", 8);
+        n.put("rope_local_base_freq", 100.0);
+        n.putObject("rope_scaling").put("rope_type", "linear").put("factor", 4.0);
+        n.put("sliding_window", 5);
+        n.put("sliding_window_pattern", 2);
+        return n;
+    }
+
+    static ObjectNode phi3Json() {
+        ObjectNode n = base("phi3", 2);
+        n.put("sliding_window", 5);
+        n.put("tie_word_embeddings", false);
+        return n;
+    }
+
     private static ObjectNode base(String type, int kvHeads) {
         ObjectNode n = JSON.createObjectNode();
         n.put("model_type", type);
@@ -82,23 +122,25 @@ public final class TinyModels {
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         long f = c.intermediateSize();
+        long d = c.headDim();
         m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
         for (int l = 0; l < c.numLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            m.put(p + "input_layernorm.weight", new long[] {h});
-            m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            if (c.attentionBias()) {
-                m.put(p + "self_attn.q_proj.bias", new long[] {q});
-                m.put(p + "self_attn.k_proj.bias", new long[] {kv});
-                m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            for (String suffix : LayerPath.layerTensors(c)) {
+                long[] shape = switch (suffix) {
+                    case "self_attn.q_proj.weight" -> new long[] {q, h};
+                    case "self_attn.k_proj.weight", "self_attn.v_proj.weight" -> new long[] {kv, h};
+                    case "self_attn.qkv_proj.weight" -> new long[] {q + 2 * kv, h};
+                    case "self_attn.q_proj.bias" -> new long[] {q};
+                    case "self_attn.k_proj.bias", "self_attn.v_proj.bias" -> new long[] {kv};
+                    case "self_attn.q_norm.weight", "self_attn.k_norm.weight" -> new long[] {d};
+                    case "self_attn.o_proj.weight" -> new long[] {h, q};
+                    case "mlp.gate_proj.weight", "mlp.up_proj.weight" -> new long[] {f, h};
+                    case "mlp.gate_up_proj.weight" -> new long[] {2 * f, h};
+                    case "mlp.down_proj.weight" -> new long[] {h, f};
+                    default -> new long[] {h}; // the layer norms and o_proj's bias
+                };
+                m.put("model.layers." + l + "." + suffix, shape);
             }
-            m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            m.put(p + "post_attention_layernorm.weight", new long[] {h});
-            m.put(p + "mlp.gate_proj.weight", new long[] {f, h});
-            m.put(p + "mlp.up_proj.weight", new long[] {f, h});
-            m.put(p + "mlp.down_proj.weight", new long[] {h, f});
         }
         m.put("model.norm.weight", new long[] {h});
         if (!c.tieWordEmbeddings()) {
