@@ -1,7 +1,5 @@
 package dev.evomerge.merge;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
@@ -181,41 +179,18 @@ public final class MergePlanner {
     }
 
     /**
-     * config.json keys holding one entry per decoder layer. transformers refuses a config whose {@code layer_types}
-     * length differs from {@code num_hidden_layers} (configuration_utils' {@code layer_type_validation}); the others
-     * are indexed by layer the same way (SmolLM3's {@code no_rope_layers}, Gemma 3n's
-     * {@code activation_sparsity_pattern}).
-     */
-    public static final List<String> PER_LAYER_KEYS = List.of("layer_types", "no_rope_layers", "activation_sparsity_pattern");
-
-    /**
      * Rebuilds each per-layer list for the output's layers: output layer i takes the entry of the layer it was made
      * from (its slice's first source, the one whose tensor names it takes), so a frankenmerge keeps each layer's
-     * attention type. A source whose list does not have one entry per layer is refused, naming the file and key.
+     * attention type.
      */
     private static void resizePerLayerLists(DecoderLayout.Stack stack, ObjectNode outConfig, LayerPlan layers,
                                             Sources sources) {
-        ObjectNode config = stack.configObject(outConfig);
-        for (String key : PER_LAYER_KEYS) {
-            if (!config.has(key)) {
-                continue;
-            }
-            Map<ModelRef, JsonNode> lists = new HashMap<>();
-            ArrayNode out = config.putArray(key);
-            for (LayerPlan.OutputLayer layer : layers.layers()) {
-                LayerPlan.LayerInput lead = layer.inputs().getFirst();
-                Checkpoint from = sources.get(lead.model());
-                JsonNode list = lists.computeIfAbsent(lead.model(),
-                        m -> stack.configObject(from.config()).get(key));
-                int n = from.layerCount(stack);
-                if (list == null || !list.isArray() || list.size() != n) {
-                    throw new UserError(from.dir().resolve(Checkpoint.CONFIG_FILE) + ": " + path(stack, outConfig, key)
-                            + " must list one entry per layer (" + n + "), but "
-                            + (list == null ? "is absent" : "has " + (list.isArray() ? list.size() : 1)));
-                }
-                out.add(list.get(lead.layer()));
-            }
-        }
+        PerLayerLists.rebuild(stack.configObject(outConfig), () -> layers.layers().stream().map(layer -> {
+            LayerPlan.LayerInput lead = layer.inputs().getFirst();
+            Checkpoint from = sources.get(lead.model());
+            return new PerLayerLists.Origin(stack.configObject(from.config()), from.layerCount(stack),
+                    from.dir().resolve(Checkpoint.CONFIG_FILE).toString(), lead.layer());
+        }).toList(), key -> path(stack, outConfig, key));
     }
 
     /** {@code key} as a dotted path beside the stack's count key ({@code text_config.layer_types}). */

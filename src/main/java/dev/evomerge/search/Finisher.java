@@ -1,9 +1,7 @@
 package dev.evomerge.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.evomerge.UserError;
 import dev.evomerge.checkpoint.Checkpoint;
 import dev.evomerge.io.AtomicFiles;
 import dev.evomerge.io.Json;
@@ -15,7 +13,7 @@ import dev.evomerge.gate.GateRunner;
 import dev.evomerge.io.Trees;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergePlan;
-import dev.evomerge.merge.MergePlanner;
+import dev.evomerge.merge.PerLayerLists;
 import dev.evomerge.merge.recipe.ModelRef;
 import dev.evomerge.model.LayerPath;
 import dev.evomerge.model.ModelConfig;
@@ -164,7 +162,7 @@ public final class Finisher {
     /**
      * The config.json of a layer path's checkpoint: its first source's (every key kept: dtype, rope and window
      * settings the runtime does not read) with {@code num_hidden_layers} the path's length and each per-layer list
-     * ({@link MergePlanner#PER_LAYER_KEYS}) rebuilt so that output layer i has the entry of the source layer step i
+     * ({@link PerLayerLists}) rebuilt so that output layer i has the entry of the source layer step i
      * copies; transformers refuses a {@code layer_types} of another length. A source whose list does not have one
      * entry per layer is refused, naming its config file and the key.
      */
@@ -184,23 +182,9 @@ public final class Finisher {
         ObjectNode out = configs.getFirst().deepCopy();
         List<LayerPath.Step> steps = c.layerPath().steps();
         out.put("num_hidden_layers", steps.size());
-        for (String key : MergePlanner.PER_LAYER_KEYS) {
-            if (!out.has(key)) {
-                continue;
-            }
-            ArrayNode list = out.putArray(key);
-            for (LayerPath.Step st : steps) {
-                JsonNode source = configs.get(st.source());
-                JsonNode entries = source.get(key);
-                int layers = source.path("num_hidden_layers").asInt();
-                if (entries == null || !entries.isArray() || entries.size() != layers) {
-                    throw new UserError(files.get(st.source()) + ": " + key + " must list one entry per layer ("
-                            + layers + "), but " + (entries == null ? "is absent"
-                            : "has " + (entries.isArray() ? entries.size() : 1)));
-                }
-                list.add(entries.get(st.layer()));
-            }
-        }
+        PerLayerLists.rebuild(out, () -> steps.stream().map(st -> new PerLayerLists.Origin(configs.get(st.source()),
+                configs.get(st.source()).path("num_hidden_layers").asInt(), files.get(st.source()).toString(),
+                st.layer())).toList(), key -> key);
         return out;
     }
 
