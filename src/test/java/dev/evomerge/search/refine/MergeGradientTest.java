@@ -41,31 +41,9 @@ class MergeGradientTest {
      */
     @Test
     void gradientMatchesFiniteDifferenceOfTheEngine(@TempDir Path dir) throws Exception {
-        Path spaceFile = TinySearchFiles.write(dir);
-        MergeSpace space = SearchSpaces.load(spaceFile);
-        Genome at = new Genome(new double[] {0.4, 0.7, 0.9});
-        try (RunSetup wiring = RunSetup.local(space, Suite.load(TinySearchFiles.SUITE), spaceFile, null, 1,
-                64, 1, 1);
-             MergeGradient g = MergeGradient.create(space, wiring.merger(), wiring.slice(),
-                     wiring.shared().tokenizer(), at, 1)) {
-            assertArrayEquals(new boolean[] {true, true, false}, g.trainable(), "space " + space.geneNames());
-            GradientOracle.Gradient grad = g.at(at);
-            double engineAt = engineLoss(wiring, space, at);
-            assertEquals(engineAt, grad.loss(), 2e-5 * engineAt, "the loss is the scorer's NLL of the targets");
-            double h = 0.05;
-            for (int i = 0; i < 2; i++) {
-                double[] up = at.genes();
-                double[] down = at.genes();
-                up[i] += h;
-                down[i] -= h;
-                double fd = (engineLoss(wiring, space, new Genome(up)) - engineLoss(wiring, space, new Genome(down)))
-                        / (2 * h);
-                // Double-precision sums of float32 log-probabilities: the difference carries ~1e-6 of noise.
-                assertEquals(fd, grad.gradient()[i], 2e-6 + 2e-3 * Math.abs(fd), "gene " + i + " at " + at);
-                assertTrue(Math.abs(fd) > 1e-4, "gene " + i + "'s gradient should not vanish: " + fd);
-            }
-            assertEquals(0.0, grad.gradient()[2], "the discrete lambda gene is not differentiable");
-        }
+        GradientOracle.Gradient grad = checkAgainstFiniteDifference(TinySearchFiles.write(dir),
+                new Genome(new double[] {0.4, 0.7, 0.9}), new boolean[] {true, true, false}, 0.05, 2e-3, 1e-4, "");
+        assertEquals(0.0, grad.gradient()[2], "the discrete lambda gene is not differentiable");
     }
 
     /**
@@ -102,18 +80,30 @@ class MergeGradientTest {
     @ParameterizedTest
     @ValueSource(strings = {"ties", "dare_linear"})
     void maskedGradientMatchesFiniteDifferenceOfTheEngine(String method, @TempDir Path dir) throws Exception {
-        Path spaceFile = maskedSpace(dir, method);
+        // TIES normalizes by the agreeing weights: its gradients are small (measured 1.3e-5 and 8.6e-5 here, DARE's
+        // 1.7e-3 and 2.8e-3) against ~1e-6 of noise in the difference.
+        checkAgainstFiniteDifference(maskedSpace(dir, method), new Genome(new double[] {0.9, 0.15}),
+                new boolean[] {true, true}, 0.02, 1e-2, 1e-5, method + " ");
+    }
+
+    /**
+     * Checks the autograd loss against the engine's at {@code at}, and each of the first two genes' gradient against
+     * a central difference of step {@code h} (absolute tolerance 2e-6 for the ~1e-6 noise of double sums of float32
+     * log-probabilities, plus {@code relative}); each difference must exceed {@code minAbs} so the check means
+     * something. Returns the gradient for further checks.
+     */
+    private static GradientOracle.Gradient checkAgainstFiniteDifference(Path spaceFile, Genome at, boolean[] trainable,
+                                                                       double h, double relative, double minAbs,
+                                                                       String label) throws Exception {
         MergeSpace space = SearchSpaces.load(spaceFile);
-        Genome at = new Genome(new double[] {0.9, 0.15});
         try (RunSetup wiring = RunSetup.local(space, Suite.load(TinySearchFiles.SUITE), spaceFile, null, 1,
                 64, 1, 1);
              MergeGradient g = MergeGradient.create(space, wiring.merger(), wiring.slice(),
                      wiring.shared().tokenizer(), at, 1)) {
-            assertArrayEquals(new boolean[] {true, true}, g.trainable(), "space " + space.geneNames());
+            assertArrayEquals(trainable, g.trainable(), "space " + space.geneNames());
             GradientOracle.Gradient grad = g.at(at);
             double engineAt = engineLoss(wiring, space, at);
             assertEquals(engineAt, grad.loss(), 2e-5 * engineAt, "the loss is the scorer's NLL of the targets");
-            double h = 0.02;
             for (int i = 0; i < 2; i++) {
                 double[] up = at.genes();
                 double[] down = at.genes();
@@ -121,13 +111,13 @@ class MergeGradientTest {
                 down[i] -= h;
                 double fd = (engineLoss(wiring, space, new Genome(up)) - engineLoss(wiring, space, new Genome(down)))
                         / (2 * h);
-                // TIES normalizes by the agreeing weights: its gradients are small (measured 1.3e-5 and 8.6e-5 here,
-                // DARE's 1.7e-3 and 2.8e-3) against ~1e-6 of noise in the difference.
-                assertEquals(fd, grad.gradient()[i], 2e-6 + 1e-2 * Math.abs(fd), method + " gene " + i);
-                assertTrue(Math.abs(fd) > 1e-5, "gene " + i + "'s gradient should not vanish: " + fd);
+                assertEquals(fd, grad.gradient()[i], 2e-6 + relative * Math.abs(fd), label + "gene " + i + " at " + at);
+                assertTrue(Math.abs(fd) > minAbs, label + "gene " + i + "'s gradient should not vanish: " + fd);
             }
+            return grad;
         }
     }
+
 
     /**
      * The merge engine's merge of a refined genome equals the weights the refinement's forward pass built, to 1e-6,
