@@ -44,7 +44,6 @@ public record TensorTask(TensorInfo output, MergeMethod method, Input base, List
         }
     }
 
-    /** Whether the output is a byte copy of one input (passthrough with no scaling, or a non-float tensor). */
     /** Drops the inputs' mapped pages from the resident set once the task has read them. */
     public void releaseInputPages() {
         if (base != null) {
@@ -55,6 +54,7 @@ public record TensorTask(TensorInfo output, MergeMethod method, Input base, List
         }
     }
 
+    /** Whether the output is a byte copy of one input (passthrough with no scaling, or a non-float tensor). */
     public boolean isCopy() {
         return method == null;
     }

@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import dev.evomerge.bench.MergeBenchmark;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import dev.evomerge.checkpoint.SyntheticCheckpoints;
@@ -15,7 +16,7 @@ import java.util.List;
  * Run by {@link HeapCeilingTest} in a JVM with {@code -Xmx512m}: writes a base and two fine-tunes whose embedding is
  * one 1 GiB float32 tensor (131072 x 2048; 512 MiB in BF16), then merges them into native memory with each named
  * method, printing the peak heap. A method that decoded whole tensors would need 3 GiB of float arrays and fail with
- * OutOfMemoryError. Arguments: a working directory, then method names.
+ * OutOfMemoryError. Arguments: a working directory, then method names; each merges with {@code bench merge}'s recipe.
  */
 public final class HeapCeilingMain {
     /** One tensor of 2^28 elements (1 GiB in float32); the layers are kept small so the embedding dominates. */
@@ -39,7 +40,8 @@ public final class HeapCeilingMain {
         try (MergeEngine engine = new MergeEngine(threads)) {
             for (int a = 1; a < args.length; a++) {
                 String method = args[a];
-                LoadedRecipe loaded = LoadedRecipe.fromText(recipe(method), "heap-" + method + ".yaml");
+                LoadedRecipe loaded = LoadedRecipe.fromText(MergeBenchmark.recipe(method, models),
+                        "heap-" + method + ".yaml");
                 loaded = new LoadedRecipe(loaded.recipe(), loaded.sourceName(), dir);
                 System.gc();
                 ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
@@ -55,24 +57,5 @@ public final class HeapCeilingMain {
                 }
             }
         }
-    }
-
-    static String recipe(String method) {
-        return switch (method) {
-            case "slerp" -> "merge_method: slerp\nbase_model: base\nparameters: {t: 0.4}\nmodels:\n"
-                    + "  - model: base\n  - model: ft1\n";
-            case "nuslerp" -> "merge_method: nuslerp\nbase_model: base\nmodels:\n"
-                    + "  - model: ft1\n    parameters: {weight: 0.5}\n  - model: ft2\n    parameters: {weight: 0.5}\n";
-            case "linear" -> "merge_method: linear\nmodels:\n  - model: base\n    parameters: {weight: 0.5}\n"
-                    + "  - model: ft1\n    parameters: {weight: 0.5}\n";
-            case "sce" -> "merge_method: sce\nbase_model: base\nparameters: {select_topk: 0.5}\nmodels:\n"
-                    + "  - model: ft1\n  - model: ft2\n";
-            case "arcee_fusion" -> "merge_method: arcee_fusion\nbase_model: base\nmodels:\n  - model: ft1\n";
-            case "model_stock" -> "merge_method: model_stock\nbase_model: base\nmodels:\n"
-                    + "  - model: ft1\n  - model: ft2\n";
-            default -> "merge_method: " + method + "\nbase_model: base\nseed: 1\nmodels:\n"
-                    + "  - model: ft1\n    parameters: {weight: 0.4, density: 0.5}\n"
-                    + "  - model: ft2\n    parameters: {weight: 0.4, density: 0.5}\n";
-        };
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.io.Trees;
+import dev.evomerge.merge.methods.MergeMethods;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -16,16 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Every streamed method merges a model whose largest tensor is 1 GiB in float32 within a 512 MB heap: a forked JVM
- * with {@code -Xmx512m} runs {@link HeapCeilingMain}. About 2 minutes on 2 cores (generating three 0.5 GB
- * checkpoints, then eight merges of 2^28-element tensors; about 3.5 minutes when the machine is busy), so it
- * is outside the default suite:
+ * Every method merges a model whose largest tensor is 1 GiB in float32 within a 512 MB heap: a forked JVM
+ * with {@code -Xmx512m} runs {@link HeapCeilingMain}. A few minutes on 2 cores (generating three 0.5 GB
+ * checkpoints, then one merge of 2^28-element tensors per method), so it is outside the default suite:
  * {@code mvn -B -o test -Dtest=HeapCeilingTest -Devomerge.heavy=true}.
  */
 @EnabledIfSystemProperty(named = "evomerge.heavy", matches = "true")
 class HeapCeilingTest {
-    static final List<String> METHODS = List.of("linear", "slerp", "nuslerp", "model_stock", "della", "sce",
-            "ties", "dare_ties", "arcee_fusion");
+    static final List<String> METHODS = MergeMethods.names();
 
     @Test
     void streamedMethodsStayWithin512MegabytesOfHeap() throws IOException, InterruptedException {
