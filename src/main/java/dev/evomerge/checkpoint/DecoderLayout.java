@@ -108,6 +108,18 @@ public record DecoderLayout(String family, List<String> architectures, List<Stri
             return dot < 0 ? config : config.withObject("/" + key.substring(0, dot).replace('.', '/'));
         }
 
+        /** {@code key} as a dotted path beside the count key ({@code text_config.layer_types}). */
+        public String path(ObjectNode config, String key) {
+            String countKey = countKey(config);
+            int dot = countKey.lastIndexOf('.');
+            return dot < 0 ? key : countKey.substring(0, dot + 1) + key;
+        }
+
+        /** {@code key} of this stack's config object (see {@link #configObject}), or null; reads, never creates. */
+        public JsonNode field(ObjectNode config, String key) {
+            return at(config, path(config, key));
+        }
+
         /**
          * The stack's layer count in a checkpoint: its count key, checked against the weights (a count larger than
          * the weights hold would size every per-layer structure by a number no tensor backs), else counted from them.

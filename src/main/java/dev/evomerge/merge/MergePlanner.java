@@ -124,7 +124,13 @@ public final class MergePlanner {
         Checkpoint tokenizerFrom = sources.get(from);
         VocabularyMerge.Result merged = VocabularyMerge.build(loaded, sources, vocabulary.source(), recipe.tokenizer(),
                 vocabulary.key(), tasks);
-        config.put("vocab_size", merged.vocabSize());
+        // The vocabulary is the language model's: transformers reads text_config.vocab_size for LLaVA and Gemma 3,
+        // the top level elsewhere. A top-level copy an older multimodal config carries is kept equal.
+        ObjectNode text = stacks.getFirst().configObject(config);
+        text.put("vocab_size", merged.vocabSize());
+        if (text != config && config.has("vocab_size")) {
+            config.put("vocab_size", merged.vocabSize());
+        }
         ObjectNode tokenizerConfig = ChatTemplates.tokenizerConfig(loaded, sources, tokenizerFrom);
         if (!merged.addedTokens().isEmpty()) {
             tokenizerConfig = withAddedTokens(tokenizerConfig, tokenizerFrom, merged.addedTokens());
@@ -190,14 +196,7 @@ public final class MergePlanner {
             Checkpoint from = sources.get(lead.model());
             return new PerLayerLists.Origin(stack.configObject(from.config()), from.layerCount(stack),
                     from.dir().resolve(Checkpoint.CONFIG_FILE).toString(), lead.layer());
-        }).toList(), key -> path(stack, outConfig, key));
-    }
-
-    /** {@code key} as a dotted path beside the stack's count key ({@code text_config.layer_types}). */
-    private static String path(DecoderLayout.Stack stack, ObjectNode config, String key) {
-        String countKey = stack.countKey(config);
-        int dot = countKey.lastIndexOf('.');
-        return dot < 0 ? key : countKey.substring(0, dot + 1) + key;
+        }).toList(), key -> stack.path(outConfig, key));
     }
 
     private static DType dtype(String field, String value) {

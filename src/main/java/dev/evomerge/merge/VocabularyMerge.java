@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -150,11 +151,18 @@ final class VocabularyMerge {
         return o;
     }
 
-    /** Ids below this are the model's tokens (config.json's vocab_size, as mergekit; else the tokenizer's size). */
+    /**
+     * Ids below this are the model's tokens (config.json's vocab_size as mergekit, the language model's for a
+     * multimodal model; else the tokenizer's size).
+     */
     private int limit(ModelRef m, TokenizerFiles.TokenTable t) {
         Checkpoint c = sources.get(m);
-        if (c.hasConfig() && c.config().path("vocab_size").canConvertToInt()) {
-            return c.config().path("vocab_size").intValue();
+        if (c.hasConfig()) {
+            JsonNode v = c.layout().stacks().getFirst().field(c.config(), "vocab_size");
+            v = v != null ? v : c.config().get("vocab_size");
+            if (v != null && v.canConvertToInt()) {
+                return v.intValue();
+            }
         }
         return t.size();
     }

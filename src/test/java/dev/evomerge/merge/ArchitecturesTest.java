@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every family of {@link DecoderLayout#KNOWN} merged from its own tensor names and config keys
@@ -253,6 +254,43 @@ class ArchitecturesTest {
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("model.vision_tower.vision_model.encoder.layers.1.mlp.fc1"
                 + ".weight ") && l.endsWith(" a:model.vision_tower.vision_model.encoder.layers.1.mlp.fc1.weight")),
                 r.out());
+    }
+
+    /**
+     * A union vocabulary on LLaVA (config as llava-1.5-7b-hf publishes it, vocab_size only in text_config) resizes the
+     * language model's embedding and head and writes the new size where transformers reads it: text_config.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llava-1.5", "gemma3-vl"})
+    void aUnionVocabularyOnAMultimodalModelSetsTheLanguageModelsVocabSize(String name) throws IOException {
+        FamilyCheckpoints.Family f = FamilyCheckpoints.all().stream().filter(x -> x.name().equals(name))
+                .findFirst().orElseThrow();
+        Path d = dir.resolve("vocab-" + name);
+        f.write(d.resolve("a"), 0);
+        f.write(d.resolve("b"), 1);
+        // Two rows each (the families' tensors are 2 x 5): "x" is shared, "y" and "z" belong to one model each.
+        for (String[] m : new String[][] {{"a", "\"x\": 0, \"y\": 1"}, {"b", "\"x\": 0, \"z\": 1"}}) {
+            Files.writeString(d.resolve(m[0]).resolve("tokenizer.json"), "{\"version\": \"1.0\", \"added_tokens\": [],"
+                    + " \"model\": {\"type\": \"BPE\", \"vocab\": {" + m[1] + "}, \"merges\": []}}");
+        }
+        Files.writeString(d.resolve("union.yml"), """
+                merge_method: linear
+                models:
+                  - model: a
+                    parameters: {weight: 0.5}
+                  - model: b
+                    parameters: {weight: 0.5}
+                tokenizer_source: union
+                """);
+        MergeCommandTest.Run r = MergeCommandTest.mergeIn(d, d.resolve("union.yml"), d.resolve("union"));
+        assertEquals(0, r.exit(), r.err());
+        JsonNode c = JSON.readTree(d.resolve("union/config.json").toFile());
+        assertEquals(3, c.at("/text_config/vocab_size").asInt(), c.toPrettyString());
+        assertTrue(c.path("vocab_size").isMissingNode(), c.toPrettyString());
+        try (Checkpoint out = Checkpoint.open(d.resolve("union"))) {
+            String embed = f.pre().getFirst();
+            assertEquals(3, out.info(embed).shape()[0], embed);
+        }
     }
 
     @Test
