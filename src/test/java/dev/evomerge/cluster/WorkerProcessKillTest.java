@@ -89,6 +89,9 @@ class WorkerProcessKillTest {
                 false, null);
         assertEquals(CANDIDATES, local.entries().size());
 
+        // A fresh deadline from here: the local run above takes minutes on a loaded machine, and a deadline that
+        // covered it too failed the test for reasons that had nothing to do with the cluster.
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try (ClusterBackend backend = ClusterBackend.connect(new ClusterBackend.Settings(List.of(first), cluster,
                 Duration.ofSeconds(30)), null)) {
             while (backend.slots() < 2) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.evomerge.checkpoint.DType;
 import dev.evomerge.checkpoint.InMemoryTensors;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,11 +37,16 @@ class SwapWeightsTest {
         throw new IllegalStateException("no VmRSS");
     }
 
+    private static long heapCommitted() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+    }
+
     @Test
     void nativeMemoryStaysFlatOver1000Swaps() throws IOException {
         // Wider than the other tiny models so a leaked candidate (~0.9 MB of converted floats) would show:
-        // 900 leaked swaps would add ~800 MB. RSS also moves +-25 MB with the Java heap and glibc arenas (measured over
-        // 4,000 swaps: flat within that band), so the bound is 100 MB: an eighth of what a per-swap leak would add.
+        // 900 leaked swaps would add ~800 MB. RSS also moves with the Java heap (other tests in the same JVM grow it:
+        // 108 MB once on a loaded machine), so the heap's committed growth is taken off, and with glibc arenas
+        // (+-25 MB, measured over 4,000 swaps), so the bound is 100 MB: an eighth of what a per-swap leak would add.
         ModelConfig c = ModelConfig.fromJson(TinyModels.llamaJson().put("hidden_size", 64).put("intermediate_size", 256)
                 .put("num_attention_heads", 8).put("num_key_value_heads", 4));
         try (InMemoryTensors f16 = TinyModels.random(c, 1, DType.F16);
@@ -57,11 +63,11 @@ class SwapWeightsTest {
                 }
                 if (i == 99) {
                     System.gc();
-                    afterWarmup = rssBytes();
+                    afterWarmup = rssBytes() - heapCommitted();
                 }
             }
             System.gc();
-            long growth = rssBytes() - afterWarmup;
+            long growth = rssBytes() - heapCommitted() - afterWarmup;
             System.out.printf("RSS growth over swaps 100..1000: %.1f MB%n", growth / 1e6);
             assertTrue(growth < 100_000_000, "RSS grew by " + growth + " bytes over 900 swaps");
         }
