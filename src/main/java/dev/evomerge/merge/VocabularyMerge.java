@@ -158,8 +158,9 @@ final class VocabularyMerge {
     private int limit(ModelRef m, TokenizerFiles.TokenTable t) {
         Checkpoint c = sources.get(m);
         if (c.hasConfig()) {
-            JsonNode v = c.layout().stacks().getFirst().field(c.config(), "vocab_size");
-            v = v != null ? v : c.config().get("vocab_size");
+            ObjectNode config = c.config();
+            JsonNode v = c.layout().stacks().getFirst().field(config, "vocab_size");
+            v = v != null ? v : config.get("vocab_size");
             if (v != null && v.canConvertToInt()) {
                 return v.intValue();
             }
